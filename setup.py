@@ -1,0 +1,38 @@
+"""wirebeam: installable package, and Beam's --setup_file for remote workers."""
+import setuptools
+
+setuptools.setup(
+    name='wirebeam',
+    version='0.1.0',
+    description='Ingestion pipeline for wire-service news on Apache Beam',
+    long_description=open('README.md', encoding='utf-8').read(),
+    long_description_content_type='text/markdown',
+    license='Apache-2.0',
+    python_requires='>=3.10',
+    packages=setuptools.find_packages(include=['pipeline', 'pipeline.*',
+                                               'transforms', 'transforms.*',
+                                               'schemas']),
+    package_data={'schemas': ['*.avsc']},
+    install_requires=[
+        'apache-beam>=2.60,<3',
+        'feedparser>=6.0.10,<7',
+        'langdetect==1.0.9',
+        'fastavro>=1.9,<2',
+        'defusedxml>=0.7.1,<1',
+        # Avro codecs beyond deflate: snappy (cramjam for fastavro,
+        # python-snappy for the Apache reader) and zstandard (backports.zstd
+        # for fastavro before Python 3.14, zstandard for the Apache reader).
+        'cramjam>=2.7',
+        'python-snappy>=0.7',
+        'zstandard>=0.22',
+        'backports.zstd>=1.0; python_version < "3.14"',
+    ],
+    extras_require={
+        'test': [
+            'pytest>=8',
+            'avro>=1.11',  # the Apache reader, to prove our files portable
+            'polars>=1.0',
+        ],
+    },
+    entry_points={'console_scripts': ['wirebeam = pipeline.run:main']},
+)

@@ -1,0 +1,45 @@
+"""The shape every input-format parser returns, before normalisation.
+
+Parsers only extract what the source says; cleaning text, parsing dates and
+deriving identities is the job of the normalize stage, so that every format
+gets the same treatment.
+"""
+import dataclasses
+import datetime
+from typing import List, Optional
+
+
+
+@dataclasses.dataclass
+class ParsedEntry:
+  """One news item as found in a source, with its text not yet cleaned."""
+  format: str  # rss, atom, rdf, json_feed, wire_text, ninjs, newsml_g2
+  source: str  # the file path or URL the entry came from
+  position: int  # 0-based index of the entry within its source
+  raw: bytes  # the entry's own bytes when separable, else the source's
+  item_type: str = 'text'  # ninjs type: text, picture, video, audio, graphic
+  guid: Optional[str] = None  # identifier given by the source (guid, id, uri)
+  version: Optional[str] = None
+  link: Optional[str] = None
+  title: Optional[str] = None
+  title_is_html: bool = False
+  summary: Optional[str] = None
+  summary_is_html: bool = False
+  body: Optional[str] = None
+  body_is_html: bool = False
+  byline: Optional[str] = None
+  located: Optional[str] = None  # place of the dateline or located element
+  agency: Optional[str] = None  # agency named by a dateline or the metadata
+  firstcreated_raw: Optional[str] = None
+  versioncreated_raw: Optional[str] = None
+  language: Optional[str] = None  # language declared by the source
+  pubstatus: Optional[str] = None  # usable, withheld, canceled
+  urgency: Optional[int] = None
+  feed_title: Optional[str] = None
+  feed_link: Optional[str] = None
+  # For feeds that declare no language: the one detected on all entries.
+  feed_language: Optional[str] = None
+  keywords: List[str] = dataclasses.field(default_factory=list)
+  # When the source was delivered (file mtime, fetch time): the reference
+  # for dates that lack a year, such as "September 28" in a dateline.
+  received_at: Optional[datetime.datetime] = None
