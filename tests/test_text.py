@@ -1,0 +1,50 @@
+import pytest
+
+from transforms.errors import InputError
+from transforms.normalize.text import clean_text, decode_bytes, html_to_text, one_line
+
+
+def test_clean_text_applies_nfc_and_drops_controls_and_invisibles():
+  decomposed = 'Cafe\u0301'  # e + combining acute
+  assert clean_text(decomposed) == 'Caf\u00e9'
+  assert clean_text('a\x00b\x07c\u200bd\u202ee\ufeff') == 'abcde'
+
+
+def test_clean_text_collapses_spaces_and_keeps_paragraphs():
+  text = '  First   line\t here \r\nsecond line\n\n\n\n  Next\u00a0paragraph  '
+  assert clean_text(text) == 'First line here\nsecond line\n\nNext paragraph'
+
+
+def test_clean_text_decodes_entities():
+  assert clean_text('AT&amp;T &quot;quoted&quot; &#8212; done') == 'AT&T "quoted" \u2014 done'
+
+
+def test_html_to_text_keeps_paragraph_breaks_and_drops_scripts():
+  html = ('<div><p>First <b>bold</b>&nbsp;para,\nwrapped.</p><p>Second &amp; last'
+          '</p><script>alert(1)</script><style>p{}</style>Tail<br/>line</div>')
+  assert html_to_text(html) == 'First bold para, wrapped.\n\nSecond & last\n\nTail\n\nline'
+
+
+def test_one_line_joins_lines():
+  assert one_line(' Head\nline \n\n two ') == 'Head line two'
+
+
+def test_decode_prefers_valid_utf8_over_a_wrong_declaration():
+  assert decode_bytes('Ámbito señal'.encode('utf-8'), 'iso-8859-1') == 'Ámbito señal'
+
+
+def test_decode_falls_back_to_declared_then_windows_1252():
+  latin1 = 'São Paulo – notícias'.encode('windows-1252')
+  assert decode_bytes(latin1) == 'São Paulo – notícias'
+  assert decode_bytes('Привет'.encode('koi8-r'), 'koi8-r') == 'Привет'
+
+
+def test_decode_honours_byte_order_marks():
+  assert decode_bytes('\ufeffhello'.encode('utf-8')) == 'hello'
+  assert decode_bytes('héllo'.encode('utf-16')) == 'héllo'
+
+
+def test_decode_refuses_binary():
+  with pytest.raises(InputError) as error:
+    decode_bytes(b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR')
+  assert error.value.reason == 'undecodable'

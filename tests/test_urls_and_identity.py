@@ -1,0 +1,37 @@
+from transforms.normalize.identity import content_hash, item_uri
+from transforms.normalize.urls import canonical_url
+
+
+def test_canonical_url_normalises_case_ports_fragments_and_tracking():
+  assert canonical_url(
+      'HTTPS://News.Example.COM:443/World/Story?utm_source=rss&b=2&a=1&fbclid=x#comments'
+  ) == 'https://news.example.com/World/Story?a=1&b=2'
+  assert canonical_url('http://example.com:8080') == 'http://example.com:8080/'
+  assert canonical_url('http://example.com:80/a') == 'http://example.com/a'
+
+
+def test_canonical_url_refuses_non_web_urls():
+  for url in (None, '', 'ftp://example.com/x', 'javascript:alert(1)', '/relative/path',
+              'http://[bad'):
+    assert canonical_url(url) is None
+
+
+def test_uri_prefers_guid_then_url_then_content():
+  assert item_uri('urn:newsml:dpa.com:1', 'https://x.example/a', None, 'f', 'text') == (
+      'urn:newsml:dpa.com:1', 'guid')
+  assert item_uri(None, 'https://X.example/a?utm_medium=rss', None, 'f', 'text') == (
+      'https://x.example/a', 'url')
+  uri, origin = item_uri(None, None, None, 'f', 'headline\nbody')
+  assert origin == 'content' and uri == f'urn:wirebeam:content:{content_hash("headline" + chr(10) + "body")}'
+
+
+def test_bare_guid_is_scoped_by_its_feed():
+  first = item_uri('12345', 'https://a.example/1', 'https://a.example/', 'f', 't')
+  second = item_uri('12345', 'https://b.example/1', 'https://b.example/', 'f', 't')
+  assert first == ('urn:wirebeam:guid:a.example:12345', 'guid')
+  assert first != second
+
+
+def test_url_guid_is_canonicalised():
+  assert item_uri('HTTPS://Example.com/a?utm_source=x', None, None, 'f', 't') == (
+      'https://example.com/a', 'guid')

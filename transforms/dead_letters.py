@@ -1,0 +1,69 @@
+"""Dead letters: what a stage could not turn into an item, with why and the raw bytes.
+
+Every stage's DoFn derives from ``GuardedDoFn``: an ``InputError`` becomes a
+dead letter with its reason; any other exception (a bug meeting an input
+nobody foresaw) becomes an ``internal_error`` dead letter, logged with its
+traceback, so that one bad input never stops a run nor disappears.
+"""
+import dataclasses
+import datetime
+import logging
+from typing import Iterable, Optional
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from transforms.errors import InputError
+
+DEAD_LETTERS = 'dead_letters'  # tag of every stage's dead-letter output
+METRICS_NAMESPACE = 'wirebeam'
+INTERNAL_ERROR = 'internal_error'
+
+
+@dataclasses.dataclass(frozen=True)
+class Origin:
+  """What a dead letter records about the element that failed."""
+  source: str
+  raw: bytes
+  position: Optional[int] = None
+  format: Optional[str] = None
+
+
+def dead_letter_record(stage: str, reason: str, error: str, origin: Origin) -> dict:
+  """A record of ``schemas/dead_letter.avsc``."""
+  return {
+      'stage': stage, 'reason': reason, 'error': error,
+      'source': origin.source, 'position': origin.position,
+      'format': origin.format, 'raw': origin.raw,
+      'failed_at': datetime.datetime.now(datetime.timezone.utc),
+  }
+
+
+class GuardedDoFn(beam.DoFn):
+  """A DoFn that sends failing elements to the ``DEAD_LETTERS`` output.
+
+  Subclasses set ``stage`` and implement ``process_element`` and ``origin``.
+  """
+  stage: str = ''
+
+  def process_element(self, element) -> Iterable:
+    raise NotImplementedError
+
+  def origin(self, element) -> Origin:
+    raise NotImplementedError
+
+  def process(self, element):
+    try:
+      yield from self.process_element(element)
+    except InputError as error:
+      yield self._dead_letter(element, error.reason, str(error))
+    except Exception as error:  # pylint: disable=broad-except
+      logging.exception('%s stage failed on %s', self.stage,
+                        self.origin(element).source)
+      yield self._dead_letter(element, INTERNAL_ERROR,
+                              f'{type(error).__name__}: {error}')
+
+  def _dead_letter(self, element, reason: str, error: str):
+    Metrics.counter(METRICS_NAMESPACE, f'dead_letter.{self.stage}.{reason}').inc()
+    record = dead_letter_record(self.stage, reason, error, self.origin(element))
+    return beam.pvalue.TaggedOutput(DEAD_LETTERS, record)

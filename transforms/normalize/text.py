@@ -1,0 +1,146 @@
+"""Text clean-up shared by every input format: charset, HTML, Unicode, spaces."""
+import codecs
+import html
+import html.parser
+import re
+import unicodedata
+from typing import List, Optional
+
+from transforms.errors import InputError
+
+# Elements whose end starts a new paragraph in the plain-text rendering.
+_BLOCK_TAGS = frozenset({
+    'address', 'article', 'aside', 'blockquote', 'br', 'dd', 'div', 'dl', 'dt',
+    'figcaption', 'figure', 'footer', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6',
+    'header', 'hl1', 'hl2', 'hr', 'li', 'ol', 'p', 'pre', 'section', 'table',
+    'td', 'th', 'tr', 'ul', 'body.content', 'block'
+})
+# Elements whose content is never text a reader sees.
+_SKIPPED_TAGS = frozenset({'script', 'style', 'head', 'noscript', 'template'})
+
+# C0/C1 controls, lone surrogates, BOM and bidi/zero-width format characters
+# that carry no meaning in plain text. Newlines and tabs are whitespace and
+# are handled by the whitespace rules instead.
+_UNWANTED_CHARS = re.compile(
+    '[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff'
+    '\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069]')
+_HORIZONTAL_SPACE = re.compile(r'[^\S\n]+')
+_PARAGRAPH_BREAK = re.compile(r'\n\s*\n')
+_LINE_BREAK = re.compile(r'\s*\n\s*')
+
+
+class _TextExtractor(html.parser.HTMLParser):
+  """Collects the visible text of an HTML fragment, one paragraph per block."""
+  def __init__(self):
+    super().__init__(convert_charrefs=True)
+    self.parts: List[str] = []
+    self._skip_depth = 0
+
+  def handle_starttag(self, tag, attrs):
+    if tag in _SKIPPED_TAGS:
+      self._skip_depth += 1
+    elif tag in _BLOCK_TAGS:
+      self.parts.append('\n\n')
+
+  def handle_startendtag(self, tag, attrs):
+    if tag in _BLOCK_TAGS:
+      self.parts.append('\n\n')
+
+  def handle_endtag(self, tag):
+    if tag in _SKIPPED_TAGS:
+      self._skip_depth = max(0, self._skip_depth - 1)
+    elif tag in _BLOCK_TAGS:
+      self.parts.append('\n\n')
+
+  def handle_data(self, data):
+    if not self._skip_depth:
+      # Newlines inside HTML source are layout, not paragraph breaks.
+      self.parts.append(data.replace('\n', ' '))
+
+
+def html_to_text(markup: str) -> str:
+  """Renders HTML as clean text, keeping paragraph breaks and decoding entities."""
+  extractor = _TextExtractor()
+  extractor.feed(markup)
+  extractor.close()
+  return clean_text(''.join(extractor.parts))
+
+
+def clean_text(text: Optional[str]) -> str:
+  """NFC, no control or invisible format characters, collapsed whitespace.
+
+  Paragraphs are separated by one blank line; single newlines inside a
+  paragraph are kept as line breaks (wire copy uses them between paragraphs).
+  """
+  if not text:
+    return ''
+  text = unicodedata.normalize('NFC', html.unescape(text) if '&' in text else text)
+  text = text.replace('\r\n', '\n').replace('\r', '\n').replace('\t', ' ')
+  text = text.replace('\u2028', '\n').replace('\u2029', '\n\n').replace('\xa0', ' ')
+  text = _UNWANTED_CHARS.sub('', text)
+  text = _HORIZONTAL_SPACE.sub(' ', text)
+  paragraphs = (_LINE_BREAK.sub('\n', p).strip()
+                for p in _PARAGRAPH_BREAK.split(text))
+  return '\n\n'.join(p for p in paragraphs if p)
+
+
+def render_text(text: Optional[str], is_html: bool) -> str:
+  """Clean text from a source field that may hold HTML."""
+  return html_to_text(text) if is_html and text else clean_text(text)
+
+
+def one_line(text: Optional[str]) -> str:
+  """Clean text on a single line, as headlines and bylines should be."""
+  return ' '.join(clean_text(text).split())
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, 'utf-32'), (codecs.BOM_UTF32_BE, 'utf-32'),
+    (codecs.BOM_UTF8, 'utf-8-sig'), (codecs.BOM_UTF16_LE, 'utf-16'),
+    (codecs.BOM_UTF16_BE, 'utf-16'))
+
+
+def decode_bytes(data: bytes, declared: Optional[str] = None) -> str:
+  """Decodes input bytes whatever their declaration says.
+
+  Order of trust: a byte-order mark; then strict UTF-8, because bytes that
+  decode as UTF-8 almost never are anything else (this fixes feeds declared
+  ISO-8859-1 that are really UTF-8); then the declared charset; then
+  Windows-1252, the de facto meaning of undeclared "Latin-1" on the web.
+  Raises InputError('undecodable') for binary data.
+  """
+  for bom, encoding in _BOMS:
+    if data.startswith(bom):
+      try:
+        return data.decode(encoding)
+      except UnicodeDecodeError as error:
+        raise InputError('undecodable', f'invalid {encoding} after BOM: {error}')
+  if b'\x00' in data[:4096]:
+    raise InputError('undecodable',
+                     'NUL bytes without a UTF-16/32 byte-order mark: binary data')
+  try:
+    return data.decode('utf-8')
+  except UnicodeDecodeError:
+    pass
+  for encoding in (declared, 'windows-1252'):
+    if not encoding:
+      continue
+    try:
+      return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+      continue
+  raise InputError('undecodable',
+                   'bytes are neither UTF-8 nor the declared charset nor Windows-1252')
+
+
+_LANGUAGE_TAG = re.compile(r'^([a-zA-Z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*$')
+# Tags that name no single language.
+_NO_LANGUAGE = frozenset({'mul', 'und', 'zxx', 'mis'})
+
+
+def language_code(tag: Optional[str]) -> Optional[str]:
+  """ISO 639-1 (or 639-3 when there is no 639-1) from a BCP 47 tag: 'en-GB' -> 'en'."""
+  match = _LANGUAGE_TAG.match((tag or '').strip())
+  if not match or match.group(1).lower() in _NO_LANGUAGE:
+    return None
+  return match.group(1).lower()
