@@ -1,0 +1,78 @@
+import pathlib
+
+import pytest
+
+from transforms.errors import InputError
+from transforms.parse.xml_feed import parse_xml_feed
+
+FIXTURES = pathlib.Path(__file__).parent / 'fixtures' / 'feeds'
+SEEDS = pathlib.Path(__file__).parents[1] / 'seeds'
+
+
+def parse(name, folder=FIXTURES, **kwargs):
+  return parse_xml_feed((folder / name).read_bytes(), name, **kwargs)
+
+
+def test_rss_entries_keep_feed_provenance_and_declared_language():
+  entries = parse('rss-sample.xml', SEEDS)
+  assert len(entries) == 3
+  first = entries[0]
+  assert first.format == 'rss'
+  assert first.title == 'UPDATE 1-Grain corridor talks resume in Istanbul'
+  assert first.guid == 'sample-wire-2026-11-27-0001'
+  assert first.language == 'en-gb'
+  assert first.feed_title == 'Sample Wire - World'
+  assert first.feed_link == 'https://wire.example.com/world'
+  assert first.body_is_html and '<p>ISTANBUL' in first.body
+  assert first.summary.startswith('Negotiators met again')
+  assert first.versioncreated_raw == 'Fri, 27 Nov 2026 09:15:00 +0300'
+  assert first.byline == 'Anna Petrova'
+  assert first.keywords == ['Commodities']
+  assert [e.position for e in entries] == [0, 1, 2]
+
+
+def test_atom_entries_use_xml_lang():
+  entries = parse('atom-sample.xml', SEEDS)
+  assert [e.format for e in entries] == ['atom', 'atom']
+  assert entries[0].language == 'fr'
+  assert entries[0].guid == 'tag:depeches.example.org,2026:budget-culture'
+  assert entries[0].firstcreated_raw == '2026-11-27T15:30:00+01:00'
+
+
+def test_latin1_without_declaration_is_read_correctly():
+  (entry,) = parse('latin1_no_declaration.rss')
+  assert entry.title == 'Eleição: candidatos debatem reforma da previdência'
+  assert 'São Paulo' in entry.summary
+
+
+def test_feed_declared_latin1_with_utf8_bytes_is_read_correctly():
+  (entry,) = parse('declared_latin1_bytes_utf8.xml')
+  assert entry.title == 'Ataque en el parlamento iraní: ¿quién está detrás?'
+  assert entry.feed_title == 'Ámbito de ejemplo'
+
+
+def test_charset_from_http_header_is_honoured_for_non_utf8_bytes():
+  data = ('<rss version="2.0"><channel><title>Новости</title><item><title>Привет, мир'
+          '</title></item></channel></rss>').encode('koi8-r')
+  (entry,) = parse_xml_feed(data, 'u', content_type='application/rss+xml; charset=KOI8-R')
+  assert entry.title == 'Привет, мир'
+
+
+def test_not_well_formed_feed_is_recovered():
+  entries = parse('not_well_formed.xml')
+  assert [e.title for e in entries] == ['First story & an unescaped ampersand', 'Second story']
+
+
+@pytest.mark.parametrize('name, reason', [
+    ('entity_declaration.xml', 'xml_entities_forbidden'),
+    ('not_a_feed.xml', 'not_a_feed'),
+    ('garbage.xml', 'unrecoverable_xml'),
+])
+def test_bad_feeds_raise_input_errors(name, reason):
+  with pytest.raises(InputError) as error:
+    parse(name)
+  assert error.value.reason == reason
+
+
+def test_feed_without_items_gives_no_entries():
+  assert parse('empty_channel.xml') == []

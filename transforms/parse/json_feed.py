@@ -1,0 +1,50 @@
+"""JSON Feed 1.0 and 1.1 (jsonfeed.org), which feedparser 6 does not read."""
+import json
+from typing import List
+
+from transforms.errors import InputError
+from transforms.entry import ParsedEntry
+from transforms.parse.json_input import load_json
+
+JSON_FEED_VERSION_PREFIX = 'https://jsonfeed.org/version/'
+
+
+def _authors(item: dict, feed: dict) -> str:
+  authors = item.get('authors') or ([item['author']] if item.get('author') else [])
+  authors = authors or feed.get('authors') or (
+      [feed['author']] if feed.get('author') else [])
+  return ', '.join(a['name'] for a in authors
+                   if isinstance(a, dict) and isinstance(a.get('name'), str))
+
+
+def _text(value):
+  return value if isinstance(value, str) and value else None
+
+
+def parse_json_feed(data: bytes, source: str, received_at=None) -> List[ParsedEntry]:
+  feed = load_json(data)
+  if not (isinstance(feed, dict) and str(feed.get('version', '')).startswith(
+      JSON_FEED_VERSION_PREFIX) and isinstance(feed.get('items'), list)):
+    raise InputError('not_a_feed', 'JSON without a JSON Feed version and items')
+  entries = []
+  for position, original in enumerate(feed['items']):
+    # A non-object item is still an entry: it ends as a dead letter for lack
+    # of text, with its own JSON kept as the raw bytes.
+    item = original if isinstance(original, dict) else {}
+    html_body = _text(item.get('content_html'))
+    entries.append(ParsedEntry(
+        format='json_feed', source=source, position=position,
+        raw=json.dumps(original, ensure_ascii=False).encode('utf-8'),
+        guid=_text(str(item['id']) if item.get('id') is not None else None),
+        link=_text(item.get('url')), title=_text(item.get('title')),
+        summary=_text(item.get('summary')),
+        body=html_body or _text(item.get('content_text')),
+        body_is_html=bool(html_body), byline=_authors(item, feed) or None,
+        firstcreated_raw=_text(item.get('date_published')),
+        versioncreated_raw=_text(item.get('date_modified')
+                                 or item.get('date_published')),
+        language=_text(item.get('language') or feed.get('language')),
+        keywords=[tag for tag in item.get('tags') or [] if isinstance(tag, str)],
+        feed_title=_text(feed.get('title')),
+        feed_link=_text(feed.get('home_page_url')), received_at=received_at))
+  return entries

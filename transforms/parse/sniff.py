@@ -1,0 +1,47 @@
+"""Recognises an input's format from its content, never from its name."""
+import re
+
+from transforms.errors import InputError
+
+WIRE_TEXT = 'wire_text'
+XML_FEED = 'xml_feed'
+JSON_FEED = 'json_feed'
+NINJS = 'ninjs'
+NEWSML_G2 = 'newsml_g2'
+
+_NEWSML_G2_ROOTS = frozenset({
+    'newsItem', 'newsMessage', 'packageItem', 'conceptItem', 'conceptSet',
+    'knowledgeItem', 'planningItem', 'catalogItem'})
+_JSON_FEED_VERSION = re.compile(rb'"version"\s*:\s*"https://jsonfeed\.org/version/')
+# The first element after the prolog (declaration, comments, DOCTYPE, PIs).
+_ROOT_ELEMENT = re.compile(
+    r'^(?:\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>)*<(?:[\w.-]+:)?([\w.-]+)',
+    re.DOTALL)
+
+
+def _head_text(data: bytes) -> str:
+  """The first few kilobytes as text, good enough to see the root element."""
+  head = data[:8192]
+  if head.startswith((b'\xff\xfe', b'\xfe\xff')):
+    return head.decode('utf-16', errors='ignore')
+  if head.startswith(b'\xef\xbb\xbf'):
+    head = head[3:]
+  return head.decode('utf-8', errors='ignore')
+
+
+def detect_format(data: bytes) -> str:
+  """One of the format names above; raises InputError for empty input."""
+  text = _head_text(data).lstrip('\ufeff \t\r\n')
+  if not text:
+    raise InputError('empty_input', 'the input is empty')
+  if text[0] in '{[':
+    return JSON_FEED if _JSON_FEED_VERSION.search(data[:8192]) else NINJS
+  if text[0] == '<':
+    match = _ROOT_ELEMENT.match(text)
+    root = match.group(1) if match else ''
+    if root in _NEWSML_G2_ROOTS:
+      return NEWSML_G2
+    if root.lower() == 'html':
+      raise InputError('not_a_feed', 'an HTML page, not a feed or news item')
+    return XML_FEED
+  return WIRE_TEXT
