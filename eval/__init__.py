@@ -1,0 +1,1 @@
+"""Evaluation scripts: accuracy of wirebeam's stages on public data (see README)."""

@@ -1,0 +1,173 @@
+"""Language stage: langdetect (seeded) weighed against what the source says.
+
+langdetect is reliable on paragraphs and weak on headlines, while feeds'
+declarations are usually right but sometimes generic ('mul') or wrong. So
+the record takes the detection when the text is long and the detection sure,
+or when the text is written in a script the declared language does not use
+(Cyrillic text declared 'en'); otherwise it takes the declaration. A feed
+that declares nothing gets the language detected on all its entries
+together (``infer_feed_language``, run by the parse stage), which serves as
+a weaker declaration for its short headlines. ``language_reason`` says which
+rule decided.
+"""
+import dataclasses
+import os
+import re
+import unicodedata
+from typing import Iterable, Optional
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+from langdetect.lang_detect_exception import LangDetectException
+
+from transforms.dead_letters import (DEAD_LETTERS, METRICS_NAMESPACE,
+                                     GuardedDoFn, Origin)
+from transforms.normalize import ITEMS, UNDETERMINED
+
+# Same seed everywhere: langdetect samples n-grams at random, so without a
+# seed the same text can get different answers in different runs.
+SEED = 0
+# Enough letters for langdetect to be trusted over a declaration.
+MIN_LETTERS_TO_OVERRIDE = 200
+MIN_PROBABILITY_TO_OVERRIDE = 0.99
+# Below these, a detection without any declaration is flagged unsure.
+MIN_LETTERS_CONFIDENT = 40
+MIN_PROBABILITY_CONFIDENT = 0.90
+# langdetect reads at most this much; more text costs time and adds nothing.
+MAX_TEXT_CHARS = 3000
+# A feed's language is inferred from its entries only when this clear.
+MIN_FEED_ENTRIES = 3
+MIN_FEED_LETTERS = 100
+MIN_FEED_PROBABILITY = 0.99
+# Languages never written in the Latin alphabet (Serbian, written in both,
+# is left out): Latin text cannot be in them, nor non-Latin text in others.
+NON_LATIN_LANGUAGES = frozenset({
+    'am', 'ar', 'be', 'bg', 'bn', 'el', 'fa', 'gu', 'he', 'hi', 'hy', 'ja',
+    'ka', 'kk', 'km', 'kn', 'ko', 'ky', 'lo', 'mk', 'ml', 'mn', 'mr', 'my',
+    'ne', 'pa', 'ps', 'ru', 'si', 'ta', 'te', 'tg', 'th', 'uk', 'ur', 'zh'})
+_LETTER = re.compile(r'[^\W\d_]')
+_SCRIPT_SAMPLE = 400
+
+
+@dataclasses.dataclass(frozen=True)
+class LanguageChoice:
+  language: str
+  detected: Optional[str]
+  probability: Optional[float]
+  reason: str
+
+
+class LanguageDetector:
+  """A langdetect profile set, loaded once, giving deterministic answers."""
+  def __init__(self):
+    self._factory = DetectorFactory()
+    self._factory.load_profile(PROFILES_DIRECTORY)
+    self._factory.seed = SEED
+
+  @staticmethod
+  def supported_languages():
+    """ISO 639-1 codes of the languages langdetect has profiles for."""
+    return sorted({name.split('-')[0] for name in os.listdir(PROFILES_DIRECTORY)})
+
+  def detect(self, text: str):
+    """(ISO 639-1 code, probability), or (None, None) when nothing to judge."""
+    detector = self._factory.create()
+    detector.set_max_text_length(MAX_TEXT_CHARS)
+    detector.append(text)
+    try:
+      best = detector.get_probabilities()[0]
+    except (LangDetectException, IndexError):
+      return None, None
+    return best.lang.split('-')[0], best.prob  # zh-cn, zh-tw -> zh
+
+
+def latin_share(text: str) -> float:
+  """Share of Latin letters among the first letters of the text."""
+  letters = _LETTER.findall(text[:MAX_TEXT_CHARS])[:_SCRIPT_SAMPLE]
+  latin = sum(1 for ch in letters
+              if ch < '\u0250' or unicodedata.name(ch, '').startswith('LATIN'))
+  return latin / len(letters) if letters else 0.0
+
+
+def script_contradicts(language: str, text: str) -> bool:
+  """True when the text is (nearly) all in an alphabet the language does not use.
+
+  Mixed text, such as a Chinese headline naming an English product, does
+  not count: only a share of 90% or more of the other alphabet does.
+  """
+  share = latin_share(text)
+  return share >= 0.9 if language in NON_LATIN_LANGUAGES else share <= 0.1
+
+
+def infer_feed_language(texts: Iterable[str],
+                        detector: 'LanguageDetector') -> Optional[str]:
+  """The language of a feed's entries taken together, when it is clear."""
+  texts = [t for t in texts if t]
+  joined = '\n'.join(texts)[:MAX_TEXT_CHARS]
+  if (len(texts) < MIN_FEED_ENTRIES
+      or len(_LETTER.findall(joined)) < MIN_FEED_LETTERS):
+    return None
+  language, probability = detector.detect(joined)
+  return language if probability and probability >= MIN_FEED_PROBABILITY else None
+
+
+def text_for_detection(record: dict) -> str:
+  """The body when there is one; else the headline with the summary."""
+  if record.get('body_text'):
+    return record['body_text']
+  return '\n'.join(filter(None, (record.get('headline'),
+                                 record.get('description_text'))))
+
+
+def choose_language(text: str, declared: Optional[str],
+                    detector: LanguageDetector,
+                    feed_language: Optional[str] = None) -> LanguageChoice:
+  """Applies the rules of the module docstring, in that order."""
+  hint, hint_reason = ((declared, 'declared') if declared
+                       else (feed_language, 'feed_language'))
+  letters = len(_LETTER.findall(text[:MAX_TEXT_CHARS]))
+  detected, probability = detector.detect(text) if letters else (None, None)
+  if detected is None:
+    return LanguageChoice(hint or UNDETERMINED, None, None,
+                          hint_reason if hint else 'none')
+  if hint is None:
+    sure = (letters >= MIN_LETTERS_CONFIDENT
+            and probability >= MIN_PROBABILITY_CONFIDENT)
+    return LanguageChoice(detected, detected, probability,
+                          'detected' if sure else 'detected_unsure')
+  if detected != hint and (
+      script_contradicts(hint, text)
+      or (letters >= MIN_LETTERS_TO_OVERRIDE
+          and probability >= MIN_PROBABILITY_TO_OVERRIDE)):
+    return LanguageChoice(detected, detected, probability, f'detected_over_{hint_reason}')
+  return LanguageChoice(hint, detected, probability, hint_reason)
+
+
+class _DetectLanguageFn(GuardedDoFn):
+  stage = 'language'
+
+  def setup(self):
+    self._detector = LanguageDetector()  # profiles load once per worker
+
+  def origin(self, element):
+    source = element['source']
+    return Origin(source['location'], (element.get('body_text') or '').encode(),
+                  source['position'], source['format'])
+
+  def process_element(self, record):
+    choice = choose_language(text_for_detection(record),
+                             record['language_declared'], self._detector,
+                             record['source']['feed_language'])
+    Metrics.counter(METRICS_NAMESPACE, f'language.{choice.language}').inc()
+    yield dict(record, language=choice.language,
+               language_detected=choice.detected,
+               language_probability=choice.probability,
+               language_reason=choice.reason)
+
+
+class DetectLanguage(beam.PTransform):
+  """Records in; records with their language under ``items``, dead letters under ``dead_letters``."""
+  def expand(self, records):
+    return records | 'DetectLanguage' >> beam.ParDo(
+        _DetectLanguageFn()).with_outputs(DEAD_LETTERS, main=ITEMS)
