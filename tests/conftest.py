@@ -1,0 +1,56 @@
+"""Shared fixtures: a real HTTP server on 127.0.0.1 serving what a test sets."""
+import http.server
+import threading
+import time
+
+import pytest
+
+
+class Route:
+  """What the server answers on one path."""
+  def __init__(self, status=200, body=b'', headers=None, delay=0.0):
+    self.status, self.body, self.headers, self.delay = status, body, headers or {}, delay
+
+
+class FeedServer:
+  def __init__(self):
+    self.routes = {}
+    self.requests = []  # (path, headers) of every request received
+    server = self
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+      def do_GET(self):  # noqa: N802 (the stdlib's name)
+        server.requests.append((self.path, dict(self.headers)))
+        route = server.routes.get(self.path, Route(404, b'not found'))
+        time.sleep(route.delay)
+        self.send_response(route.status)
+        for name, value in route.headers.items():
+          self.send_header(name, value)
+        self.send_header('Content-Length', str(len(route.body)))
+        self.end_headers()
+        try:
+          self.wfile.write(route.body)
+        except (BrokenPipeError, ConnectionResetError):
+          pass  # the client gave up, as a timeout test wants
+
+      def log_message(self, *args):
+        pass
+
+    self._httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+    self._httpd.daemon_threads = True
+    self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+    self._thread.start()
+
+  def url(self, path):
+    return f'http://127.0.0.1:{self._httpd.server_address[1]}{path}'
+
+  def close(self):
+    self._httpd.shutdown()
+    self._httpd.server_close()
+
+
+@pytest.fixture
+def feed_server():
+  server = FeedServer()
+  yield server
+  server.close()
