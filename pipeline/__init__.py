@@ -1,0 +1,1 @@
+"""Wiring and command line of the wirebeam pipeline."""

@@ -1,0 +1,46 @@
+"""wirebeam's command-line options, a Beam ``PipelineOptions`` subclass.
+
+Being a subclass, the options travel with the job to every worker, and
+Beam's own options (--runner, --direct_num_workers, ...) sit beside them.
+Each option is spelt with hyphens for people and underscores for Beam,
+which re-reads options by their ``dest`` name on portable runners.
+"""
+from apache_beam.options.pipeline_options import PipelineOptions
+
+# Codecs that fastavro writes; setup.py installs what each needs. fastavro
+# and Apache avro read them all; polars reads all but zstandard.
+CODECS = ('deflate', 'snappy', 'zstandard', 'null')
+MIB = 1024 * 1024
+
+
+def _flag(parser, name, **kwargs):
+  parser.add_argument(f'--{name}', f'--{name.replace("-", "_")}',
+                      dest=name.replace('-', '_'), **kwargs)
+
+
+class WirebeamOptions(PipelineOptions):
+  @classmethod
+  def _add_argparse_args(cls, parser):
+    _flag(parser, 'input', action='append', metavar='PATH',
+          help='A wire file, a folder (read recursively, dot-files skipped) '
+          'or a glob such as "drop/*.xml" or "gs://bucket/wire/**". Repeatable. '
+          'The format of each file is recognised from its content. Default: '
+          'the bundled seeds/ folder, when neither --input nor --feeds is given.')
+    _flag(parser, 'feeds', metavar='FILE',
+          help='A list of feed URLs to fetch: one http(s) URL per line (# '
+          'comments allowed) or an OPML file as exported by feed readers.')
+    _flag(parser, 'output', default='out', metavar='DIR',
+          help='Output folder: Avro items go to DIR/items/, dead letters to '
+          'DIR/dead_letters/, one set of files per run. Default: %(default)s.')
+    _flag(parser, 'codec', choices=CODECS, default='deflate',
+          help='Avro block compression. polars.read_avro cannot read '
+          'zstandard files (fastavro and Apache avro can). Default: %(default)s.')
+    _flag(parser, 'max-input-bytes', type=int, default=20 * MIB, metavar='N',
+          help='Largest file or feed read; larger ones become dead letters. '
+          'Default: %(default)s.')
+    _flag(parser, 'max-item-bytes', type=int, default=2 * MIB, metavar='N',
+          help='Largest single item; larger ones become dead letters. '
+          'Default: %(default)s.')
+    _flag(parser, 'fetch-timeout', type=float, default=20.0, metavar='SECONDS',
+          help='Timeout for connecting to a feed server and for each read. '
+          'Default: %(default)s.')

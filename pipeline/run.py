@@ -1,0 +1,152 @@
+"""Command line: options in, the ingestion pipeline run, a summary printed."""
+import argparse
+import datetime
+import logging
+import os
+import pathlib
+import sys
+from typing import List, Optional, Sequence
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics.metric import MetricsFilter
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipeline.ingest import IngestWireItems, WriteOutputs, output_prefixes
+from pipeline.options import WirebeamOptions
+from transforms.dead_letters import METRICS_NAMESPACE
+from transforms.errors import InputError
+from transforms.read.feed_list import parse_feed_list
+
+SEEDS = pathlib.Path(__file__).resolve().parents[1] / 'seeds'
+_GLOB_CHARS = frozenset('*?[')
+
+DESCRIPTION = """\
+Ingest wire items from files and feeds into Avro records: parse RSS, Atom,
+RDF, JSON Feed, IPTC ninjs, NewsML-G2 and plain-text wire copy; normalise
+text, dates, URLs and identities; detect the language; write the items and,
+for whatever could not be ingested, dead-letter records saying why.
+"""
+EPILOG = """\
+Apache Beam's own options pass through, for example --runner,
+--direct_num_workers=2 --direct_running_mode=multi_processing (use
+multi_processing rather than multi_threading, which was seen losing
+elements), or a distributed runner's options.
+"""
+
+
+class UsageError(Exception):
+  """A mistake in the command line, reported before any work starts."""
+
+
+def resolve_file_patterns(inputs: Sequence[str]) -> List[str]:
+  """Beam file patterns for --input values: a folder means all files under it.
+
+  A local path that does not exist is an error now rather than an empty run;
+  globs and remote paths (gs://, s3://) are matched by Beam at run time.
+  """
+  patterns = []
+  for value in inputs:
+    is_remote = '://' in value
+    if os.path.isdir(value):
+      patterns.append(FileSystems.join(os.path.abspath(value), '**'))
+    elif is_remote or _GLOB_CHARS & set(value):
+      patterns.append(value)
+    elif os.path.isfile(value):
+      patterns.append(os.path.abspath(value))
+    else:
+      raise UsageError(f'--input {value}: no such file or folder')
+  return patterns
+
+
+def read_feed_urls(feed_list: Optional[str]) -> List[str]:
+  if not feed_list:
+    return []
+  try:
+    with open(feed_list, 'rb') as f:
+      return [spec.url for spec in parse_feed_list(f.read())]
+  except OSError as error:
+    raise UsageError(f'--feeds {feed_list}: {error.strerror}')
+  except InputError as error:
+    raise UsageError(f'--feeds {feed_list}: {error}')
+
+
+def build_parser() -> argparse.ArgumentParser:
+  parser = argparse.ArgumentParser(
+      prog='wirebeam', description=DESCRIPTION, epilog=EPILOG,
+      formatter_class=argparse.RawDescriptionHelpFormatter)
+  WirebeamOptions._add_argparse_args(parser)  # pylint: disable=protected-access
+  return parser
+
+
+def collect_counters(result) -> dict:
+  """Our Beam counters by name, as committed by the runner."""
+  query = result.metrics().query(MetricsFilter().with_namespace(METRICS_NAMESPACE))
+  counters = {}
+  for counter in query['counters']:
+    name = counter.key.metric.name
+    value = counter.committed if counter.committed is not None else counter.attempted
+    counters[name] = counters.get(name, 0) + (value or 0)
+  return counters
+
+
+def format_summary(counters: dict, files: dict) -> str:
+  """The run summary people read at the end of a run."""
+  def group(prefix):
+    return {name[len(prefix):]: value for name, value in sorted(counters.items())
+            if name.startswith(prefix)}
+
+  def line(label, values):
+    return f'  {label:<14}' + (', '.join(f'{k} {v}' for k, v in values.items())
+                              or 'none')
+
+  by_count = lambda values: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
+  lines = [
+      'wirebeam run summary',
+      line('sources', group('sources.')),
+      line('entries', group('entries.')),
+      f'  {"items":<14}{counters.get("written.wire_item", 0)}',
+      f'  {"dead letters":<14}{counters.get("written.dead_letter", 0)}',
+      line('  by reason', by_count(group('dead_letter.'))),
+      line('languages', by_count(group('language.'))),
+      line('files', {name: ' '.join(paths) or 'none' for name, paths in files.items()}),
+  ]
+  return '\n'.join(lines)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+  argv = list(sys.argv[1:] if argv is None else argv)
+  known, _ = build_parser().parse_known_args(argv)  # --help exits here
+  try:
+    feed_urls = read_feed_urls(known.feeds)
+    inputs = known.input or ([] if feed_urls else [str(SEEDS)])
+    if not known.input and not feed_urls and not SEEDS.is_dir():
+      raise UsageError(f'no --input or --feeds given and no seeds folder at {SEEDS}')
+    file_patterns = resolve_file_patterns(inputs)
+  except UsageError as error:
+    print(f'wirebeam: error: {error}', file=sys.stderr)
+    return 2
+
+  options = PipelineOptions(argv)
+  wirebeam_options = options.view_as(WirebeamOptions)
+  run_id = datetime.datetime.now(datetime.timezone.utc).strftime(
+      '%Y%m%dT%H%M%S.%fZ')
+  prefixes = output_prefixes(wirebeam_options.output, run_id)
+  pipeline = beam.Pipeline(options=options)
+  _ = (pipeline
+       | 'Ingest' >> IngestWireItems(file_patterns, feed_urls, wirebeam_options)
+       | 'WriteOutputs' >> WriteOutputs(prefixes, wirebeam_options.codec))
+  result = pipeline.run()
+  result.wait_until_finish()
+  files = {
+      name: sorted(m.path for match in FileSystems.match([prefix + '*'])
+                   for m in match.metadata_list)
+      for name, prefix in prefixes.items()
+  }
+  print(format_summary(collect_counters(result), files))
+  return 0
+
+
+if __name__ == '__main__':
+  logging.getLogger().setLevel(logging.WARNING)
+  sys.exit(main())

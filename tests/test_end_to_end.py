@@ -1,0 +1,136 @@
+"""The real command on real files, and its Avro read back by three readers."""
+import glob
+import os
+import pathlib
+import subprocess
+import sys
+
+import avro.datafile
+import avro.io
+import fastavro
+import polars
+import pytest
+
+REPO = pathlib.Path(__file__).parents[1]
+SEEDS = REPO / 'seeds'
+
+
+def run_wirebeam(*args, cwd=REPO):
+  return subprocess.run([sys.executable, '-m', 'pipeline', *args], cwd=cwd,
+                        capture_output=True, text=True, timeout=300, check=False)
+
+
+def avro_files(output, folder):
+  return sorted(glob.glob(os.path.join(output, folder, '*.avro')))
+
+
+def read_fastavro(paths):
+  records = []
+  for path in paths:
+    with open(path, 'rb') as f:
+      records.extend(fastavro.reader(f))
+  return records
+
+
+@pytest.fixture(scope='module')
+def seed_run(tmp_path_factory):
+  output = tmp_path_factory.mktemp('out')
+  result = run_wirebeam('--output', str(output))
+  assert result.returncode == 0, result.stderr
+  return output, result.stdout
+
+
+@pytest.mark.e2e
+def test_seed_run_writes_one_record_per_seed_item(seed_run):
+  output, summary = seed_run
+  items = read_fastavro(avro_files(output, 'items'))
+  dead_letters = read_fastavro(avro_files(output, 'dead_letters'))
+  assert dead_letters == []
+  by_source = {}
+  for item in items:
+    by_source.setdefault(os.path.basename(item['source']['location']), []).append(item)
+  assert {name: len(records) for name, records in by_source.items()} == {
+      'interfax-2021-09-28-us-bases-central-asia.txt': 1,
+      'tass-style-wire.txt': 1,
+      'rss-sample.xml': 3,
+      'atom-sample.xml': 2,
+      'json-feed-sample.json': 2,
+      'ninjs-2-sample.json': 1,
+      'newsml-g2-sample.xml': 1,
+  }
+  assert f'items         {len(items)}' in summary
+  for item in items:
+    assert item['uri'] and item['content_hash'] and item['headline']
+    assert item['language'] not in (None, 'und')
+    assert item['versioncreated'] is not None
+
+
+@pytest.mark.e2e
+def test_seed_item_fields(seed_run):
+  output, _ = seed_run
+  (seed,) = [item for item in read_fastavro(avro_files(output, 'items'))
+             if item['source']['location'].endswith('interfax-2021-09-28-us-bases-central-asia.txt')]
+  assert seed['headline'] == 'Another expert believes that such cooperation is possible'
+  assert (seed['located'], seed['agency']) == ('Moscow', 'Interfax')
+  assert (seed['versioncreated'].month, seed['versioncreated'].day) == (9, 28)
+  assert seed['versioncreated_inferred'] and seed['versioncreated_raw'] == 'September 28'
+  assert seed['language'] == 'en' and seed['language_reason'] == 'detected'
+  assert seed['body_text'].startswith('Moscow. September 28. INTERFAX - Moscow will not agree')
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize('codec', ['deflate', 'snappy', 'null', 'zstandard'])
+def test_output_is_readable_by_fastavro_apache_avro_and_polars(tmp_path, codec):
+  result = run_wirebeam('--input', str(SEEDS / 'rss-sample.xml'), '--output',
+                        str(tmp_path), '--codec', codec)
+  assert result.returncode == 0, result.stderr
+  (path,) = avro_files(tmp_path, 'items')
+  expected = [r['uri'] for r in read_fastavro([path])]
+  assert len(expected) == 3
+  with open(path, 'rb') as f:
+    assert fastavro.reader(f).codec == codec
+  with avro.datafile.DataFileReader(open(path, 'rb'), avro.io.DatumReader()) as reader:
+    assert [r['uri'] for r in reader] == expected
+  if codec == 'zstandard':  # polars reads only null, deflate and snappy
+    with pytest.raises(Exception, match='zstandard'):
+      polars.read_avro(path)
+  else:
+    frame = polars.read_avro(path)
+    assert frame['uri'].to_list() == expected
+    assert frame['versioncreated'].dtype == polars.Datetime('us', 'UTC')
+  (dead_path,) = avro_files(tmp_path, 'dead_letters')
+  with avro.datafile.DataFileReader(open(dead_path, 'rb'), avro.io.DatumReader()) as reader:
+    assert list(reader) == []
+
+
+@pytest.mark.e2e
+def test_broken_inputs_are_accounted_for(tmp_path):
+  inputs = tmp_path / 'in'
+  inputs.mkdir()
+  (inputs / 'ok.txt').write_text('Headline\nLONDON (Reuters) - Body text of the item.')
+  (inputs / 'binary.bin').write_bytes(b'\x00\x01\x02\x03' * 10)
+  (inputs / 'bad.json').write_bytes(b'{"uri": ')
+  output = tmp_path / 'out'
+  result = run_wirebeam('--input', str(inputs), '--input', str(SEEDS / 'rss-sample.xml'),
+                        '--output', str(output))
+  assert result.returncode == 0, result.stderr
+  items = read_fastavro(avro_files(output, 'items'))
+  dead_letters = read_fastavro(avro_files(output, 'dead_letters'))
+  assert len(items) == 4
+  assert sorted((d['stage'], d['reason']) for d in dead_letters) == [
+      ('parse', 'invalid_json'), ('parse', 'undecodable')]
+  assert all(d['raw'] for d in dead_letters)
+  assert 'dead letters  2' in result.stdout
+  assert 'parse.invalid_json 1' in result.stdout
+
+
+@pytest.mark.e2e
+def test_command_line_errors_are_clear():
+  result = run_wirebeam('--input', '/nonexistent/wire')
+  assert result.returncode == 2
+  assert '--input /nonexistent/wire: no such file or folder' in result.stderr
+  help_result = run_wirebeam('--help')
+  assert help_result.returncode == 0
+  for option in ('--input', '--feeds', '--output', '--codec', '--max-input-bytes',
+                 '--max-item-bytes', '--fetch-timeout', 'multi_processing'):
+    assert option in help_result.stdout
