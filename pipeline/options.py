@@ -14,8 +14,9 @@ MIB = 1024 * 1024
 
 
 def _flag(parser, name, **kwargs):
-  parser.add_argument(f'--{name}', f'--{name.replace("-", "_")}',
-                      dest=name.replace('-', '_'), **kwargs)
+  dest = name.replace('-', '_')
+  spellings = dict.fromkeys((f'--{name}', f'--{dest}'))  # one when they agree
+  parser.add_argument(*spellings, dest=dest, **kwargs)
 
 
 class WirebeamOptions(PipelineOptions):

@@ -145,8 +145,3 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
   }
   print(format_summary(collect_counters(result), files))
   return 0
-
-
-if __name__ == '__main__':
-  logging.getLogger().setLevel(logging.WARNING)
-  sys.exit(main())
