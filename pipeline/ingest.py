@@ -1,19 +1,19 @@
-"""The batch ingestion graph: read -> parse -> normalize -> language -> write."""
-from typing import Sequence
+"""The batch graph: read -> parse -> normalize -> language -> dedup -> write."""
+from typing import Optional, Sequence
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 import schemas
 from transforms.dead_letters import DEAD_LETTERS
+from transforms.dedup import Deduplicate, DedupSettings
+from transforms.dedup.index import IndexRows, ReadDedupIndex
 from transforms.language import DetectLanguage
 from transforms.normalize import ITEMS, NormalizeEntries
 from transforms.parse import ENTRIES, ParseEntries
 from transforms.read import SOURCES, ReadSources
 from transforms.write import WriteAvroRecords
 
-ITEMS_FOLDER = 'items'
-DEAD_LETTERS_FOLDER = 'dead_letters'
 
 
 class IngestWireItems(beam.PTransform):
@@ -46,24 +46,66 @@ class IngestWireItems(beam.PTransform):
     return {ITEMS: languages[ITEMS], DEAD_LETTERS: dead_letters}
 
 
+DUPLICATES = 'duplicates'
+OUTPUT_FOLDERS = (ITEMS, DUPLICATES, DEAD_LETTERS, schemas.DEDUP_INDEX)
+
+
 def output_prefixes(output: str, run_id: str) -> dict:
   """Where a run writes: one file-name prefix per output folder."""
-  return {
-      ITEMS: FileSystems.join(output, ITEMS_FOLDER, run_id),
-      DEAD_LETTERS: FileSystems.join(output, DEAD_LETTERS_FOLDER, run_id),
-  }
+  return {folder: FileSystems.join(output, folder, run_id) for folder in OUTPUT_FOLDERS}
+
+
+def dedup_settings(options) -> DedupSettings:
+  return DedupSettings(jaccard_threshold=options.near_duplicate_threshold,
+                       containment_threshold=options.containment_threshold)
+
+
+class DeduplicateItems(beam.PTransform):
+  """Items in, every item out with its dedup verdict, against earlier runs too."""
+  def __init__(self, settings: DedupSettings, index_folder: Optional[str]):
+    super().__init__()
+    self._settings = settings
+    self._index_folder = index_folder
+
+  def expand(self, items):
+    pbegin = beam.pvalue.PBegin(items.pipeline)
+    if self._index_folder:
+      indexed = pbegin | 'ReadDedupIndex' >> ReadDedupIndex(self._index_folder)
+    else:
+      indexed = pbegin | 'NoDedupIndex' >> beam.Create([])
+    return {'records': items, 'indexed': indexed} | 'Deduplicate' >> Deduplicate(
+        self._settings)
 
 
 class WriteOutputs(beam.PTransform):
-  """Writes items and dead letters to their folders under ``--output``."""
-  def __init__(self, prefixes: dict, codec: str):
+  """Writes items, duplicates, dead letters and the dedup index under ``--output``.
+
+  Duplicates go to the items folder unless ``split_duplicates``; index rows
+  only when there is an index folder to keep.
+  """
+  def __init__(self, prefixes: dict, codec: str, split_duplicates: bool,
+               index_shingle_size: Optional[int]):
     super().__init__()
     self._prefixes = prefixes
     self._codec = codec
+    self._split_duplicates = split_duplicates
+    self._index_shingle_size = index_shingle_size
 
   def expand(self, outputs):
-    outputs[ITEMS] | 'WriteItems' >> WriteAvroRecords(
+    items = outputs[ITEMS]
+    if self._split_duplicates:
+      canonical, duplicates = items | 'SplitDuplicates' >> beam.Partition(
+          lambda record, _: 0 if record['is_canonical'] else 1, 2)
+      duplicates | 'WriteDuplicates' >> WriteAvroRecords(
+          schemas.WIRE_ITEM, self._prefixes[DUPLICATES], self._codec)
+      items = canonical
+    items | 'WriteItems' >> WriteAvroRecords(
         schemas.WIRE_ITEM, self._prefixes[ITEMS], self._codec)
     outputs[DEAD_LETTERS] | 'WriteDeadLetters' >> WriteAvroRecords(
         schemas.DEAD_LETTER, self._prefixes[DEAD_LETTERS], self._codec)
-    return beam.pvalue.PDone(outputs[ITEMS].pipeline)
+    if self._index_shingle_size:
+      (outputs[ITEMS]
+       | 'IndexRows' >> IndexRows(self._index_shingle_size)
+       | 'WriteDedupIndex' >> WriteAvroRecords(
+           schemas.DEDUP_INDEX, self._prefixes[schemas.DEDUP_INDEX], self._codec))
+    return beam.pvalue.PDone(items.pipeline)

@@ -13,10 +13,10 @@ CODECS = ('deflate', 'snappy', 'zstandard', 'null')
 MIB = 1024 * 1024
 
 
-def _flag(parser, name, **kwargs):
-  dest = name.replace('-', '_')
-  spellings = dict.fromkeys((f'--{name}', f'--{dest}'))  # one when they agree
-  parser.add_argument(*spellings, dest=dest, **kwargs)
+def _flag(parser, name, dest=None, **kwargs):
+  underscored = name.replace('-', '_')
+  spellings = dict.fromkeys((f'--{name}', f'--{underscored}'))  # one if equal
+  parser.add_argument(*spellings, dest=dest or underscored, **kwargs)
 
 
 class WirebeamOptions(PipelineOptions):
@@ -33,6 +33,21 @@ class WirebeamOptions(PipelineOptions):
     _flag(parser, 'output', default='out', metavar='DIR',
           help='Output folder: Avro items go to DIR/items/, dead letters to '
           'DIR/dead_letters/, one set of files per run. Default: %(default)s.')
+    _flag(parser, 'near-duplicate-threshold', type=float, default=0.8,
+          metavar='J', help='Jaccard similarity of word shingles (headline '
+          'and body) from which an item is a near-duplicate of an earlier one. '
+          'Default: %(default)s.')
+    _flag(parser, 'containment-threshold', type=float, default=0.9,
+          metavar='C', help='Share of the shorter text found in the longer '
+          'from which an item is a near-duplicate (an update that adds '
+          'paragraphs keeps all the old text). Default: %(default)s.')
+    _flag(parser, 'split-duplicates', action='store_true',
+          help='Write only canonical items to DIR/items/ and the duplicates '
+          'to DIR/duplicates/. By default all items go to DIR/items/, with '
+          'is_canonical and duplicate_of saying which is which.')
+    _flag(parser, 'no-dedup-index', dest='dedup_index', action='store_false',
+          help='Do not read or update DIR/dedup_index/, which otherwise makes '
+          'items written by earlier runs count as seen.')
     _flag(parser, 'codec', choices=CODECS, default='deflate',
           help='Avro block compression. polars.read_avro cannot read '
           'zstandard files (fastavro and Apache avro can). Default: %(default)s.')

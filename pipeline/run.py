@@ -12,8 +12,11 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline.ingest import IngestWireItems, WriteOutputs, output_prefixes
+from pipeline.ingest import (DeduplicateItems, IngestWireItems, WriteOutputs,
+                             dedup_settings, output_prefixes)
 from pipeline.options import WirebeamOptions
+import schemas
+from transforms.normalize import ITEMS
 from transforms.dead_letters import METRICS_NAMESPACE
 from transforms.errors import InputError
 from transforms.read.feed_list import parse_feed_list
@@ -105,9 +108,13 @@ def format_summary(counters: dict, files: dict) -> str:
       'wirebeam run summary',
       line('sources', group('sources.')),
       line('entries', group('entries.')),
-      f'  {"items":<14}{counters.get("written.wire_item", 0)}',
+      f'  {"items":<14}{counters.get("written.wire_item", 0)}'
+      f' ({counters.get("dedup.canonical", 0)} canonical)',
       f'  {"dead letters":<14}{counters.get("written.dead_letter", 0)}',
       line('  by reason', by_count(group('dead_letter.'))),
+      line('dedup', {'canonical': counters.get('dedup.canonical', 0),
+                     **by_count({k: v for k, v in group('dedup.').items()
+                                 if k != 'canonical'})}),
       line('languages', by_count(group('language.'))),
       line('files', {name: ' '.join(paths) or 'none' for name, paths in files.items()}),
   ]
@@ -132,10 +139,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
   run_id = datetime.datetime.now(datetime.timezone.utc).strftime(
       '%Y%m%dT%H%M%S.%fZ')
   prefixes = output_prefixes(wirebeam_options.output, run_id)
+  settings = dedup_settings(wirebeam_options)
+  index_folder = (FileSystems.join(wirebeam_options.output, schemas.DEDUP_INDEX)
+                  if wirebeam_options.dedup_index else None)
   pipeline = beam.Pipeline(options=options)
-  _ = (pipeline
-       | 'Ingest' >> IngestWireItems(file_patterns, feed_urls, wirebeam_options)
-       | 'WriteOutputs' >> WriteOutputs(prefixes, wirebeam_options.codec))
+  outputs = pipeline | 'Ingest' >> IngestWireItems(file_patterns, feed_urls,
+                                                   wirebeam_options)
+  outputs[ITEMS] = outputs[ITEMS] | 'Dedup' >> DeduplicateItems(settings, index_folder)
+  _ = outputs | 'WriteOutputs' >> WriteOutputs(
+      prefixes, wirebeam_options.codec, wirebeam_options.split_duplicates,
+      settings.shingle_size if index_folder else None)
   result = pipeline.run()
   result.wait_until_finish()
   files = {

@@ -8,6 +8,7 @@ import fastavro
 _HERE = pathlib.Path(__file__).parent
 WIRE_ITEM = 'wire_item'
 DEAD_LETTER = 'dead_letter'
+DEDUP_INDEX = 'dedup_index'
 
 
 @functools.lru_cache(maxsize=None)

@@ -84,6 +84,7 @@ def normalize_entry(entry: ParsedEntry, max_item_bytes: int) -> dict:
       'duplicate_of': None,
       'duplicate_reason': None,
       'duplicate_similarity': None,
+      'previous_version': None,
       'entities': [],
   }
 

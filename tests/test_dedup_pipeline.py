@@ -1,0 +1,198 @@
+"""The dedup stage in pipelines: every reason, determinism, runs that follow runs."""
+import glob
+import json
+import os
+import pathlib
+import random
+import subprocess
+import sys
+
+import apache_beam as beam
+import fastavro
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.testing import test_pipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from pipeline.ingest import DeduplicateItems, IngestWireItems
+from pipeline.options import WirebeamOptions
+from pipeline.run import resolve_file_patterns
+from transforms.dedup import DedupSettings
+from transforms.normalize import ITEMS
+
+REPO = pathlib.Path(__file__).parents[1]
+STORY = ('Ministers of the twenty member states agreed on Monday on a common budget '
+         'for next year after two days of talks in Brussels, officials said. The '
+         'agreement raises spending on transport and research and cuts farm subsidies, '
+         'which several countries had defended until the last night of the talks. '
+         'The deal still needs the approval of the parliament, which is expected to '
+         'vote on it before the end of the month. ')
+OTHER_STORY = ('A storm hit the northern coast overnight, cutting power to thousands of '
+               'homes and closing the main port until further notice, the authorities said.')
+
+
+def rss(items):
+  """An RSS 2.0 feed of (guid, link, title, description, pubDate) items."""
+  body = ''.join(
+      f'<item><guid isPermaLink="false">{g}</guid><link>{l}</link><title>{t}</title>'
+      f'<description>{d}</description><pubDate>{p}</pubDate></item>'
+      for g, l, t, d, p in items)
+  return (f'<rss version="2.0"><channel><title>f</title><link>https://f.example/</link>'
+          f'<language>en</language>{body}</channel></rss>').encode()
+
+
+def ninjs(uri, version, minute, headline, body):
+  return {'uri': uri, 'version': version, 'type': 'text', 'language': 'en',
+          'versioncreated': f'2026-11-27T10:{minute:02d}:00Z', 'headline': headline,
+          'body_text': body}
+
+
+def write_dedup_inputs(folder: pathlib.Path):
+  """One item per dedup reason, spread over files as it happens in practice."""
+  day = 'Fri, 27 Nov 2026 10:{:02d}:00 GMT'.format
+  (folder / 'feed-a.xml').write_bytes(rss([
+      ('a-1', 'https://f.example/budget', 'Ministers agree on budget', STORY, day(0)),
+      ('a-2', 'https://f.example/storm', 'Storm hits coast', OTHER_STORY, day(1)),
+  ]))
+  (folder / 'feed-b.xml').write_bytes(rss([
+      ('a-1', 'https://f.example/budget', 'Ministers agree on budget', STORY, day(0)),
+      ('b-7', 'https://f.example/budget?utm_source=b', 'Budget deal reached', STORY + ' More.',
+       day(3)),
+      ('b-8', 'https://b.example/x', 'Ministers agree on budget - paper', STORY, day(4)),
+      ('b-9', 'https://b.example/y', 'Ministers agree on budget',
+       STORY.replace('officials said', 'diplomats said'), day(5)),
+      ('b-10', 'https://b.example/z', 'UPDATE 1-Ministers agree on budget',
+       STORY + 'Finance ministers will meet again in March to review the deal, they said.',
+       day(6)),
+  ]))
+  (folder / 'versions.json').write_text(json.dumps([
+      ninjs('urn:n:1', '2', 30, 'Port reopens after storm', 'The port reopened on Saturday.'),
+      ninjs('urn:n:1', '1', 20, 'Port stays closed after storm', 'The port stayed closed.'),
+  ]))
+
+
+EXPECTED = {
+    # (feed, guid) of the item: (is_canonical, reason, duplicate_of)
+    'urn:wirebeam:guid:f.example:a-1': [(True, None, None), (False, 'resighting',
+                                                               'urn:wirebeam:guid:f.example:a-1')],
+    'urn:wirebeam:guid:f.example:a-2': [(True, None, None)],
+    'urn:wirebeam:guid:f.example:b-7': [(False, 'same_url', 'urn:wirebeam:guid:f.example:a-1')],
+    'urn:wirebeam:guid:f.example:b-8': [(False, 'same_body', 'urn:wirebeam:guid:f.example:a-1')],
+    'urn:wirebeam:guid:f.example:b-9': [(False, 'near_duplicate', 'urn:wirebeam:guid:f.example:a-1')],
+    'urn:wirebeam:guid:f.example:b-10': [(False, 'new_version', 'urn:wirebeam:guid:f.example:a-1')],
+    'urn:n:1': [(True, None, None), (False, 'new_version', 'urn:n:1')],
+}
+
+
+def verdict_rows(records):
+  return sorted((r['uri'], r['is_canonical'], r['duplicate_reason'], r['duplicate_of'])
+                for r in records)
+
+
+def expected_rows():
+  return sorted((uri, *verdict) for uri, verdicts_ in EXPECTED.items() for verdict in verdicts_)
+
+
+def test_every_reason_is_found_through_the_pipeline(tmp_path):
+  write_dedup_inputs(tmp_path)
+  options = PipelineOptions([])
+  with test_pipeline.TestPipeline(options=options) as p:
+    items = p | IngestWireItems(resolve_file_patterns([str(tmp_path)]), [],
+                                options.view_as(WirebeamOptions))
+    deduped = items[ITEMS] | DeduplicateItems(DedupSettings(), index_folder=None)
+    assert_that(deduped | beam.Map(
+        lambda r: (r['uri'], r['is_canonical'], r['duplicate_reason'], r['duplicate_of'])),
+                equal_to(expected_rows()))
+
+
+def records_of(folder):
+  """Records as the pipeline makes them, read back from a run's Avro output."""
+  records = []
+  for path in sorted(glob.glob(os.path.join(folder, 'items', '*.avro'))):
+    with open(path, 'rb') as f:
+      records.extend(fastavro.reader(f))
+  return records
+
+
+def run_wirebeam(*args):
+  result = subprocess.run([sys.executable, '-m', 'pipeline', *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=300, check=False)
+  assert result.returncode == 0, result.stderr
+  return result.stdout
+
+
+@pytest.fixture(scope='module')
+def dedup_inputs(tmp_path_factory):
+  folder = tmp_path_factory.mktemp('dedup-in')
+  write_dedup_inputs(folder)
+  return folder
+
+
+@pytest.fixture(scope='module')
+def one_worker_records(dedup_inputs, tmp_path_factory):
+  output = tmp_path_factory.mktemp('one-worker')
+  run_wirebeam('--input', str(dedup_inputs), '--output', str(output), '--no-dedup-index')
+  return records_of(output)
+
+
+@pytest.mark.parametrize('seed', [1, 2, 3])
+def test_verdicts_do_not_depend_on_input_order(one_worker_records, seed):
+  records = [dict(r) for r in one_worker_records]
+  random.Random(seed).shuffle(records)
+  for record in records:
+    record.update(is_canonical=True, duplicate_of=None, duplicate_reason=None,
+                  duplicate_similarity=None, previous_version=None)
+  with test_pipeline.TestPipeline() as p:
+    deduped = (p | beam.Create(records, reshuffle=True)
+               | DeduplicateItems(DedupSettings(), index_folder=None))
+    assert_that(deduped | beam.Map(
+        lambda r: (r['uri'], r['is_canonical'], r['duplicate_reason'], r['duplicate_of'])),
+                equal_to(expected_rows()))
+
+
+def comparable(records):
+  return sorted(json.dumps(r, sort_keys=True, default=str) for r in records)
+
+
+@pytest.mark.e2e
+def test_two_worker_processes_give_the_same_records_as_one(dedup_inputs, one_worker_records,
+                                                          tmp_path):
+  one = one_worker_records
+  two_folder = tmp_path / 'two'
+  run_wirebeam('--input', str(dedup_inputs), '--output', str(two_folder),
+               '--no-dedup-index', '--direct_num_workers=2',
+               '--direct_running_mode=multi_processing')
+  assert verdict_rows(one) == expected_rows()
+  assert comparable(records_of(two_folder)) == comparable(one)
+
+
+@pytest.mark.e2e
+def test_a_second_run_on_the_same_inputs_marks_everything_seen(dedup_inputs, tmp_path):
+  output = tmp_path / 'out'
+  first = run_wirebeam('--input', str(dedup_inputs), '--output', str(output),
+                       '--split-duplicates')
+  assert 'items         9 (3 canonical)' in first
+  second = run_wirebeam('--input', str(dedup_inputs), '--output', str(output),
+                        '--split-duplicates')
+  assert 'items         9 (0 canonical)' in second
+  assert 'resighting 9' in second
+  canonical_files = sorted(glob.glob(str(output / 'items' / '*.avro')))
+  assert len(canonical_files) == 2
+  with open(canonical_files[1], 'rb') as f:
+    assert list(fastavro.reader(f)) == []  # the second run adds no canonical item
+  duplicates = []
+  for path in glob.glob(str(output / 'duplicates' / '*.avro')):
+    with open(path, 'rb') as f:
+      duplicates.extend(fastavro.reader(f))
+  assert len(duplicates) == 6 + 9
+  assert len(glob.glob(str(output / 'dedup_index' / '*.avro'))) == 2
+
+
+@pytest.mark.e2e
+def test_opting_out_of_the_index_forgets_earlier_runs(dedup_inputs, tmp_path):
+  output = tmp_path / 'out'
+  for _ in range(2):
+    summary = run_wirebeam('--input', str(dedup_inputs), '--output', str(output),
+                           '--no-dedup-index')
+    assert 'items         9 (3 canonical)' in summary
+  assert not (output / 'dedup_index').exists()

@@ -1,0 +1,200 @@
+"""Who duplicates whom: the pure decisions behind the deduplication stage.
+
+The canonical item of a group of duplicates is the one with the earliest
+``versioncreated`` (ties broken by uri; items without a date come last), and
+items already recorded in the dedup index of earlier runs come before all
+new ones, since they were published to consumers already. Every decision
+below depends only on these orders, never on arrival order, so that batch
+results are the same whatever the runner or the number of workers.
+"""
+import dataclasses
+import datetime
+import re
+from typing import FrozenSet, Iterable, List, Optional, Tuple
+
+from transforms.dedup.fingerprints import containment, jaccard
+
+RESIGHTING = 'resighting'
+NEW_VERSION = 'new_version'
+SAME_URL = 'same_url'
+SAME_BODY = 'same_body'
+NEAR_DUPLICATE = 'near_duplicate'
+# When an item matches the same earlier item in several ways, the stronger
+# evidence names the reason.
+_REASON_RANK = {RESIGHTING: 0, NEW_VERSION: 1, SAME_URL: 2, SAME_BODY: 3,
+                NEAR_DUPLICATE: 4}
+# Wire flags that make a near-duplicate a new version of the same story.
+UPDATE_FLAGS = frozenset({'UPDATE', 'CORRECTED', 'REFILE', 'WRAPUP'})
+CANCELED = 'canceled'
+# Two texts with the same body but unrelated headlines are different
+# stories behind a boilerplate body (a paywall or cookie notice), not copies.
+MIN_HEADLINE_JACCARD = 0.2
+_UNDATED = 1 << 62
+_NUMBER = re.compile(r'(\d+)')
+
+Order = Tuple[int, int, str]
+
+
+def order_key(versioncreated: Optional[datetime.datetime], uri: str,
+              indexed: bool) -> Order:
+  """Sort key of 'earlier': indexed first, then by versioncreated, then uri."""
+  micros = (int(versioncreated.timestamp() * 1_000_000) if versioncreated
+            else _UNDATED)
+  return (0 if indexed else 1, micros, uri)
+
+
+def version_key(version: Optional[str]) -> tuple:
+  """Orders versions numerically where they are numbers ('10' after '9')."""
+  return tuple((0, int(part), '') if part.isdigit() else (1, 0, part)
+               for part in _NUMBER.split(version or '') if part)
+
+
+@dataclasses.dataclass(frozen=True)
+class Fingerprint:
+  """What cross-item matching needs of an item family's canonical member."""
+  uri: str
+  order: Order
+  link: Optional[str]
+  content_hash: str
+  shingles: FrozenSet[int]
+  flags: Tuple[str, ...] = ()
+  headline_words: FrozenSet[str] = frozenset()
+
+  @property
+  def indexed(self) -> bool:
+    return self.order[0] == 0
+
+
+@dataclasses.dataclass(frozen=True, order=True)
+class Match:
+  """A later item found to duplicate an earlier one; min() picks the best."""
+  earlier_order: Order
+  rank: int
+  earlier_uri: str
+  reason: str
+  similarity: float
+
+
+def match(earlier: Fingerprint, reason: str, similarity: float) -> Match:
+  return Match(earlier.order, _REASON_RANK[reason], earlier.uri, reason, similarity)
+
+
+def headlines_agree(later: Fingerprint, earlier: Fingerprint) -> bool:
+  """False only for two headlines with next to no words in common.
+
+  A wire update may rewrite its headline, so its flags exempt it.
+  """
+  if not later.headline_words or not earlier.headline_words:
+    return True
+  if UPDATE_FLAGS & set(later.flags):
+    return True
+  return jaccard(later.headline_words, earlier.headline_words) >= MIN_HEADLINE_JACCARD
+
+
+def near_duplicate_match(later: Fingerprint, earlier: Fingerprint,
+                         jaccard_threshold: float,
+                         containment_threshold: float) -> Optional[Match]:
+  """A verified similarity over the full shingle sets, not the MinHash estimate.
+
+  Jaccard finds re-sends and syndicated copies; containment finds updates
+  that add paragraphs to a story (the old text is all in the new one).
+  """
+  if not headlines_agree(later, earlier):
+    return None
+  similarity = jaccard(later.shingles, earlier.shingles)
+  if similarity < jaccard_threshold:
+    similarity = containment(later.shingles, earlier.shingles)
+    if similarity < containment_threshold:
+      return None
+  reason = NEW_VERSION if UPDATE_FLAGS & set(later.flags) else NEAR_DUPLICATE
+  return match(earlier, reason, similarity)
+
+
+def same_url_matches(members: Iterable[Fingerprint]):
+  """(later uri, Match) for members sharing a canonical URL with the earliest."""
+  ordered = sorted(members, key=lambda member: member.order)
+  for later in ordered[1:]:
+    if not later.indexed:
+      yield later.uri, match(ordered[0], SAME_URL, 1.0)
+
+
+def same_body_matches(members: Iterable[Fingerprint], fan_out: int):
+  """(later uri, Match) for members sharing a body with an earlier one.
+
+  Each is matched to the earliest of the first ``fan_out`` members whose
+  headline agrees with its own.
+  """
+  ordered = sorted(members, key=lambda member: member.order)
+  for position, later in enumerate(ordered):
+    if later.indexed:
+      continue
+    for earlier in ordered[:min(position, fan_out)]:
+      if headlines_agree(later, earlier):
+        yield later.uri, match(earlier, SAME_BODY, 1.0)
+        break
+
+
+def candidate_pairs(bucket: Iterable[Tuple[Order, str]], fan_out: int):
+  """(later uri, earlier uri) pairs to verify within one LSH bucket.
+
+  Each new member is paired with at most ``fan_out`` of the earliest members
+  before it, so a bucket of n items costs O(n * fan_out), never O(n^2).
+  """
+  ordered = sorted(bucket)
+  for position, (order, uri) in enumerate(ordered):
+    if order[0] == 0:
+      continue  # indexed items were settled in their own run
+    for _, earlier_uri in ordered[:min(position, fan_out)]:
+      yield uri, earlier_uri
+
+
+@dataclasses.dataclass(frozen=True)
+class IndexEntry:
+  """An (uri, version) seen in an earlier run, as the dedup index keeps it."""
+  uri: str
+  version: Optional[str]
+  order: Order
+  duplicate_of: Optional[str]  # None when it was canonical
+  canceled: bool
+
+
+def resolve_family(records: List[dict], indexed: List[IndexEntry]):
+  """Sightings and versions of one uri: (annotated records, new canonical or None).
+
+  The earliest member is the family's own canonical; each later record is a
+  re-sighting of a version already seen, or a new version (with a link to
+  the version before it). A 'canceled' status anywhere cancels the family.
+  """
+  # Ties (the same version seen twice at the same time) are broken by where
+  # each sighting was read, never by arrival order.
+  members = sorted(
+      [(entry.order, version_key(entry.version), ('', -1), entry.version, None)
+       for entry in indexed] +
+      [(order_key(r['versioncreated'], r['uri'], False), version_key(r['version']),
+        (r['source']['location'], r['source']['position']), r['version'], i)
+       for i, r in enumerate(records)])
+  first = indexed and min(indexed, key=lambda entry: entry.order)
+  family_root = (first.duplicate_of or first.uri) if first else None
+  canceled = (any(entry.canceled for entry in indexed)
+              or any(r['pubstatus'] == CANCELED for r in records))
+  annotated, seen_versions, canonical = [], [], None
+  for *_, version, position in members:
+    if position is None:
+      seen_versions.append(version)
+      continue
+    record = dict(records[position])
+    if canceled:
+      record['pubstatus'] = CANCELED
+    if version in seen_versions:
+      record.update(is_canonical=False, duplicate_reason=RESIGHTING,
+                    duplicate_similarity=1.0)
+    elif seen_versions:
+      record.update(is_canonical=False, duplicate_reason=NEW_VERSION,
+                    duplicate_similarity=None, previous_version=seen_versions[-1])
+    else:
+      canonical = record
+    if record is not canonical:
+      record['duplicate_of'] = family_root or record['uri']
+    seen_versions.append(version)
+    annotated.append(record)
+  return annotated, canonical
