@@ -104,13 +104,21 @@ def format_summary(counters: dict, files: dict) -> str:
                               or 'none')
 
   by_count = lambda values: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
+  items = counters.get('written.wire_item', 0)
+  dead_letters = counters.get('written.dead_letter', 0)
+  # Inputs: every entry found, plus every source that failed as a whole.
+  inputs = sum(group('entries.').values()) + sum(
+      count for reason, count in group('dead_letter.').items()
+      if reason.startswith(('read.', 'parse.')))
+  accounted = ('every input accounted for' if inputs == items + dead_letters
+               else 'MISMATCH: some inputs are neither items nor dead letters')
   lines = [
       'wirebeam run summary',
       line('sources', group('sources.')),
       line('entries', group('entries.')),
-      f'  {"items":<14}{counters.get("written.wire_item", 0)}'
-      f' ({counters.get("dedup.canonical", 0)} canonical)',
-      f'  {"dead letters":<14}{counters.get("written.dead_letter", 0)}',
+      f'  {"inputs":<14}{inputs} = items + dead letters: {accounted}',
+      f'  {"items":<14}{items} ({counters.get("dedup.canonical", 0)} canonical)',
+      f'  {"dead letters":<14}{dead_letters}',
       line('  by reason', by_count(group('dead_letter.'))),
       line('dedup', {'canonical': counters.get('dedup.canonical', 0),
                      **by_count({k: v for k, v in group('dedup.').items()

@@ -58,7 +58,8 @@ def test_seed_run_writes_one_record_per_seed_item(seed_run):
       'ninjs-2-sample.json': 1,
       'newsml-g2-sample.xml': 1,
   }
-  assert f'items         {len(items)}' in summary
+  assert f'items         {len(items)} ({len(items)} canonical)' in summary
+  assert f'inputs        {len(items)} = items + dead letters: every input accounted for' in summary
   for item in items:
     assert item['uri'] and item['content_hash'] and item['headline']
     assert item['language'] not in (None, 'und')
@@ -121,6 +122,7 @@ def test_broken_inputs_are_accounted_for(tmp_path):
       ('parse', 'invalid_json'), ('parse', 'undecodable')]
   assert all(d['raw'] for d in dead_letters)
   assert 'dead letters  2' in result.stdout
+  assert 'inputs        6 = items + dead letters: every input accounted for' in result.stdout
   assert 'parse.invalid_json 1' in result.stdout
 
 
