@@ -60,13 +60,13 @@ def inputs(tmp_path_factory):
 def run_and_read(inputs, output, runner_args):
   result = subprocess.run(
       [sys.executable, '-m', 'pipeline', '--input', str(inputs), '--input', str(SEEDS),
-       '--output', str(output), '--no-dedup-index', *runner_args],
+       '--output', str(output), *runner_args],
       cwd=REPO, env=worker_env(), capture_output=True, text=True, timeout=600,
       check=False)
   assert result.returncode == 0, result.stderr[-3000:]
   assert 'every input accounted for' in result.stdout
   records = {}
-  for folder in ('items', 'dead_letters'):
+  for folder in ('items', 'dead_letters', 'dedup_index'):
     rows = []
     for path in glob.glob(os.path.join(output, folder, '*.avro')):
       with open(path, 'rb') as f:
@@ -90,6 +90,7 @@ def direct_records(inputs, tmp_path_factory):
 def test_runner_gives_the_same_records_as_the_direct_runner(
     inputs, direct_records, tmp_path, runner_args):
   assert len(direct_records['items']) == 20 and len(direct_records['dead_letters']) == 1
+  assert len(direct_records['dedup_index']) == 19  # the one re-sighting is not kept
   assert run_and_read(inputs, tmp_path, runner_args) == direct_records
 
 
