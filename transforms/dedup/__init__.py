@@ -35,7 +35,7 @@ class DedupSettings:
   shingle_size: int = 4
   num_perm: int = 128
   bands: int = 32
-  jaccard_threshold: float = 0.8
+  jaccard_threshold: float = 0.7
   containment_threshold: float = 0.9
   # Items with fewer shingles (a bare headline) are matched exactly only.
   min_shingles: int = 8

@@ -1,0 +1,1 @@
+"""Benchmark inputs built from public corpora (see README, "Evaluation")."""

@@ -1,0 +1,176 @@
+"""Reuters-21578 to pipeline input: parsing the SGML, ninjs, files, replication."""
+import collections
+import json
+import pathlib
+
+import pytest
+
+from bench.reuters import (CORPUS_FOLDER, ReutersItem, load_reuters, main,
+                           replicate, to_ninjs, write_inputs)
+from transforms.parse import parse_source
+
+DATA = pathlib.Path(__file__).resolve().parents[2] / 'shared' / 'data'
+
+# Three items in the corpus's own shape, written for this test: control
+# characters as entities, "<" as &lt;, junk after a date, a brief without a
+# body, and one Latin-1 byte.
+SGML = '''<!DOCTYPE lewis SYSTEM "lewis.dtd">
+<REUTERS TOPICS="YES" LEWISSPLIT="TRAIN" CGISPLIT="TRAINING-SET" OLDID="5544" NEWID="1">
+<DATE>26-FEB-1987 15:01:01.79</DATE>
+<TOPICS><D>cocoa</D></TOPICS>
+<PLACES><D>el-salvador</D><D>usa</D></PLACES>
+<PEOPLE></PEOPLE>
+<ORGS></ORGS>
+<EXCHANGES></EXCHANGES>
+<COMPANIES></COMPANIES>
+<UNKNOWN> 
+&#5;&#5;&#5;C T
+&#22;&#22;&#1;f0704&#31;reute
+u f BC-TEST-COCOA-REVIEW   02-26 0105</UNKNOWN>
+<TEXT>&#2;
+<TITLE>TEST COCOA REVIEW</TITLE>
+<DATELINE>    SALVADOR, Feb 26 - </DATELINE><BODY>Rain fell on the test cocoa zone
+this week, the test cooperative said in its weekly review.
+    Arrivals were 1,000 bags. Prices rose.
+ Reuter
+&#3;</BODY></TEXT>
+</REUTERS>
+<REUTERS TOPICS="NO" LEWISSPLIT="TRAIN" CGISPLIT="TRAINING-SET" OLDID="5545" NEWID="2">
+<DATE>27-MAR-1987 00:02:59.13&#5;&#5;&#5;RM</DATE>
+<TOPICS></TOPICS>
+<PLACES><D>switzerland</D></PLACES>
+<PEOPLE></PEOPLE>
+<ORGS></ORGS>
+<EXCHANGES></EXCHANGES>
+<COMPANIES></COMPANIES>
+<UNKNOWN> 
+&#5;&#5;&#5;F
+&#22;&#22;&#1;f0705&#31;reute
+r f BC-TEST-BANK   03-27 0050</UNKNOWN>
+<TEXT>&#2;
+<TITLE>TEST BANK &lt;TBK> RAISES
+DIVIDEND</TITLE>
+<DATELINE>    Z\xfcRICH, March 27 - </DATELINE><BODY>Test Bank &lt;TBK> said it
+raised its dividend.
+ REUTER
+&#3;</BODY></TEXT>
+</REUTERS>
+<REUTERS TOPICS="NO" LEWISSPLIT="TEST" CGISPLIT="TRAINING-SET" OLDID="5546" NEWID="3">
+<DATE> 3-MAR-1987 09:15:05.40</DATE>
+<TOPICS></TOPICS>
+<PLACES></PLACES>
+<PEOPLE></PEOPLE>
+<ORGS></ORGS>
+<EXCHANGES></EXCHANGES>
+<COMPANIES></COMPANIES>
+<UNKNOWN> 
+&#5;&#5;&#5;F
+&#22;&#22;&#1;f0706&#31;reute
+b f BC-TEST-BRIEF   03-03 0010</UNKNOWN>
+<TEXT TYPE="BRIEF">&#2;
+******<TITLE>TEST COMPANY SEES HIGHER PROFIT
+</TITLE>&#3;
+
+</TEXT>
+</REUTERS>
+'''
+
+
+@pytest.fixture
+def data_path(tmp_path):
+  folder = tmp_path / CORPUS_FOLDER
+  folder.mkdir(parents=True)
+  (folder / 'reut2-000.sgm').write_bytes(SGML.encode('latin-1'))
+  return tmp_path
+
+
+@pytest.fixture
+def items(data_path):
+  return load_reuters(data_path)
+
+
+def test_load_reuters_decodes_the_sgml(items):
+  cocoa, bank, brief = items
+  assert [item.newid for item in items] == [1, 2, 3]
+  assert cocoa.title == 'TEST COCOA REVIEW'
+  assert cocoa.dateline == 'SALVADOR, Feb 26 -'
+  assert cocoa.body == ('Rain fell on the test cocoa zone\nthis week, the test '
+                        'cooperative said in its weekly review.\n'
+                        '    Arrivals were 1,000 bags. Prices rose.')
+  assert cocoa.date == '26-FEB-1987 15:01:01.79'
+  assert (cocoa.topics, cocoa.places) == (('cocoa',), ('el-salvador', 'usa'))
+  assert bank.title == 'TEST BANK <TBK> RAISES DIVIDEND'
+  assert bank.dateline == 'ZüRICH, March 27 -'
+  assert bank.body == 'Test Bank <TBK> said it\nraised its dividend.'
+  assert bank.date == '27-MAR-1987 00:02:59.13RM'
+  assert brief.title == 'TEST COMPANY SEES HIGHER PROFIT'
+  assert brief.body is None and brief.dateline is None
+
+
+def test_load_reuters_says_where_to_get_the_data(tmp_path):
+  with pytest.raises(FileNotFoundError, match='colibri17/TextCategorization'):
+    load_reuters(tmp_path)
+
+
+def test_to_ninjs(items):
+  cocoa, bank, brief = items
+  assert to_ninjs(cocoa) == {
+      'uri': 'urn:reuters21578:1', 'type': 'text', 'language': 'en',
+      'versioncreated': '1987-02-26T15:01:01.790Z',
+      'headline': 'TEST COCOA REVIEW',
+      'body_text': 'SALVADOR, Feb 26 - ' + cocoa.body}
+  assert to_ninjs(bank)['versioncreated'] == '1987-03-27T00:02:59.130Z'
+  assert 'body_text' not in to_ninjs(brief)
+  assert 'versioncreated' not in to_ninjs(ReutersItem(newid=4, date='MAR-1987'))
+
+
+def test_written_files_parse_as_one_entry_per_item(items, tmp_path):
+  untitled = ReutersItem(newid=4, date='')
+  paths = write_inputs(items + [untitled], tmp_path / 'out', items_per_file=2)
+  assert [path.name for path in paths] == ['reuters21578-00000.json',
+                                           'reuters21578-00001.json']
+  entries = [entry for path in paths
+             for entry in parse_source(str(path), path.read_bytes())]
+  assert [(e.format, e.guid, e.title) for e in entries] == [
+      ('ninjs', 'urn:reuters21578:1', 'TEST COCOA REVIEW'),
+      ('ninjs', 'urn:reuters21578:2', 'TEST BANK <TBK> RAISES DIVIDEND'),
+      ('ninjs', 'urn:reuters21578:3', 'TEST COMPANY SEES HIGHER PROFIT')]
+  with pytest.raises(FileExistsError):
+    write_inputs(items, tmp_path / 'out')
+
+
+def test_replicate_is_deterministic_with_unique_uris(items):
+  copies = replicate(items, 4, seed=7)
+  assert copies == replicate(items, 4, seed=7)
+  assert copies != replicate(items, 4, seed=8)
+  assert copies[:3] == items
+  uris = [to_ninjs(item)['uri'] for item in copies]
+  assert len(uris) == 12 and len(set(uris)) == 12
+  assert {item.newid for item in copies[3:6]} == {11, 12, 13}
+  assert replicate(items, 1, seed=7) == items
+
+
+def test_command_line_writes_the_files(data_path, tmp_path, capsys):
+  main([str(data_path), str(tmp_path / 'out'), '--factor', '2', '--items-per-file', '4'])
+  assert capsys.readouterr().out.splitlines() == [
+      'read 3 items, 2 with a body',
+      'replicated to 6 items (factor 2, seed 0)',
+      f'wrote 6 items with a body or title in 2 files under {tmp_path / "out"}']
+  written = json.loads((tmp_path / 'out' / 'reuters21578-00001.json').read_text())
+  assert len(written) == 2
+
+
+@pytest.mark.skipif(not (DATA / CORPUS_FOLDER).is_dir(),
+                    reason=f'no Reuters-21578 under {DATA}')
+def test_real_corpus_counts():
+  items = load_reuters(DATA)
+  assert len(items) == 21578
+  assert len({item.newid for item in items}) == 21578
+  assert sum(1 for item in items if item.body) == 19043
+  assert sum(1 for item in items if item.title) == 20841
+  # The data README counts 279 groups (560 items) of bodies equal up to
+  # whitespace, sign-off kept; bodies that differ only in "Reuter" versus
+  # "REUTER" make 60 more groups (122 items) once it is dropped.
+  bodies = collections.Counter(' '.join(item.body.split()) for item in items if item.body)
+  repeated = [count for count in bodies.values() if count > 1]
+  assert (len(repeated), sum(repeated)) == (339, 682)
