@@ -69,5 +69,5 @@ class WirebeamOptions(PipelineOptions):
           help='Largest single item; larger ones become dead letters. '
           'Default: %(default)s.')
     _flag(parser, 'fetch-timeout', type=float, default=20.0, metavar='SECONDS',
-          help='Timeout for connecting to a feed server and for each read. '
+          help='Time limit for fetching one feed, redirects included. '
           'Default: %(default)s.')

@@ -4,21 +4,38 @@ The pure functions it relies on live beside it: ``text`` (charset, HTML,
 Unicode, whitespace), ``headlines`` (wire flags), ``timestamps``, ``urls``
 and ``identity``.
 """
-from typing import Optional
+import re
 
 import apache_beam as beam
 
 from transforms.dead_letters import DEAD_LETTERS, GuardedDoFn, Origin
+from transforms.entry import ParsedEntry
+from transforms.errors import InputError
 from transforms.normalize.headlines import split_headline
 from transforms.normalize.identity import content_hash, item_uri
 from transforms.normalize.text import language_code, one_line, render_text
 from transforms.normalize.timestamps import parse_timestamp
 from transforms.normalize.urls import canonical_url
-from transforms.errors import InputError
-from transforms.entry import ParsedEntry
 
 ITEMS = 'items'
 UNDETERMINED = 'und'
+_SURROGATE = re.compile('[\ud800-\udfff]')
+
+
+def _without_surrogates(value):
+  """Lone surrogates (from JSON escapes such as "\\ud800") as U+FFFD, everywhere.
+
+  UTF-8 cannot encode them, so a record holding one could not be written.
+  """
+  if isinstance(value, str):
+    return _SURROGATE.sub('\ufffd', value)
+  if isinstance(value, dict):
+    return {key: _without_surrogates(item) for key, item in value.items()}
+  if isinstance(value, list):
+    return [_without_surrogates(item) for item in value]
+  return value
+
+
 def normalize_entry(entry: ParsedEntry, max_item_bytes: int) -> dict:
   """A record of ``schemas/wire_item.avsc`` with the language left undetermined.
 
@@ -41,7 +58,7 @@ def normalize_entry(entry: ParsedEntry, max_item_bytes: int) -> dict:
   versioncreated = parse_timestamp(versioncreated_raw, entry.received_at)
   if not versioncreated and firstcreated:  # a first version's date is both
     versioncreated_raw, versioncreated = entry.firstcreated_raw, firstcreated
-  return {
+  return _without_surrogates({
       'uri': uri,
       'uri_source': uri_source,
       'version': entry.version,
@@ -86,7 +103,7 @@ def normalize_entry(entry: ParsedEntry, max_item_bytes: int) -> dict:
       'duplicate_similarity': None,
       'previous_version': None,
       'entities': [],
-  }
+  })
 
 
 class _NormalizeFn(GuardedDoFn):

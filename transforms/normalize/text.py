@@ -25,6 +25,7 @@ _UNWANTED_CHARS = re.compile(
     '[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff'
     '\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069]')
 _HORIZONTAL_SPACE = re.compile(r'[^\S\n]+')
+_TAG = re.compile(r'<[^>]*>?')
 _PARAGRAPH_BREAK = re.compile(r'\n\s*\n')
 _LINE_BREAK = re.compile(r'\s*\n\s*')
 
@@ -61,8 +62,13 @@ class _TextExtractor(html.parser.HTMLParser):
 def html_to_text(markup: str) -> str:
   """Renders HTML as clean text, keeping paragraph breaks and decoding entities."""
   extractor = _TextExtractor()
-  extractor.feed(markup)
-  extractor.close()
+  try:
+    extractor.feed(markup)
+    extractor.close()
+  except AssertionError:
+    # html.parser asserts on malformed marked sections ("<![foo]>"): keep
+    # the text read so far, and the rest with its tags stripped.
+    return clean_text(''.join(extractor.parts) + ' ' + _TAG.sub(' ', extractor.rawdata))
   return clean_text(''.join(extractor.parts))
 
 
@@ -74,10 +80,11 @@ def clean_text(text: Optional[str]) -> str:
   """
   if not text:
     return ''
-  text = unicodedata.normalize('NFC', html.unescape(text) if '&' in text else text)
+  text = html.unescape(text) if '&' in text else text
   text = text.replace('\r\n', '\n').replace('\r', '\n').replace('\t', ' ')
   text = text.replace('\u2028', '\n').replace('\u2029', '\n\n').replace('\xa0', ' ')
-  text = _UNWANTED_CHARS.sub('', text)
+  # Unwanted characters go before NFC, which must see "e" and its accent side by side.
+  text = unicodedata.normalize('NFC', _UNWANTED_CHARS.sub('', text))
   text = _HORIZONTAL_SPACE.sub(' ', text)
   paragraphs = (_LINE_BREAK.sub('\n', p).strip()
                 for p in _PARAGRAPH_BREAK.split(text))
@@ -127,7 +134,7 @@ def decode_bytes(data: bytes, declared: Optional[str] = None) -> str:
       continue
     try:
       return data.decode(encoding)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):  # 'undefined' fails with UnicodeError
       continue
   raise InputError('undecodable',
                    'bytes are neither UTF-8 nor the declared charset nor Windows-1252')

@@ -45,13 +45,15 @@ def parse_timestamp(raw: Optional[str],
           or _parse_month_day(text, reference))
 
 
-def _from_datetime(value: datetime.datetime, inferred: bool) -> ParsedTime:
+def _from_datetime(value: datetime.datetime, inferred: bool) -> Optional[ParsedTime]:
   if value.tzinfo is None:
     return ParsedTime(value.replace(tzinfo=datetime.timezone.utc), None, True)
   offset = value.utcoffset()
-  return ParsedTime(
-      value.astimezone(datetime.timezone.utc),
-      int(offset.total_seconds() // 60), inferred)
+  try:
+    instant = value.astimezone(datetime.timezone.utc)
+  except OverflowError:  # 9999-12-31T23:59-01:00 is past year 9999 in UTC
+    return None
+  return ParsedTime(instant, int(offset.total_seconds() // 60), inferred)
 
 
 def _parse_iso(text: str) -> Optional[ParsedTime]:
@@ -66,7 +68,7 @@ def _parse_iso(text: str) -> Optional[ParsedTime]:
 def _parse_rfc822(text: str) -> Optional[ParsedTime]:
   try:
     value = email.utils.parsedate_to_datetime(text)
-  except (TypeError, ValueError, IndexError):
+  except (TypeError, ValueError, IndexError, OverflowError):
     return None
   # email.utils marks "-0000" (zone unknown) by returning a naive datetime.
   return _from_datetime(value, inferred=False)

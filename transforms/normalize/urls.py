@@ -30,14 +30,19 @@ def canonical_url(url: Optional[str]) -> Optional[str]:
   if scheme not in _DEFAULT_PORTS or not parts.hostname:
     return None
   host = parts.hostname.lower().rstrip('.')
+  if not host:  # "http://./"
+    return None
   if ':' in host:  # IPv6 literal
     host = f'[{host}]'
   if port and port != _DEFAULT_PORTS[scheme]:
     host = f'{host}:{port}'
-  query = urllib.parse.urlencode(sorted(
-      (key, value)
-      for key, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
-      if not _TRACKING_PARAMS.match(key)))
+  try:
+    query = urllib.parse.urlencode(sorted(
+        (key, value)
+        for key, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+        if not _TRACKING_PARAMS.match(key)))
+  except UnicodeError:  # a lone surrogate cannot be percent-encoded
+    return None
   return urllib.parse.urlunsplit((scheme, host, parts.path or '/', query, ''))
 
 

@@ -1,18 +1,21 @@
 """JSON Feed 1.0 and 1.1 (jsonfeed.org), which feedparser 6 does not read."""
-import json
 from typing import List
 
 from transforms.errors import InputError
 from transforms.entry import ParsedEntry
-from transforms.parse.json_input import load_json
+from transforms.parse.json_input import json_bytes, load_json
 
 JSON_FEED_VERSION_PREFIX = 'https://jsonfeed.org/version/'
 
 
+def _list(value) -> list:
+  """A JSON array as a list; anything else (a feed's mistake) as empty."""
+  return value if isinstance(value, list) else []
+
+
 def _authors(item: dict, feed: dict) -> str:
-  authors = item.get('authors') or ([item['author']] if item.get('author') else [])
-  authors = authors or feed.get('authors') or (
-      [feed['author']] if feed.get('author') else [])
+  authors = _list(item.get('authors')) or [item.get('author')]
+  authors = [a for a in authors if a] or _list(feed.get('authors')) or [feed.get('author')]
   return ', '.join(a['name'] for a in authors
                    if isinstance(a, dict) and isinstance(a.get('name'), str))
 
@@ -34,7 +37,7 @@ def parse_json_feed(data: bytes, source: str, received_at=None) -> List[ParsedEn
     html_body = _text(item.get('content_html'))
     entries.append(ParsedEntry(
         format='json_feed', source=source, position=position,
-        raw=json.dumps(original, ensure_ascii=False).encode('utf-8'),
+        raw=json_bytes(original),
         guid=_text(str(item['id']) if item.get('id') is not None else None),
         link=_text(item.get('url')), title=_text(item.get('title')),
         summary=_text(item.get('summary')),
@@ -44,7 +47,7 @@ def parse_json_feed(data: bytes, source: str, received_at=None) -> List[ParsedEn
         versioncreated_raw=_text(item.get('date_modified')
                                  or item.get('date_published')),
         language=_text(item.get('language') or feed.get('language')),
-        keywords=[tag for tag in item.get('tags') or [] if isinstance(tag, str)],
+        keywords=[tag for tag in _list(item.get('tags')) if isinstance(tag, str)],
         feed_title=_text(feed.get('title')),
         feed_link=_text(feed.get('home_page_url')), received_at=received_at))
   return entries

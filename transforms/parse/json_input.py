@@ -1,8 +1,24 @@
 """JSON input, decoded as RFC 8259 says: UTF-8, UTF-16 or UTF-32."""
 import json
-from typing import Any
+from typing import Any, Optional
 
 from transforms.errors import InputError
+
+
+def json_bytes(value: Any) -> bytes:
+  """JSON of a parsed value as UTF-8, for a dead letter's raw bytes.
+
+  Text from JSON or XML can hold lone surrogates, which UTF-8 cannot encode;
+  they are written as the JSON escapes they came from.
+  """
+  return json.dumps(value, ensure_ascii=False, default=str).encode(
+      'utf-8', 'backslashreplace')
+
+
+def small_int(text: str, digits: int = 3) -> Optional[int]:
+  """A short run of digits as an int; None for anything else (5,000 digits...)."""
+  text = text.strip()
+  return int(text) if text.isdecimal() and len(text) <= digits else None
 
 
 def load_json(data: bytes) -> Any:

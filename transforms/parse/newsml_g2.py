@@ -14,6 +14,7 @@ from defusedxml import ElementTree as SafeElementTree
 
 from transforms.errors import InputError
 from transforms.entry import ParsedEntry
+from transforms.parse.json_input import small_int
 
 NAR = '{http://iptc.org/std/nar/2006-10-01/}'
 _XML_LANG = '{http://www.w3.org/XML/1998/namespace}lang'
@@ -105,7 +106,7 @@ def nitf_body_html(markup: str) -> Optional[str]:
     container = _story_container(root)
     return _inner_html(container) if container is not None else None
   except (SafeElementTree.ParseError, defusedxml.DefusedXmlException,
-          RecursionError):
+          RecursionError, UnicodeError):
     return None
 
 
@@ -151,8 +152,7 @@ def _agency(item_meta, content_meta) -> Optional[str]:
 
 
 def _urgency(content_meta) -> Optional[int]:
-  text = _text(content_meta.find(NAR + 'urgency'))
-  return int(text) if text and text.isdecimal() else None
+  return small_int(_text(content_meta.find(NAR + 'urgency')) or '')
 
 
 def _part(item, name: str):

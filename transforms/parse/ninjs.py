@@ -8,12 +8,11 @@ writes property names in camelCase (``versionCreated``, ``pubStatus``,
 ``contentType``). Property names are looked up case-insensitively so one
 reader serves all three.
 """
-import json
 from typing import Any, List, NamedTuple, Optional
 
 from transforms.errors import InputError
 from transforms.entry import ParsedEntry
-from transforms.parse.json_input import load_json
+from transforms.parse.json_input import json_bytes, load_json, small_int
 from transforms.parse.newsml_g2 import nitf_body_html
 
 # Property names (lower-cased) that mark a JSON object as a ninjs item; "uri"
@@ -105,13 +104,9 @@ def _version(value: Any) -> Optional[str]:
 def _urgency(value: Any) -> Optional[int]:
   if isinstance(value, bool):
     return None
-  if isinstance(value, int):
-    return value
   if isinstance(value, float) and value.is_integer():
-    return int(value)
-  if isinstance(value, str) and value.strip().isdecimal():
-    return int(value)
-  return None
+    value = int(value)
+  return small_int(str(value)) if isinstance(value, (int, str)) else None
 
 
 def _names(value: Any) -> List[str]:
@@ -201,6 +196,6 @@ def parse_ninjs(data: bytes, source: str, received_at=None) -> List[ParsedEntry]
   several = len(items) > 1
   return [
       _entry(item, position,
-             json.dumps(item, ensure_ascii=False).encode('utf-8') if several else data,
+             json_bytes(item) if several else data,
              source, received_at)
       for position, item in enumerate(items)]

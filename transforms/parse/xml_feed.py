@@ -5,7 +5,6 @@ trusts the declared charset, which real feeds get wrong both ways: declared
 ISO-8859-1 with UTF-8 bytes, and Latin-1 with no declaration at all.
 """
 import io
-import json
 import re
 from typing import List, Optional
 
@@ -14,11 +13,14 @@ import feedparser
 from transforms.normalize.text import decode_bytes
 from transforms.errors import InputError
 from transforms.entry import ParsedEntry
+from transforms.parse.json_input import json_bytes
 
 _XML_DECLARATION = re.compile(r'^\s*<\?xml[^>]*\?>')
 _DECLARED_ENCODING = re.compile(
     rb'^\s*<\?xml[^>]*encoding\s*=\s*["\']([A-Za-z0-9._:-]{1,40})["\']')
-_ENTITY_DECLARATION = re.compile(r'<!ENTITY', re.IGNORECASE)
+# The prolog's parts before the DOCTYPE: space, declarations, PIs, comments.
+_PROLOG_ITEM = re.compile(r'\s+|<\?.*?\?>|<!--.*?-->', re.DOTALL)
+_DOCTYPE = re.compile(r'<!DOCTYPE\b', re.IGNORECASE)
 _UTF8_HEADERS = {'content-type': 'application/xml; charset=utf-8'}
 _FORMAT_BY_VERSION_PREFIX = (('atom', 'atom'), ('rss090', 'rdf'),
                              ('rss10', 'rdf'), ('rss', 'rss'))
@@ -43,11 +45,47 @@ def _declared_charset(data: bytes, content_type: Optional[str]) -> Optional[str]
 def decode_feed(data: bytes, content_type: Optional[str] = None) -> bytes:
   """Returns the feed as UTF-8 bytes with no encoding declaration left to mislead."""
   text = decode_bytes(data, _declared_charset(data, content_type))
-  head = text[:text.find('>', text.find('<!DOCTYPE')) + 1] if '<!DOCTYPE' in text else ''
-  if _ENTITY_DECLARATION.search(head) or _ENTITY_DECLARATION.search(text[:65536]):
+  if declares_entities(text):
     raise InputError('xml_entities_forbidden',
                      'the feed declares XML entities; they are never expanded')
   return _XML_DECLARATION.sub('', text, count=1).encode('utf-8')
+
+
+def declares_entities(text: str) -> bool:
+  """Whether the DOCTYPE's internal subset declares any entity.
+
+  Entities can only be declared there, so the prolog is walked up to the
+  DOCTYPE, and its subset scanned with quoted strings and comments skipped
+  (a ']>' inside a quoted default must not end the scan early).
+  """
+  position = 0
+  while True:
+    item = _PROLOG_ITEM.match(text, position)
+    if not item or item.end() == position:
+      break
+    position = item.end()
+  if not _DOCTYPE.match(text, position):
+    return False
+  subset = text.find('[', position)
+  if subset < 0 or subset > text.find('>', position):
+    return False  # no internal subset: an external DTD is never fetched
+  def past(token: str, start: int) -> int:
+    found = text.find(token, start)
+    return len(text) if found < 0 else found + len(token)
+
+  index = subset + 1
+  while index < len(text):
+    if text.startswith('<!--', index):
+      index = past('-->', index + 4)
+    elif text[index] in '"\'':
+      index = past(text[index], index + 1)
+    elif text.startswith('<!ENTITY', index) or text.startswith('<!entity', index):
+      return True
+    elif text[index] == ']':
+      return False
+    else:
+      index += 1
+  return False
 
 
 def _detail_text(detail) -> tuple:
@@ -78,7 +116,7 @@ def parse_xml_feed(data: bytes, source: str, received_at=None,
     if parsed.bozo:
       raise InputError('unrecoverable_xml',
                        f'not a readable feed: {parsed.get("bozo_exception")}')
-    if not parsed.version:
+    if not parsed.get('version'):
       raise InputError('not_a_feed', 'XML that is not RSS, RDF or Atom')
     return []
   feed = parsed.feed
@@ -92,9 +130,9 @@ def parse_xml_feed(data: bytes, source: str, received_at=None,
       summary, summary_is_html = None, False
     detail = entry.get('title_detail') or entry.get('summary_detail') or {}
     entries.append(ParsedEntry(
-        format=_feed_format(parsed.version or ''), source=source,
+        format=_feed_format(parsed.get('version') or ''), source=source,
         position=position,
-        raw=json.dumps(entry, default=str, ensure_ascii=False).encode('utf-8'),
+        raw=json_bytes(entry),
         guid=entry.get('id') or None, link=entry.get('link') or None,
         title=title, title_is_html=title_is_html,
         summary=summary, summary_is_html=summary_is_html,

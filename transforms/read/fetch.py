@@ -9,6 +9,9 @@ import contextlib
 import dataclasses
 import datetime
 import http.client
+import socket
+import threading
+import time
 import urllib.parse
 import zlib
 from typing import Optional
@@ -42,7 +45,10 @@ class FetchResult:
 
 def check_url(url: str) -> urllib.parse.SplitResult:
   """The URL's parts if we would fetch it: http(s), a host, a valid port."""
-  parts = urllib.parse.urlsplit(url)
+  try:
+    parts = urllib.parse.urlsplit(url)
+  except ValueError as error:  # "http://[oops/": an unclosed IPv6 bracket
+    raise InputError('invalid_url', f'{url!r}: {error}')
   if parts.scheme.lower() not in _CONNECTIONS or not parts.hostname:
     raise InputError('unsupported_url_scheme',
                      f'only http and https URLs are fetched, not {url!r}')
@@ -101,20 +107,48 @@ def _read_body(response, max_bytes: int) -> bytes:
   return bytes(body)
 
 
+@contextlib.contextmanager
+def _watchdog(deadline: float, connection):
+  timer = threading.Timer(max(0.0, deadline - time.monotonic()), _abort, [connection])
+  timer.daemon = True
+  timer.start()
+  try:
+    yield
+  finally:
+    timer.cancel()
+
+
+def _abort(connection):
+  """Unblocks whatever read the connection is in: the watchdog's way to stop it."""
+  if connection.sock is not None:
+    with contextlib.suppress(OSError):
+      connection.sock.shutdown(socket.SHUT_RDWR)
+
+
 def fetch(url: str, *, timeout: float = 20.0, max_bytes: int = 20 * 1024 * 1024,
           user_agent: str = DEFAULT_USER_AGENT, max_redirects: int = 5) -> FetchResult:
-  """GETs a feed, following redirects; every failure is an InputError."""
+  """GETs a feed, following redirects; every failure is an InputError.
+
+  ``timeout`` bounds the whole fetch, redirects included: a server that
+  trickles a byte at a time never times out a single read, so a watchdog
+  closes the connection when the time is up.
+  """
   headers = {'User-Agent': user_agent, 'Accept-Encoding': 'gzip, deflate',
              'Accept': _ACCEPT}
+  deadline = time.monotonic() + timeout
   for _ in range(max_redirects + 1):
     parts = check_url(url)
     try:
-      with contextlib.closing(_connect(parts, timeout)) as connection:
+      with contextlib.closing(_connect(parts, timeout)) as connection, \
+           _watchdog(deadline, connection):
         connection.request('GET', _request_target(parts), headers=headers)
         response = connection.getresponse()
         location = response.getheader('Location')
         if response.status in _REDIRECTS and location:
-          target = urllib.parse.urljoin(url, location)
+          try:
+            target = urllib.parse.urljoin(url, location)
+          except ValueError as error:
+            raise InputError('redirect_refused', f'{url} redirects to {location!r}: {error}')
           if urllib.parse.urlsplit(target).scheme.lower() not in _CONNECTIONS:
             raise InputError('redirect_refused',
                              f'{url} redirects to {target!r}, not http(s)')
@@ -124,12 +158,14 @@ def fetch(url: str, *, timeout: float = 20.0, max_bytes: int = 20 * 1024 * 1024,
           raise InputError('http_error',
                            f'HTTP {response.status} {response.reason} for {url}')
         body = _read_body(response, max_bytes)
+        if time.monotonic() >= deadline:  # the watchdog cut the body short
+          raise TimeoutError
         return FetchResult(
             url, response.status, body, response.getheader('Content-Type'),
             response.getheader('ETag'), response.getheader('Last-Modified'),
             datetime.datetime.now(datetime.timezone.utc))
-    except TimeoutError:
-      raise InputError('fetch_timeout', f'no answer from {url} within {timeout} s')
     except (OSError, http.client.HTTPException) as error:
+      if isinstance(error, TimeoutError) or time.monotonic() >= deadline:
+        raise InputError('fetch_timeout', f'{url} not fetched within {timeout} s')
       raise InputError('fetch_failed', f'{url}: {type(error).__name__}: {error}')
   raise InputError('too_many_redirects', f'more than {max_redirects} redirects')
