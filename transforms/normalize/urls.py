@@ -4,6 +4,7 @@ import urllib.parse
 from typing import Optional
 
 _DEFAULT_PORTS = {'http': 80, 'https': 443}
+_CONTROL = re.compile(r'[\x00-\x1f\x7f]')
 # Query parameters that track the reader, not select the document.
 _TRACKING_PARAMS = re.compile(
     r'^(utm_\w*|fbclid|gclid|dclid|gclsrc|msclkid|yclid|mc_cid|mc_eid|_ga|_gl'
@@ -22,7 +23,8 @@ def canonical_url(url: Optional[str]) -> Optional[str]:
   if not url:
     return None
   try:
-    parts = urllib.parse.urlsplit(url.strip())
+    # As browsers do: no control characters anywhere, no spaces at the ends.
+    parts = urllib.parse.urlsplit(_CONTROL.sub('', url).strip())
     port = parts.port
   except ValueError:
     return None
@@ -43,7 +45,7 @@ def canonical_url(url: Optional[str]) -> Optional[str]:
         if not _TRACKING_PARAMS.match(key)))
   except UnicodeError:  # a lone surrogate cannot be percent-encoded
     return None
-  return urllib.parse.urlunsplit((scheme, host, parts.path or '/', query, ''))
+  return urllib.parse.urlunsplit((scheme, host, parts.path.rstrip() or '/', query, ''))
 
 
 def url_host(url: Optional[str]) -> Optional[str]:

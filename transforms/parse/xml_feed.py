@@ -55,8 +55,8 @@ def declares_entities(text: str) -> bool:
   """Whether the DOCTYPE's internal subset declares any entity.
 
   Entities can only be declared there, so the prolog is walked up to the
-  DOCTYPE, and its subset scanned with quoted strings and comments skipped
-  (a ']>' inside a quoted default must not end the scan early).
+  DOCTYPE, and its subset scanned with quoted strings, comments and
+  processing instructions skipped (a ']' inside them must not end the scan).
   """
   position = 0
   while True:
@@ -77,6 +77,8 @@ def declares_entities(text: str) -> bool:
   while index < len(text):
     if text.startswith('<!--', index):
       index = past('-->', index + 4)
+    elif text.startswith('<?', index):
+      index = past('?>', index + 2)
     elif text[index] in '"\'':
       index = past(text[index], index + 1)
     elif text.startswith('<!ENTITY', index) or text.startswith('<!entity', index):
@@ -86,6 +88,11 @@ def declares_entities(text: str) -> bool:
     else:
       index += 1
   return False
+
+
+def _string(value) -> Optional[str]:
+  """A text field of an entry; feedparser gives a dict for some broken ones."""
+  return value if isinstance(value, str) and value else None
 
 
 def _detail_text(detail) -> tuple:
@@ -108,10 +115,15 @@ def _entry_body(entry) -> tuple:
 def parse_xml_feed(data: bytes, source: str, received_at=None,
                    content_type: Optional[str] = None) -> List[ParsedEntry]:
   """One entry per feed item, with the feed's title, link and language kept."""
-  parsed = feedparser.parse(
-      io.BytesIO(decode_feed(data, content_type)),
-      response_headers=_UTF8_HEADERS, sanitize_html=True,
-      resolve_relative_uris=True)
+  try:
+    parsed = feedparser.parse(
+        io.BytesIO(decode_feed(data, content_type)),
+        response_headers=_UTF8_HEADERS, sanitize_html=True,
+        resolve_relative_uris=True)
+  except (IndexError, KeyError, TypeError, ValueError, AttributeError) as error:
+    # feedparser's loose parser trips over some broken markup (<link><links/>).
+    raise InputError('unrecoverable_xml',
+                     f'feedparser failed: {type(error).__name__}: {error}')
   if not parsed.entries:
     if parsed.bozo:
       raise InputError('unrecoverable_xml',
@@ -133,16 +145,16 @@ def parse_xml_feed(data: bytes, source: str, received_at=None,
         format=_feed_format(parsed.get('version') or ''), source=source,
         position=position,
         raw=json_bytes(entry),
-        guid=entry.get('id') or None, link=entry.get('link') or None,
+        guid=_string(entry.get('id')), link=_string(entry.get('link')),
         title=title, title_is_html=title_is_html,
         summary=summary, summary_is_html=summary_is_html,
         body=body, body_is_html=body_is_html,
-        byline=entry.get('author') or None,
-        firstcreated_raw=entry.get('created') or entry.get('published') or None,
-        versioncreated_raw=(entry.get('updated') or entry.get('published')
-                            or None),
+        byline=_string(entry.get('author')),
+        firstcreated_raw=_string(entry.get('created')) or _string(entry.get('published')),
+        versioncreated_raw=(_string(entry.get('updated'))
+                            or _string(entry.get('published'))),
         language=detail.get('language') or feed_language or None,
         keywords=[tag['term'] for tag in entry.get('tags') or [] if tag.get('term')],
-        feed_title=feed.get('title') or None, feed_link=feed.get('link') or None,
+        feed_title=_string(feed.get('title')), feed_link=_string(feed.get('link')),
         received_at=received_at))
   return entries

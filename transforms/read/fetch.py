@@ -108,21 +108,27 @@ def _read_body(response, max_bytes: int) -> bytes:
 
 
 @contextlib.contextmanager
-def _watchdog(deadline: float, connection):
-  timer = threading.Timer(max(0.0, deadline - time.monotonic()), _abort, [connection])
+def _watchdog(deadline: float):
+  """Shuts the sockets registered in the list it yields when the time is up.
+
+  The socket is registered once connected: http.client forgets it on the
+  connection when the response will close it, but the response reads on.
+  """
+  sockets = []
+  timer = threading.Timer(max(0.0, deadline - time.monotonic()), _abort, [sockets])
   timer.daemon = True
   timer.start()
   try:
-    yield
+    yield sockets
   finally:
     timer.cancel()
 
 
-def _abort(connection):
-  """Unblocks whatever read the connection is in: the watchdog's way to stop it."""
-  if connection.sock is not None:
+def _abort(sockets):
+  """Unblocks whatever read is under way: the watchdog's way to stop a fetch."""
+  for sock in sockets:
     with contextlib.suppress(OSError):
-      connection.sock.shutdown(socket.SHUT_RDWR)
+      sock.shutdown(socket.SHUT_RDWR)
 
 
 def fetch(url: str, *, timeout: float = 20.0, max_bytes: int = 20 * 1024 * 1024,
@@ -140,8 +146,9 @@ def fetch(url: str, *, timeout: float = 20.0, max_bytes: int = 20 * 1024 * 1024,
     parts = check_url(url)
     try:
       with contextlib.closing(_connect(parts, timeout)) as connection, \
-           _watchdog(deadline, connection):
+           _watchdog(deadline) as sockets:
         connection.request('GET', _request_target(parts), headers=headers)
+        sockets.append(connection.sock)
         response = connection.getresponse()
         location = response.getheader('Location')
         if response.status in _REDIRECTS and location:
