@@ -1,7 +1,6 @@
 """Command line: options in, the ingestion pipeline run, a summary printed."""
 import argparse
 import datetime
-import logging
 import os
 import pathlib
 import sys
@@ -16,10 +15,10 @@ from pipeline.ingest import (DeduplicateItems, IngestWireItems, WriteOutputs,
                              dedup_settings, entity_settings, output_prefixes)
 from pipeline.options import WirebeamOptions
 import schemas
-from transforms.normalize import ITEMS
 from transforms.dead_letters import METRICS_NAMESPACE
 from transforms.entities.recognizers import missing_models
 from transforms.errors import InputError
+from transforms.normalize import ITEMS
 from transforms.read.feed_list import parse_feed_list
 
 SEEDS = pathlib.Path(__file__).resolve().parents[1] / 'seeds'
@@ -28,8 +27,10 @@ _GLOB_CHARS = frozenset('*?[')
 DESCRIPTION = """\
 Ingest wire items from files and feeds into Avro records: parse RSS, Atom,
 RDF, JSON Feed, IPTC ninjs, NewsML-G2 and plain-text wire copy; normalise
-text, dates, URLs and identities; detect the language; write the items and,
-for whatever could not be ingested, dead-letter records saying why.
+text, dates, URLs and identities; detect the language; find people,
+organisations and places; mark re-sightings, versions and duplicates (also
+against earlier runs); write the items and, for whatever could not be
+ingested, dead-letter records saying why.
 """
 EPILOG = """\
 Apache Beam's own options pass through, for example --runner,
