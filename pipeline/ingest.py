@@ -12,7 +12,7 @@ from transforms.entities import EnrichEntities, EntitySettings
 from transforms.language import DetectLanguage
 from transforms.normalize import ITEMS, NormalizeEntries
 from transforms.parse import ENTRIES, ParseEntries
-from transforms.read import SOURCES, ReadSources
+from transforms.read import SOURCES, ReadSources, SourceData
 from transforms.write import WriteAvroRecords
 
 
@@ -25,17 +25,18 @@ class IngestWireItems(beam.PTransform):
   could not be read or parsed).
   """
   def __init__(self, file_patterns: Sequence[str], feed_urls: Sequence[str],
-               options):
+               options, replayed: Sequence[SourceData] = ()):
     super().__init__()
     self._file_patterns = file_patterns
     self._feed_urls = feed_urls
     self._options = options
+    self._replayed = replayed
 
   def expand(self, pbegin):
     options = self._options
     read = pbegin | 'Read' >> ReadSources(
         self._file_patterns, self._feed_urls, options.max_input_bytes,
-        options.fetch_timeout)
+        options.fetch_timeout, replayed=self._replayed)
     parsed = read[SOURCES] | 'Parse' >> ParseEntries()
     normalized = parsed[ENTRIES] | 'Normalize' >> NormalizeEntries(
         options.max_item_bytes)

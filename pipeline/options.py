@@ -32,6 +32,11 @@ class WirebeamOptions(PipelineOptions):
     _flag(parser, 'feeds', metavar='FILE',
           help='A list of feed URLs to fetch: one http(s) URL per line (# '
           'comments allowed) or an OPML file as exported by feed readers.')
+    _flag(parser, 'replay', metavar='DIR',
+          help='Read the dead letters in DIR (such as out/dead_letters) again '
+          'through the current code: their raw bytes, or their source again '
+          'when it could not be read at all. Their new outcome is written like '
+          'any other run\'s.')
     _flag(parser, 'output', default='out', metavar='DIR',
           help='Output folder: Avro items go to DIR/items/, dead letters to '
           'DIR/dead_letters/, one set of files per run. Default: %(default)s.')

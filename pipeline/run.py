@@ -7,6 +7,7 @@ import sys
 from typing import List, Optional, Sequence
 
 import apache_beam as beam
+import fastavro
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -19,6 +20,7 @@ from transforms.dead_letters import METRICS_NAMESPACE
 from transforms.entities.recognizers import missing_models
 from transforms.errors import InputError
 from transforms.normalize import ITEMS
+from transforms.read import SourceData
 from transforms.read.feed_list import parse_feed_list
 
 SEEDS = pathlib.Path(__file__).resolve().parents[1] / 'seeds'
@@ -74,6 +76,29 @@ def read_feed_urls(feed_list: Optional[str]) -> List[str]:
     raise UsageError(f'--feeds {feed_list}: {error.strerror}')
   except InputError as error:
     raise UsageError(f'--feeds {feed_list}: {error}')
+
+
+def read_dead_letters(folder: str):
+  """What --replay reads again: (raw sources, file paths, feed URLs).
+
+  A dead letter with raw bytes is parsed again from them; one without
+  (its source could not be read at all) has its source read again.
+  """
+  sources, paths, urls = [], [], []
+  matches = FileSystems.match([FileSystems.join(folder, '*.avro')])[0].metadata_list
+  if not matches:
+    raise UsageError(f'--replay {folder}: no dead-letter files (*.avro) there')
+  for match in matches:
+    with FileSystems.open(match.path) as f:
+      for dead_letter in fastavro.reader(f):
+        if dead_letter['raw']:
+          sources.append(SourceData(dead_letter['source'], dead_letter['raw'],
+                                    dead_letter['failed_at']))
+        elif '://' in dead_letter['source']:
+          urls.append(dead_letter['source'])
+        else:
+          paths.append(dead_letter['source'])
+  return sources, sorted(set(paths)), sorted(set(urls))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,10 +164,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
   known, _ = build_parser().parse_known_args(argv)  # --help exits here
   try:
     feed_urls = read_feed_urls(known.feeds)
-    inputs = known.input or ([] if feed_urls else [str(SEEDS)])
-    if not known.input and not feed_urls and not SEEDS.is_dir():
+    replayed, replayed_paths = [], []
+    if known.replay:
+      replayed, replayed_paths, replayed_urls = read_dead_letters(known.replay)
+      feed_urls += replayed_urls
+    inputs = known.input or ([] if feed_urls or known.replay else [str(SEEDS)])
+    if inputs == [str(SEEDS)] and not SEEDS.is_dir():
       raise UsageError(f'no --input or --feeds given and no seeds folder at {SEEDS}')
-    file_patterns = resolve_file_patterns(inputs)
+    file_patterns = resolve_file_patterns(inputs) + replayed_paths
     if known.entities:
       missing = missing_models(dict(entity_settings(known).models))
       if missing:
@@ -161,7 +190,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                   if wirebeam_options.dedup_index else None)
   pipeline = beam.Pipeline(options=options)
   outputs = pipeline | 'Ingest' >> IngestWireItems(file_patterns, feed_urls,
-                                                   wirebeam_options)
+                                                   wirebeam_options, replayed)
   outputs[ITEMS] = outputs[ITEMS] | 'Dedup' >> DeduplicateItems(settings, index_folder)
   _ = outputs | 'WriteOutputs' >> WriteOutputs(
       prefixes, wirebeam_options.codec, wirebeam_options.split_duplicates,

@@ -136,3 +136,31 @@ def test_command_line_errors_are_clear():
   for option in ('--input', '--feeds', '--output', '--codec', '--max-input-bytes',
                  '--max-item-bytes', '--fetch-timeout', 'multi_processing'):
     assert option in help_result.stdout
+
+
+@pytest.mark.e2e
+def test_replay_recovers_dead_letters_through_the_current_settings(tmp_path):
+  """What failed under tight limits is ingested again from its dead letters."""
+  inputs = tmp_path / 'in'
+  inputs.mkdir()
+  (inputs / 'feed.xml').write_bytes((SEEDS / 'rss-sample.xml').read_bytes())
+  (inputs / 'big.txt').write_text('Headline\nLONDON (Reuters) - ' + 'word ' * 3000)
+  first = tmp_path / 'first'
+  result = run_wirebeam('--input', str(inputs), '--output', str(first),
+                        '--max-item-bytes=600', '--max-input-bytes=10000')
+  assert result.returncode == 0, result.stderr
+  dead = read_fastavro(avro_files(first, 'dead_letters'))
+  assert sorted((d['stage'], d['reason']) for d in dead) == [
+      ('normalize', 'item_too_large'), ('normalize', 'item_too_large'),
+      ('read', 'input_too_large')]
+  replayed = tmp_path / 'replayed'
+  result = run_wirebeam('--replay', str(first / 'dead_letters'), '--output', str(replayed))
+  assert result.returncode == 0, result.stderr
+  items = read_fastavro(avro_files(replayed, 'items'))
+  assert read_fastavro(avro_files(replayed, 'dead_letters')) == []
+  by_headline = {item['headline']: item for item in items}
+  assert set(by_headline) >= {'Headline', 'Grain corridor talks resume in Istanbul'}
+  grain = by_headline['Grain corridor talks resume in Istanbul']
+  assert grain['uri'] == 'urn:wirebeam:guid:wire.example.com:sample-wire-2026-11-27-0001'
+  assert grain['source']['feed_title'] == 'Sample Wire - World'
+  assert grain['body_text'].startswith('ISTANBUL, Nov 27 (Sample Wire)')

@@ -3,9 +3,38 @@ from typing import List
 
 from transforms.errors import InputError
 from transforms.entry import ParsedEntry
+from transforms.normalize.text import render_text
 from transforms.parse.json_input import json_bytes, load_json
 
 JSON_FEED_VERSION_PREFIX = 'https://jsonfeed.org/version/'
+JSON_FEED_VERSION = JSON_FEED_VERSION_PREFIX + '1.1'
+
+
+def single_item_feed(item, title=None, home_page_url=None, language=None) -> bytes:
+  """A JSON Feed holding one item: the replayable raw bytes of a feed entry.
+
+  A feed entry cannot be cut out of its feed as bytes of its own, and a
+  dead letter must hold bytes that ``--replay`` can parse again: this is
+  that entry, with what its feed said about it.
+  """
+  feed = {'version': JSON_FEED_VERSION, 'title': title, 'home_page_url': home_page_url,
+          'language': language, 'items': [item]}
+  return json_bytes({key: value for key, value in feed.items() if value is not None})
+
+
+def entry_as_item(entry: ParsedEntry) -> dict:
+  """A parsed RSS, RDF or Atom entry as a JSON Feed item."""
+  item = {
+      'id': entry.guid, 'url': entry.link,
+      'title': render_text(entry.title, entry.title_is_html) or None,
+      'summary': render_text(entry.summary, entry.summary_is_html) or None,
+      'date_published': entry.firstcreated_raw,
+      'date_modified': entry.versioncreated_raw, 'language': entry.language,
+      'tags': entry.keywords or None,
+      'authors': [{'name': entry.byline}] if entry.byline else None,
+      ('content_html' if entry.body_is_html else 'content_text'): entry.body,
+  }
+  return {key: value for key, value in item.items() if value is not None}
 
 
 def _list(value) -> list:
@@ -37,7 +66,8 @@ def parse_json_feed(data: bytes, source: str, received_at=None) -> List[ParsedEn
     html_body = _text(item.get('content_html'))
     entries.append(ParsedEntry(
         format='json_feed', source=source, position=position,
-        raw=json_bytes(original),
+        raw=single_item_feed(original, feed.get('title'), feed.get('home_page_url'),
+                             feed.get('language')),
         guid=_text(str(item['id']) if item.get('id') is not None else None),
         link=_text(item.get('url')), title=_text(item.get('title')),
         summary=_text(item.get('summary')),

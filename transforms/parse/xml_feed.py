@@ -4,6 +4,7 @@ We decode the bytes ourselves first (see ``decode_bytes``) because feedparser
 trusts the declared charset, which real feeds get wrong both ways: declared
 ISO-8859-1 with UTF-8 bytes, and Latin-1 with no declaration at all.
 """
+import dataclasses
 import io
 import re
 from typing import List, Optional
@@ -13,7 +14,7 @@ import feedparser
 from transforms.normalize.text import decode_bytes
 from transforms.errors import InputError
 from transforms.entry import ParsedEntry
-from transforms.parse.json_input import json_bytes
+from transforms.parse.json_feed import entry_as_item, single_item_feed
 
 _XML_DECLARATION = re.compile(r'^\s*<\?xml[^>]*\?>')
 _DECLARED_ENCODING = re.compile(
@@ -141,10 +142,9 @@ def parse_xml_feed(data: bytes, source: str, received_at=None,
     if body is not None and body == summary:
       summary, summary_is_html = None, False
     detail = entry.get('title_detail') or entry.get('summary_detail') or {}
-    entries.append(ParsedEntry(
+    parsed_entry = ParsedEntry(
         format=_feed_format(parsed.get('version') or ''), source=source,
-        position=position,
-        raw=json_bytes(entry),
+        position=position, raw=b'',
         guid=_string(entry.get('id')), link=_string(entry.get('link')),
         title=title, title_is_html=title_is_html,
         summary=summary, summary_is_html=summary_is_html,
@@ -156,5 +156,8 @@ def parse_xml_feed(data: bytes, source: str, received_at=None,
         language=detail.get('language') or feed_language or None,
         keywords=[tag['term'] for tag in entry.get('tags') or [] if tag.get('term')],
         feed_title=_string(feed.get('title')), feed_link=_string(feed.get('link')),
-        received_at=received_at))
+        received_at=received_at)
+    entries.append(dataclasses.replace(parsed_entry, raw=single_item_feed(
+        entry_as_item(parsed_entry), parsed_entry.feed_title, parsed_entry.feed_link,
+        feed_language)))
   return entries

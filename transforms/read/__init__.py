@@ -86,10 +86,12 @@ class ReadSources(beam.PTransform):
   """Outputs ``SourceData`` under ``sources`` and dead letters under ``dead_letters``."""
   def __init__(self, file_patterns: Sequence[str], feed_urls: Sequence[str],
                max_input_bytes: int, fetch_timeout: float = 20.0,
-               user_agent: str = DEFAULT_USER_AGENT):
+               user_agent: str = DEFAULT_USER_AGENT,
+               replayed: Sequence[SourceData] = ()):
     super().__init__()
     self._file_patterns = list(file_patterns)
     self._feed_urls = list(feed_urls)
+    self._replayed = list(replayed)
     self._max_input_bytes = max_input_bytes
     self._fetch_timeout = fetch_timeout
     self._user_agent = user_agent
@@ -114,6 +116,10 @@ class ReadSources(beam.PTransform):
               _FetchFeedFn(self._max_input_bytes, self._fetch_timeout,
                            self._user_agent)).with_outputs(
                                DEAD_LETTERS, main=SOURCES))
+    if self._replayed:
+      results.append({
+          SOURCES: pbegin | 'ReplayedSources' >> beam.Create(self._replayed),
+          DEAD_LETTERS: pbegin | 'NoReplayFailures' >> beam.Create([])})
     return {
         tag: [result[tag] for result in results]
         | f'Flatten_{tag}' >> beam.Flatten(pipeline=pbegin.pipeline)
