@@ -126,3 +126,13 @@ def test_a_text_that_breaks_the_model_is_a_dead_letter_and_its_batch_goes_on():
   assert dead[0]['raw'] == b'POISON text' and dead[0]['stage'] == 'entities'
   assert [r['entities'][0]['name'] for r in kept] == ['Anna', 'Carl']
   assert all(o.tag == DEAD_LETTERS for o in outputs if isinstance(o, beam.pvalue.TaggedOutput))
+
+
+def test_a_batch_of_one_text_that_breaks_the_model_is_a_dead_letter():
+  record = {'language': 'xx', 'body_text': 'POISON', 'description_text': None,
+            'entities': [], 'source': {'location': 'f', 'position': 0, 'format': 'x'}}
+  enrich = entity_stage._EnrichEntitiesFn(entity_stage.EntitySettings())  # pylint: disable=protected-access
+  enrich.setup()
+  enrich._recognizers['xx'] = _BreaksOn('POISON')  # pylint: disable=protected-access
+  (output,) = list(enrich.process([record]))
+  assert isinstance(output, beam.pvalue.TaggedOutput) and output.value['reason'] == 'ner_failed'

@@ -97,9 +97,7 @@ class _EnrichEntitiesFn(beam.DoFn):
     try:
       results = recognizer.recognize([ner_text(r) for r in records])
     except Exception:  # pylint: disable=broad-except
-      if len(records) == 1:
-        raise
-      # One text broke the batch: find it, keep the others.
+      # A text broke the batch: run them one by one, so that only it fails.
       for record in records:
         yield from self._enrich_one(recognizer, record)
       return
