@@ -15,8 +15,10 @@ def test_clean_text_collapses_spaces_and_keeps_paragraphs():
   assert clean_text(text) == 'First line here\nsecond line\n\nNext paragraph'
 
 
-def test_clean_text_decodes_entities():
-  assert clean_text('AT&amp;T &quot;quoted&quot; &#8212; done') == 'AT&T "quoted" \u2014 done'
+def test_entities_are_decoded_once_in_html_and_never_in_plain_text():
+  assert html_to_text('AT&amp;T &quot;quoted&quot; &#8212; done') == 'AT&T "quoted" \u2014 done'
+  assert html_to_text('<p>AT&amp;amp;T &amp;lt;b&amp;gt;</p>') == 'AT&amp;T &lt;b&gt;'
+  assert clean_text('AT&amp;T') == 'AT&amp;T'
 
 
 def test_html_to_text_keeps_paragraph_breaks_and_drops_scripts():

@@ -1,6 +1,5 @@
 """Text clean-up shared by every input format: charset, HTML, Unicode, spaces."""
 import codecs
-import html
 import html.parser
 import re
 import unicodedata
@@ -75,12 +74,14 @@ def html_to_text(markup: str) -> str:
 def clean_text(text: Optional[str]) -> str:
   """NFC, no control or invisible format characters, collapsed whitespace.
 
+  Plain text is taken as it is written: entities are decoded once, by
+  ``html_to_text``, for fields that are HTML ("AT&amp;amp;T" is "AT&amp;T").
+
   Paragraphs are separated by one blank line; single newlines inside a
   paragraph are kept as line breaks (wire copy uses them between paragraphs).
   """
   if not text:
     return ''
-  text = html.unescape(text) if '&' in text else text
   text = text.replace('\r\n', '\n').replace('\r', '\n').replace('\t', ' ')
   text = text.replace('\u2028', '\n').replace('\u2029', '\n\n').replace('\xa0', ' ')
   # Unwanted characters go before NFC, which must see "e" and its accent side by side.
