@@ -17,12 +17,39 @@ from transforms.write import WriteAvroRecords
 
 
 
-class IngestWireItems(beam.PTransform):
-  """Sources in, language-tagged item records and dead letters out.
+class ProcessSources(beam.PTransform):
+  """Read sources in (``sources`` and ``dead_letters``); items and all dead letters out.
 
-  Returns a dict with ``items`` and ``dead_letters``: every input ends in
-  exactly one of them, per entry (or per source when the source as a whole
-  could not be read or parsed).
+  Parse, normalize, language and entities: the stages that batch and
+  streaming runs share. Every input ends in exactly one of the outputs, per
+  entry (or per source when the source as a whole could not be read or
+  parsed).
+  """
+  def __init__(self, options):
+    super().__init__()
+    self._options = options
+
+  def expand(self, read):
+    options = self._options
+    parsed = read[SOURCES] | 'Parse' >> ParseEntries()
+    normalized = parsed[ENTRIES] | 'Normalize' >> NormalizeEntries(
+        options.max_item_bytes)
+    languages = normalized[ITEMS] | 'Language' >> DetectLanguage()
+    dead_letters = [read[DEAD_LETTERS], parsed[DEAD_LETTERS],
+                    normalized[DEAD_LETTERS], languages[DEAD_LETTERS]]
+    items = languages[ITEMS]
+    if options.entities:
+      entities = items | 'Entities' >> EnrichEntities(entity_settings(options))
+      dead_letters.append(entities[DEAD_LETTERS])
+      items = entities[ITEMS]
+    return {ITEMS: items,
+            DEAD_LETTERS: dead_letters | 'CollectDeadLetters' >> beam.Flatten()}
+
+
+class IngestWireItems(beam.PTransform):
+  """The batch sources (files, feeds fetched once, replayed dead letters), processed.
+
+  Returns a dict with ``items`` and ``dead_letters``.
   """
   def __init__(self, file_patterns: Sequence[str], feed_urls: Sequence[str],
                options, replayed: Sequence[SourceData] = ()):
@@ -34,22 +61,11 @@ class IngestWireItems(beam.PTransform):
 
   def expand(self, pbegin):
     options = self._options
-    read = pbegin | 'Read' >> ReadSources(
-        self._file_patterns, self._feed_urls, options.max_input_bytes,
-        options.fetch_timeout, replayed=self._replayed)
-    parsed = read[SOURCES] | 'Parse' >> ParseEntries()
-    normalized = parsed[ENTRIES] | 'Normalize' >> NormalizeEntries(
-        options.max_item_bytes)
-    languages = normalized[ITEMS] | 'Language' >> DetectLanguage()
-    stages = [read, parsed, normalized, languages]
-    items = languages[ITEMS]
-    if options.entities:
-      entities = items | 'Entities' >> EnrichEntities(entity_settings(options))
-      stages.append(entities)
-      items = entities[ITEMS]
-    dead_letters = ([stage[DEAD_LETTERS] for stage in stages]
-                    | 'CollectDeadLetters' >> beam.Flatten())
-    return {ITEMS: items, DEAD_LETTERS: dead_letters}
+    return (pbegin
+            | 'Read' >> ReadSources(
+                self._file_patterns, self._feed_urls, options.max_input_bytes,
+                options.fetch_timeout, replayed=self._replayed)
+            | 'Process' >> ProcessSources(options))
 
 
 DUPLICATES = 'duplicates'
