@@ -37,6 +37,27 @@ def entry_as_item(entry: ParsedEntry) -> dict:
   return {key: value for key, value in item.items() if value is not None}
 
 
+def record_as_feed(record: dict) -> bytes:
+  """An item record as a one-item JSON Feed: raw bytes for a record's dead letter.
+
+  A record dead-lettered after normalisation (arriving too late for its
+  window, say) keeps the item as the source gave it, in a form that
+  ``--replay`` parses again.
+  """
+  item = {
+      'id': record['uri'], 'url': record['link_raw'] or record['link'],
+      'title': record['headline_raw'] or record['headline'],
+      'summary': record['description_text'], 'content_text': record['body_text'],
+      'date_published': record['firstcreated_raw'],
+      'date_modified': record['versioncreated_raw'],
+      'language': record['language_declared'], 'tags': record['keywords'] or None,
+      'authors': [{'name': record['byline']}] if record['byline'] else None,
+  }
+  source = record['source']
+  return single_item_feed({key: value for key, value in item.items() if value is not None},
+                          source['feed_title'], source['feed_link'])
+
+
 def _list(value) -> list:
   """A JSON array as a list; anything else (a feed's mistake) as empty."""
   return value if isinstance(value, list) else []
