@@ -1,7 +1,19 @@
-"""Write stage: records to Avro files, with the schema from ``schemas/``."""
+"""Write stage: records to Avro files, with the schema from ``schemas/``.
+
+Batch runs write through Beam's Avro sink; streaming runs write one set of
+files per window and pane. Both write to temporary names and rename when
+done, so a reader never sees a partial file.
+"""
+import uuid
+import zlib
+from typing import Callable
+
 import apache_beam as beam
+import fastavro
 from apache_beam.io.avroio import WriteToAvro
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import GlobalWindow
 
 import schemas
 from transforms.dead_letters import METRICS_NAMESPACE
@@ -33,3 +45,79 @@ class WriteAvroRecords(beam.PTransform):
             | 'WriteAvro' >> WriteToAvro(
                 self._path_prefix, schema=schemas.parsed_schema(self._schema_name),
                 codec=self._codec, file_name_suffix=AVRO_SUFFIX))
+
+
+def _compact(timestamp) -> str:
+  return timestamp.to_utc_datetime().strftime('%Y%m%dT%H%M%SZ')
+
+
+def window_file_name(run_id: str, window, pane_index: int, shard: int) -> str:
+  """``<run id>-<window start>-<window end>-pane<N>-<shard>.avro``.
+
+  Each firing of a window (the on-time pane, then one per late arrival) is
+  a file of its own: Beam's ``fileio`` names leave the pane out, so a late
+  pane would be written over the window's first file.
+  """
+  window_part = ('' if window == GlobalWindow() else
+                 f'-{_compact(window.start)}-{_compact(window.end)}')
+  return f'{run_id}{window_part}-pane{pane_index}-{shard:03d}{AVRO_SUFFIX}'
+
+
+class _WriteWindowFileFn(beam.DoFn):
+  """Writes one shard of one pane under a temporary name, then renames it.
+
+  A retried bundle writes the same records under the same name again, so
+  a retry replaces its own file rather than adding one.
+  """
+  def __init__(self, schema_name: str, folder: str, run_id: str, codec: str):
+    self._schema_name = schema_name
+    self._folder = folder
+    self._run_id = run_id
+    self._codec = codec
+
+  def setup(self):
+    self._schema = schemas.parsed_schema(self._schema_name)
+    self._temp_folder = FileSystems.join(self._folder, f'.temp-{self._run_id}')
+    for folder in (self._folder, self._temp_folder):
+      if not FileSystems.exists(folder):
+        FileSystems.mkdirs(folder)
+
+  def process(self, element, window=beam.DoFn.WindowParam,
+              pane=beam.DoFn.PaneInfoParam):
+    shard, records = element
+    name = window_file_name(self._run_id, window, pane.index, shard)
+    temp_path = FileSystems.join(self._temp_folder, f'{uuid.uuid4().hex}-{name}')
+    with FileSystems.create(temp_path) as f:
+      fastavro.writer(f, self._schema, records, codec=self._codec)
+    final_path = FileSystems.join(self._folder, name)
+    FileSystems.rename([temp_path], [final_path])  # replaces a retry's file
+    yield final_path
+
+
+class WriteWindowedAvroRecords(beam.PTransform):
+  """Writes each pane of each window as Avro files in ``folder``, as it fires.
+
+  Records are spread over ``shards`` files per pane by ``shard_key``, a
+  stable function of the record, so that no key holds a whole window.
+  Returns the paths written.
+  """
+  def __init__(self, schema_name: str, folder: str, run_id: str, codec: str,
+               shard_key: Callable[[dict], str], shards: int = 4):
+    super().__init__()
+    self._schema_name = schema_name
+    self._folder = folder
+    self._run_id = run_id
+    self._codec = codec
+    self._shard_key = shard_key
+    self._shards = shards
+
+  def expand(self, records):
+    counter = Metrics.counter(METRICS_NAMESPACE, f'written.{self._schema_name}')
+    shard_key, shards = self._shard_key, self._shards
+    return (records
+            | 'Count' >> beam.Map(_count, counter)
+            | 'KeyByShard' >> beam.WithKeys(
+                lambda record: zlib.crc32(shard_key(record).encode()) % shards)
+            | 'GroupPaneShards' >> beam.GroupByKey()
+            | 'WriteAvroFiles' >> beam.ParDo(_WriteWindowFileFn(
+                self._schema_name, self._folder, self._run_id, self._codec)))
