@@ -38,7 +38,7 @@ def is_hidden(path: str) -> bool:
   return posixpath.basename(path.replace('\\', '/')).startswith('.')
 
 
-class _ReadFileFn(GuardedDoFn):
+class ReadFileFn(GuardedDoFn):
   stage = 'read'
 
   def __init__(self, max_input_bytes: int):
@@ -105,7 +105,7 @@ class ReadSources(beam.PTransform):
           | 'MatchFiles' >> fileio.MatchAll()
           | 'SkipHiddenFiles' >> beam.Filter(lambda m: not is_hidden(m.path))
           | 'SpreadFiles' >> beam.Reshuffle()
-          | 'ReadFiles' >> beam.ParDo(_ReadFileFn(self._max_input_bytes))
+          | 'ReadFiles' >> beam.ParDo(ReadFileFn(self._max_input_bytes))
           .with_outputs(DEAD_LETTERS, main=SOURCES))
     if self._feed_urls:
       results.append(
