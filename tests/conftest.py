@@ -12,16 +12,41 @@ class Route:
     self.status, self.body, self.headers, self.delay = status, body, headers or {}, delay
 
 
+def etag_route(body, etag):
+  """A route answering 304 when If-None-Match names its ETag, else the body."""
+  def route(headers):
+    if headers.get('If-None-Match') == etag:
+      return Route(304, headers={'ETag': etag})
+    return Route(200, body, {'ETag': etag})
+  return route
+
+
+class Request(tuple):
+  """(path, headers), as tests unpack it, and ``at``: its time.monotonic()."""
+  def __new__(cls, path, headers, at):
+    request = super().__new__(cls, (path, headers))
+    request.at = at
+    return request
+
+
 class FeedServer:
+  """Serves ``routes[path]``: a Route; a function of the request headers
+  returning one; or a list of either, one per request, the last repeated."""
   def __init__(self):
     self.routes = {}
-    self.requests = []  # (path, headers) of every request received
+    self.requests = []  # a Request for every request received
     server = self
 
     class Handler(http.server.BaseHTTPRequestHandler):
       def do_GET(self):  # noqa: N802 (the stdlib's name)
-        server.requests.append((self.path, dict(self.headers)))
+        headers = dict(self.headers)
+        earlier = sum(1 for path, _ in server.requests if path == self.path)
+        server.requests.append(Request(self.path, headers, time.monotonic()))
         route = server.routes.get(self.path, Route(404, b'not found'))
+        if isinstance(route, list):
+          route = route[min(earlier, len(route) - 1)]
+        if callable(route):
+          route = route(headers)
         time.sleep(route.delay)
         self.send_response(route.status)
         for name, value in route.headers.items():

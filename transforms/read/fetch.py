@@ -4,17 +4,21 @@ We fetch ourselves rather than let feedparser do it, so that every request
 obeys the same rules: http and https only (on every redirect hop too), a
 timeout, a size cap applied while streaming and again after decompression
 (a gzip bomb is small on the wire), and a User-Agent that names us.
+A poller adds conditional headers and learns from ``HttpError`` when to
+retry and from ``BodyRefused`` that a response was lost.
 """
 import contextlib
 import dataclasses
 import datetime
+import email.utils
 import http.client
+import re
 import socket
 import threading
 import time
 import urllib.parse
 import zlib
-from typing import Optional
+from typing import Mapping, Optional
 
 from transforms.errors import InputError
 from transforms.version import __version__
@@ -30,6 +34,20 @@ _CHUNK = 64 * 1024
 _URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
 _ACCEPT = ('application/rss+xml, application/atom+xml, application/xml, '
            'application/feed+json, application/json, text/*;q=0.8, */*;q=0.5')
+_CONDITIONAL = frozenset({'if-none-match', 'if-modified-since'})
+_DELTA_SECONDS = re.compile(r'[0-9]{1,10}')
+
+
+class HttpError(InputError):
+  """An HTTP error status, with what a poller needs to decide when to retry."""
+  def __init__(self, status: int, retry_after: Optional[float], message: str):
+    super().__init__('http_error', message)
+    self.status = status
+    self.retry_after = retry_after  # seconds, from the Retry-After header
+
+
+class BodyRefused(InputError):
+  """A response received but not kept (too large, corrupt): data was lost."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +77,20 @@ def check_url(url: str) -> urllib.parse.SplitResult:
   return parts
 
 
+def retry_after_seconds(value: Optional[str], now: float) -> Optional[float]:
+  """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date."""
+  value = (value or '').strip()
+  if _DELTA_SECONDS.fullmatch(value):
+    return float(value)
+  try:
+    when = email.utils.parsedate_to_datetime(value)
+  except (TypeError, ValueError):  # absent or unreadable: no advice
+    return None
+  if when.tzinfo is None:  # "-0000": UTC, as HTTP-dates always are
+    when = when.replace(tzinfo=datetime.timezone.utc)
+  return max(0.0, when.timestamp() - now)
+
+
 def _connect(parts: urllib.parse.SplitResult, timeout: float):
   connection_class, default_port = _CONNECTIONS[parts.scheme.lower()]
   # An explicit port, else http.client reads an IPv6 host's last group as one.
@@ -85,25 +117,25 @@ def _read_body(response, max_bytes: int) -> bytes:
   """The body, decompressed, refusing more than max_bytes before or after."""
   encoding = (response.getheader('Content-Encoding') or 'identity').lower().strip()
   if encoding not in _DECODINGS:
-    raise InputError('fetch_failed', f'unsupported Content-Encoding {encoding!r}')
+    raise BodyRefused('fetch_failed', f'unsupported Content-Encoding {encoding!r}')
   received, decompressor, body = 0, None, bytearray()
   for chunk in iter(lambda: response.read(_CHUNK), b''):
     received += len(chunk)
     if received > max_bytes:
-      raise InputError('input_too_large', f'more than {max_bytes} bytes received')
+      raise BodyRefused('input_too_large', f'more than {max_bytes} bytes received')
     if encoding != 'identity':
       decompressor = decompressor or _decompressor(encoding, chunk)
       try:
         # max_length bounds what one call may expand to: a bomb stops here.
         chunk = decompressor.decompress(chunk, max_bytes + 1 - len(body))
       except zlib.error as error:
-        raise InputError('fetch_failed', f'corrupt {encoding} body: {error}')
+        raise BodyRefused('fetch_failed', f'corrupt {encoding} body: {error}')
     body += chunk
     if len(body) > max_bytes:
-      raise InputError('input_too_large',
-                       f'more than {max_bytes} bytes after decompression')
+      raise BodyRefused('input_too_large',
+                        f'more than {max_bytes} bytes after decompression')
   if decompressor and not decompressor.eof:
-    raise InputError('fetch_failed', f'truncated {encoding} body')
+    raise BodyRefused('fetch_failed', f'truncated {encoding} body')
   return bytes(body)
 
 
@@ -132,22 +164,25 @@ def _abort(sockets):
 
 
 def fetch(url: str, *, timeout: float = 20.0, max_bytes: int = 20 * 1024 * 1024,
-          user_agent: str = DEFAULT_USER_AGENT, max_redirects: int = 5) -> FetchResult:
+          user_agent: str = DEFAULT_USER_AGENT, max_redirects: int = 5,
+          headers: Optional[Mapping[str, str]] = None) -> FetchResult:
   """GETs a feed, following redirects; every failure is an InputError.
 
   ``timeout`` bounds the whole fetch, redirects included: a server that
   trickles a byte at a time never times out a single read, so a watchdog
-  closes the connection when the time is up.
+  closes the connection when the time is up. ``headers`` are added to the
+  request; when they make it conditional, a 304 is a result with no body.
   """
-  headers = {'User-Agent': user_agent, 'Accept-Encoding': 'gzip, deflate',
-             'Accept': _ACCEPT}
+  conditional = any(name.lower() in _CONDITIONAL for name in headers or {})
+  request_headers = {'User-Agent': user_agent, 'Accept-Encoding': 'gzip, deflate',
+                     'Accept': _ACCEPT, **(headers or {})}
   deadline = time.monotonic() + timeout
   for _ in range(max_redirects + 1):
     parts = check_url(url)
     try:
       with contextlib.closing(_connect(parts, timeout)) as connection, \
            _watchdog(deadline) as sockets:
-        connection.request('GET', _request_target(parts), headers=headers)
+        connection.request('GET', _request_target(parts), headers=request_headers)
         sockets.append(connection.sock)
         response = connection.getresponse()
         location = response.getheader('Location')
@@ -161,10 +196,15 @@ def fetch(url: str, *, timeout: float = 20.0, max_bytes: int = 20 * 1024 * 1024,
                              f'{url} redirects to {target!r}, not http(s)')
           url = target
           continue
-        if response.status >= 300:  # an error, or a redirect with no Location
-          raise InputError('http_error',
-                           f'HTTP {response.status} {response.reason} for {url}')
-        body = _read_body(response, max_bytes)
+        if response.status == 304 and conditional:
+          body = b''
+        elif response.status >= 300:  # an error, or a redirect with no Location
+          raise HttpError(
+              response.status,
+              retry_after_seconds(response.getheader('Retry-After'), time.time()),
+              f'HTTP {response.status} {response.reason} for {url}')
+        else:
+          body = _read_body(response, max_bytes)
         if time.monotonic() >= deadline:  # the watchdog cut the body short
           raise TimeoutError
         return FetchResult(
