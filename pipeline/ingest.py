@@ -7,7 +7,7 @@ from apache_beam.io.filesystems import FileSystems
 import schemas
 from transforms.dead_letters import DEAD_LETTERS
 from transforms.dedup import Deduplicate, DedupSettings
-from transforms.dedup.index import IndexRows, ReadDedupIndex
+from transforms.dedup.index import DUPLICATES, IndexRows, ReadDedupIndex
 from transforms.entities import EnrichEntities, EntitySettings
 from transforms.language import DetectLanguage
 from transforms.normalize import ITEMS, NormalizeEntries
@@ -68,8 +68,13 @@ class IngestWireItems(beam.PTransform):
             | 'Process' >> ProcessSources(options))
 
 
-DUPLICATES = 'duplicates'
 OUTPUT_FOLDERS = (ITEMS, DUPLICATES, DEAD_LETTERS, schemas.DEDUP_INDEX)
+
+
+def split_duplicates(items):
+  """(canonical items, duplicates): what --split-duplicates writes apart."""
+  return items | 'SplitDuplicates' >> beam.Partition(
+      lambda record, _: 0 if record['is_canonical'] else 1, 2)
 
 
 def output_prefixes(output: str, run_id: str) -> dict:
@@ -96,7 +101,8 @@ class DeduplicateItems(beam.PTransform):
   def expand(self, items):
     pbegin = beam.pvalue.PBegin(items.pipeline)
     if self._index_folder:
-      indexed = pbegin | 'ReadDedupIndex' >> ReadDedupIndex(self._index_folder)
+      indexed = pbegin | 'ReadDedupIndex' >> ReadDedupIndex(
+          FileSystems.split(self._index_folder)[0], self._settings.shingle_size)
     else:
       indexed = pbegin | 'NoDedupIndex' >> beam.Create([])
     return {'records': items, 'indexed': indexed} | 'Deduplicate' >> Deduplicate(
@@ -120,8 +126,7 @@ class WriteOutputs(beam.PTransform):
   def expand(self, outputs):
     items = outputs[ITEMS]
     if self._split_duplicates:
-      canonical, duplicates = items | 'SplitDuplicates' >> beam.Partition(
-          lambda record, _: 0 if record['is_canonical'] else 1, 2)
+      canonical, duplicates = split_duplicates(items)
       duplicates | 'WriteDuplicates' >> WriteAvroRecords(
           schemas.WIRE_ITEM, self._prefixes[DUPLICATES], self._codec)
       items = canonical

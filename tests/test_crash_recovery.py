@@ -1,0 +1,238 @@
+"""A run killed half-way: no partial file, and a re-run publishes every item once.
+
+Beam's file sink writes each output folder under temporary names (in a
+``beam-temp-*`` subfolder) and renames the files into place at the end,
+one folder after another. Consumers and the dedup index read only the
+top-level ``*.avro`` files. These tests kill real runs, and take one
+folder's files away from a finished run to stand for a kill between two
+folders' renames.
+"""
+import collections
+import glob
+import os
+import pathlib
+import random
+import shutil
+import signal
+import string
+import subprocess
+import sys
+import time
+
+import apache_beam as beam
+import fastavro
+import pytest
+from apache_beam.testing import test_pipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+import schemas
+from transforms.dedup import DedupSettings, index
+
+REPO = pathlib.Path(__file__).parents[1]
+PUBLISHED = ('items', 'duplicates')
+ITEMS_PER_FILE = 3
+
+
+def write_feeds(folder: pathlib.Path, files: int) -> set:
+  """RSS files of distinct stories, and one more repeating the first file.
+
+  Returns the uris of the stories.
+  """
+  rng = random.Random(files)
+  vocabulary = [''.join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 9)))
+                for _ in range(3000)]
+  text = lambda length: ' '.join(rng.choices(vocabulary, k=length))
+  feeds = [[(f'g{number}-{i}', text(6), text(40)) for i in range(ITEMS_PER_FILE)]
+           for number in range(files)]
+  for number, entries in enumerate(feeds + feeds[:1]):
+    items = ''.join(
+        f'<item><guid isPermaLink="false">{guid}</guid><title>{title}</title>'
+        f'<description>{body}</description>'
+        f'<pubDate>Fri, 27 Nov 2026 10:00:00 GMT</pubDate></item>'
+        for guid, title, body in entries)
+    (folder / f'feed-{number:04d}.xml').write_text(
+        '<rss version="2.0"><channel><title>f</title><link>https://f.example/</link>'
+        f'<language>en</language>{items}</channel></rss>')
+  return {f'urn:wirebeam:guid:f.example:{guid}' for entries in feeds for guid, *_ in entries}
+
+
+def command(inputs, output, *args):
+  return [sys.executable, '-m', 'pipeline', '--no-entities', '--input', str(inputs),
+          '--output', str(output), *args]
+
+
+def run_wirebeam(*args) -> str:
+  result = subprocess.run(command(*args), cwd=REPO, capture_output=True, text=True,
+                          timeout=300, check=False)
+  assert result.returncode == 0, result.stderr
+  return result.stdout
+
+
+def kill_when(condition, *args) -> bool:
+  """Runs the command and SIGKILLs it as soon as ``condition()`` holds.
+
+  Returns whether it was killed (rather than done first).
+  """
+  process = subprocess.Popen(command(*args), cwd=REPO, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+  deadline = time.monotonic() + 300
+  try:
+    while process.poll() is None and time.monotonic() < deadline:
+      if condition():
+        return True
+      time.sleep(0.001)
+    return False
+  finally:
+    if process.poll() is None:
+      os.killpg(process.pid, signal.SIGKILL)  # its session: any worker it started too
+    process.wait()
+
+
+def top_level_files(output, *folders):
+  return {path for folder in folders or ('*',)
+          for path in glob.glob(os.path.join(output, folder, '*.avro'))}
+
+
+def read_avro(paths):
+  records = []
+  for path in sorted(paths):
+    with open(path, 'rb') as f:
+      records.extend(fastavro.reader(f))  # a truncated file raises
+  return records
+
+
+def assert_no_partial_file(output):
+  read_avro(top_level_files(output))
+
+
+def assert_published_once(output, uris):
+  """Among what consumers read, every story is canonical once: none twice, none lost."""
+  canonical = collections.Counter(
+      record['uri'] for record in read_avro(top_level_files(output, *PUBLISHED))
+      if record['is_canonical'])
+  assert {uri: count for uri, count in canonical.items() if count > 1} == {}
+  assert set(canonical) == uris
+
+
+@pytest.mark.e2e
+def test_killed_runs_leave_whole_files_and_a_rerun_publishes_every_item_once(tmp_path):
+  inputs, output = tmp_path / 'in', tmp_path / 'out'
+  inputs.mkdir()
+  uris = write_feeds(inputs, 120)
+  temp_folders = lambda: glob.glob(str(output / '*' / 'beam-temp-*'))
+  temp_items = lambda: glob.glob(str(output / 'items' / 'beam-temp-*' / '*'))
+  before = top_level_files(output)
+  # Early: the sinks have made their temporary folders, nothing is written yet.
+  assert kill_when(temp_folders, inputs, output)
+  assert top_level_files(output) == before
+  # While the items are being written to their temporary file.
+  assert kill_when(temp_items, inputs, output)
+  assert_no_partial_file(output)
+  # The moment the items or the index are renamed into place: the other
+  # follows milliseconds later (in either order), so the run has published
+  # half of its output.
+  before = top_level_files(output, *PUBLISHED, schemas.DEDUP_INDEX)
+  assert kill_when(
+      lambda: top_level_files(output, *PUBLISHED, schemas.DEDUP_INDEX) - before,
+      inputs, output)
+  assert temp_folders()  # left behind by the kills, never read
+  assert_no_partial_file(output)
+  summary = run_wirebeam(inputs, output)
+  assert 'every input accounted for' in summary
+  assert_no_partial_file(output)
+  assert_published_once(output, uris)
+
+
+@pytest.fixture(scope='module')
+def finished_run(tmp_path_factory):
+  """(inputs, output, story uris) of one run that finished, with --split-duplicates."""
+  inputs = tmp_path_factory.mktemp('in')
+  uris = write_feeds(inputs, 8)
+  output = tmp_path_factory.mktemp('out')
+  run_wirebeam(inputs, output, '--split-duplicates')
+  return inputs, output, uris
+
+
+def without(finished_run, tmp_path, *folders):
+  """A copy of the finished run's output, as if it was killed before renaming ``folders``."""
+  inputs, output, uris = finished_run
+  copy = tmp_path / 'out'
+  shutil.copytree(output, copy)
+  for path in top_level_files(copy, *folders):
+    os.remove(path)
+  return inputs, copy, uris
+
+
+@pytest.mark.e2e
+def test_a_run_killed_after_its_items_before_its_index_is_not_published_again(
+    finished_run, tmp_path):
+  inputs, output, uris = without(finished_run, tmp_path, schemas.DEDUP_INDEX)
+  summary = run_wirebeam(inputs, output, '--split-duplicates')
+  assert f'items         {len(uris) + ITEMS_PER_FILE} (0 canonical)' in summary
+  assert_published_once(output, uris)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize('folders', [PUBLISHED, ('items',)])
+def test_a_run_killed_after_its_index_before_its_items_is_published_by_the_next(
+    finished_run, tmp_path, folders):
+  inputs, output, uris = without(finished_run, tmp_path, *folders)
+  summary = run_wirebeam(inputs, output, '--split-duplicates')
+  assert f'items         {len(uris) + ITEMS_PER_FILE} ({len(uris)} canonical)' in summary
+  assert_published_once(output, uris)
+
+
+def copy_run(finished_run, folder: pathlib.Path, run_id: str, *folders):
+  """The finished run's files of ``folders``, copied under ``folder`` as run ``run_id``."""
+  _, output, _ = finished_run
+  for name in folders:
+    (folder / name).mkdir(parents=True, exist_ok=True)
+    for path in top_level_files(output, name):
+      shard = os.path.basename(path).split('-', 1)[1]
+      shutil.copy(path, folder / name / f'{run_id}-{shard}')
+
+
+def test_the_index_reader_trusts_only_what_was_published(finished_run, tmp_path):
+  copy_run(finished_run, tmp_path, 'whole', 'items', 'duplicates', 'dedup_index')
+  copy_run(finished_run, tmp_path, 'no_index', 'items', 'duplicates')
+  copy_run(finished_run, tmp_path, 'no_items', 'duplicates', 'dedup_index')
+  # A run that wrote nothing: Beam's sink writes one file with no records.
+  for name in ('items', 'dedup_index'):
+    with open(tmp_path / name / 'empty-00000-of-00001.avro', 'wb') as f:
+      fastavro.writer(f, schemas.parsed_schema(schemas.WIRE_ITEM if name == 'items'
+                                               else schemas.DEDUP_INDEX), [])
+  # Leftovers of a killed run: half-written files in temporary folders.
+  for name in ('items', 'dedup_index'):
+    temp = tmp_path / name / 'beam-temp-killed-0123'
+    temp.mkdir()
+    (temp / 'f00.killed.avro').write_bytes(b'Obj\x01\x04\x14avro.codec')
+  _, output, _ = finished_run
+  index_rows = read_avro(top_level_files(output, schemas.DEDUP_INDEX))
+  # Run 'whole' from its index files, run 'no_index' the same rows from its items.
+  expected = [(item.entry, item.fingerprint)
+              for item in map(index.indexed_item, index_rows * 2)]
+  with test_pipeline.TestPipeline() as p:
+    found = (p | index.ReadDedupIndex(str(tmp_path), DedupSettings().shingle_size)
+             | beam.Map(lambda item: (item.entry, item.fingerprint)))
+    assert_that(found, equal_to(expected))
+
+
+def shard_files(run_id, folder, shards, of):
+  return [(folder, f'/out/{folder}/{run_id}-{shard:05d}-of-{of:05d}.avro') for shard in shards]
+
+
+@pytest.mark.parametrize('files, expected', [
+    (shard_files('r', 'items', [0, 1], 2) + shard_files('r', 'dedup_index', [0], 1),
+     [('/out/dedup_index/r-00000-of-00001.avro', index.INDEX_FILE)]),
+    (shard_files('r', 'items', [0, 1], 2) + shard_files('r', 'dedup_index', [1], 2)
+     + shard_files('r', 'duplicates', [0], 1),
+     [('/out/items/r-00000-of-00002.avro', index.ALL_RECORDS),
+      ('/out/items/r-00001-of-00002.avro', index.ALL_RECORDS),
+      ('/out/duplicates/r-00000-of-00001.avro', index.ALL_RECORDS)]),
+    (shard_files('r', 'items', [1], 2) + shard_files('r', 'dedup_index', [0], 1)
+     + shard_files('r', 'duplicates', [0], 1),
+     [('/out/items/r-00001-of-00002.avro', index.CANONICAL_RECORDS)]),
+    (shard_files('r', 'duplicates', [0], 1) + shard_files('r', 'dedup_index', [0], 1), []),
+], ids=['all there', 'index shard missing', 'items shard missing', 'no items'])
+def test_which_files_of_a_run_make_its_index(files, expected):
+  assert index.files_to_read(files) == expected
