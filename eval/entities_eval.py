@@ -13,6 +13,7 @@ import pathlib
 import sys
 import time
 
+from transforms.entities.given_names import given_name_test
 from transforms.entities.linking import Gazetteer
 from transforms.entities.postprocess import repair_spans
 from transforms.entities.recognizers import DEFAULT_MODELS, NatashaRecognizer, SpacyRecognizer
@@ -103,8 +104,10 @@ def score(documents, recognizer, gazetteer, types):
   predictions = recognizer.recognize([text for text, _ in documents])
   elapsed = time.perf_counter() - started
   is_place = lambda word: gazetteer.link_place(word) is not None
+  is_given_name = given_name_test(gazetteer)
   for (_, gold), spans in zip(documents, predictions):
-    for label, predicted in (('raw', spans), ('repaired', repair_spans(spans, is_place))):
+    for label, predicted in (('raw', spans),
+                             ('repaired', repair_spans(spans, is_place, is_given_name))):
       found = {(s.type, s.start, s.end) for s in predicted if s.type in types}
       for type_ in types:
         g = {x for x in gold if x[0] == type_}

@@ -1,8 +1,13 @@
 """Span repairs and aggregation, without any model."""
-from transforms.entities.postprocess import clean_name, repair
-from transforms.entities.recognizers import Span
+import pytest
 
-PLACES = {'Kazakhstan', 'Moscow', 'Finland'}
+from transforms.entities.given_names import given_name_test
+from transforms.entities.linking import Gazetteer
+from transforms.entities.postprocess import clean_name, repair
+from transforms.entities.recognizers import PROPER_NOUNS, Span
+
+PLACES = {'Kazakhstan', 'Moscow', 'Finland', 'San Diego'}
+GIVEN_NAMES = {'Alexey', 'Jean', 'Pierre', 'Joe', 'Max', 'George', 'San', 'Co'}
 
 
 def span(type_, text, start, name=None):
@@ -13,6 +18,20 @@ def is_place(word):
   return word in PLACES
 
 
+def is_given_name(word):
+  return word in GIVEN_NAMES
+
+
+def runs(*texts):
+  """PROPER_NOUNS spans, one every 100 characters."""
+  return [span(PROPER_NOUNS, text, 100 * i) for i, text in enumerate(texts)]
+
+
+@pytest.fixture(scope='module')
+def real_given_name():
+  return given_name_test(Gazetteer())
+
+
 def test_clean_name():
   assert clean_name('the Institute of World Economy (IMEMO') == 'Institute of World Economy'
   assert clean_name('The Wall Street Journal') == 'The Wall Street Journal'
@@ -21,37 +40,86 @@ def test_clean_name():
 
 
 def test_place_glued_to_a_person_is_split():
-  (place, person) = repair([span('PER', 'Kazakhstan William Moser', 100)], is_place)
+  (place, person) = repair([span('PER', 'Kazakhstan William Moser', 100)], is_place, is_given_name)
   assert (place.type, place.name, place.start, place.end) == ('LOC', 'Kazakhstan', 100, 110)
   assert (person.type, person.name, person.start, person.end) == ('PER', 'William Moser', 111, 124)
 
 
 def test_three_word_person_not_starting_with_a_place_is_kept():
-  (person,) = repair([span('PER', 'Martin Luther King', 0)], is_place)
+  (person,) = repair([span('PER', 'Martin Luther King', 0)], is_place, is_given_name)
   assert person.name == 'Martin Luther King'
 
 
 def test_agency_and_dateline_place_are_split_at_the_dash():
   mentions = repair([span('ORG', 'INTERFAX - Moscow', 22), span('ORG', 'Interfax', 380)],
-                    is_place)
+                    is_place, is_given_name)
   assert [(m.type, m.name, m.mentions, m.start) for m in mentions] == [
       ('ORG', 'Interfax', 2, 22), ('LOC', 'Moscow', 1, 33)]
 
 
 def test_lone_surname_joins_the_person_whatever_its_type():
   mentions = repair([span('PER', 'Leonid Ivashov', 10), span('ORG', 'Ivashov', 300),
-                     span('PER', 'Ivashov', 500)], is_place)
+                     span('PER', 'Ivashov', 500)], is_place, is_given_name)
   assert [(m.type, m.name, m.mentions, m.text) for m in mentions] == [
       ('PER', 'Leonid Ivashov', 3, 'Leonid Ivashov')]
 
 
 def test_numbers_and_empty_names_are_dropped():
   assert repair([span('LOC', '201st', 5), span('ORG', '(', 9), span('LOC', '1999', 20)],
-                is_place) == []
+                is_place, is_given_name) == []
 
 
 def test_repeated_mentions_are_counted_at_the_first():
   mentions = repair([span('LOC', 'Finland', 50), span('LOC', 'Finland', 10),
-                     span('LOC', 'the Finland', 90, 'the Finland')], is_place)
+                     span('LOC', 'the Finland', 90, 'the Finland')], is_place, is_given_name)
   assert [(m.name, m.mentions, m.start) for m in mentions] == [('Finland', 3, 10)]
 
+
+
+def test_proper_nouns_led_by_a_given_name_are_a_person_who_keeps_his_mentions():
+  body = ('the chief researcher told Interfax on Tuesday Alexey Malashenko of the Russian '
+          'Academy of Sciences. Malashenko added that...')
+  at = body.index
+  mentions = repair([span('ORG', 'Interfax', at('Interfax')),
+                     span(PROPER_NOUNS, 'Alexey Malashenko', at('Alexey')),
+                     span('ORG', 'Malashenko', at('Malashenko added'))], is_place, is_given_name)
+  assert [(m.type, m.name, m.mentions) for m in mentions] == [
+      ('ORG', 'Interfax', 1), ('PER', 'Alexey Malashenko', 2)]
+  person = mentions[1]
+  assert body[person.start:person.end] == person.text == 'Alexey Malashenko'
+
+
+def test_hyphenated_given_names_and_initials_make_a_person():
+  mentions = repair(runs('Jean-Pierre Raffarin', 'Joe-Max Moore', 'George W. Bush'), is_place,
+                    is_given_name)
+  assert [(m.type, m.name) for m in mentions] == [
+      ('PER', 'Jean-Pierre Raffarin'), ('PER', 'Joe-Max Moore'), ('PER', 'George W. Bush')]
+
+
+def test_proper_nouns_not_led_by_a_given_name_are_dropped():
+  # A capitalised word before the name ('Yesterday', a tagger's mistake) leaves
+  # where the name starts unsure; 'Co' is a given name, 'Premiers' is not.
+  assert repair(runs('New York Times', 'Yesterday Alexey Malashenko', 'Co-Premiers Hun'),
+                is_place, is_given_name) == []
+
+
+def test_a_given_name_alone_in_capitals_or_before_a_lowercase_word_is_no_person():
+  assert repair(runs('Alexey', 'ALEXEY MALASHENKO', 'Alexey de'), is_place,
+                is_given_name) == []
+
+
+def test_proper_nouns_that_name_a_place_are_no_person():
+  assert repair(runs('San Diego'), is_place, is_given_name) == []
+
+
+def test_given_names_include_transliterations_and_not_countries_or_capitals(real_given_name):
+  assert all(map(real_given_name, ['Alexey', 'Aleksei', 'Sergei', 'Sergey', 'Dmitry',
+                                   'Jean-Pierre', 'William', 'Virginia']))
+  assert not any(map(real_given_name, ['Jordan', 'Georgia', 'Israel', 'ALEXEY', 'alexey',
+                                       'Tuesday', 'New', 'Times']))
+
+
+def test_countries_that_are_given_names_start_no_person(real_given_name):
+  mentions = repair(runs('Jordan Valley', 'Georgia Tech', 'Sergei Ryabkov'), is_place,
+                    real_given_name)
+  assert [(m.type, m.name) for m in mentions] == [('PER', 'Sergei Ryabkov')]

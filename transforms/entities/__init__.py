@@ -2,7 +2,8 @@
 
 The model is chosen by the item's language (``recognizers``): spaCy for
 English and French, natasha for Russian; other languages get no statistical
-NER. Spans are repaired and aggregated (``postprocess``), then places and
+NER. Spans are repaired and aggregated (``postprocess``; people the model
+missed are found by their given names, ``given_names``), then places and
 nationality adjectives are linked to ISO 3166 codes and GeoNames IDs by the
 gazetteer (``linking``), using the countries the item mentions as context
 for ambiguous names. Models load once per worker and run on batches.
@@ -16,6 +17,7 @@ from apache_beam.metrics import Metrics
 
 from transforms.dead_letters import (DEAD_LETTERS, METRICS_NAMESPACE, Origin,
                                      dead_letter_output)
+from transforms.entities.given_names import given_name_test
 from transforms.entities.linking import Gazetteer
 from transforms.entities.postprocess import Mention, repair
 from transforms.entities.recognizers import DEFAULT_MODELS, recognizer_for
@@ -71,6 +73,7 @@ class _EnrichEntitiesFn(beam.DoFn):
 
   def setup(self):
     self._gazetteer = Gazetteer()
+    self._is_given_name = given_name_test(self._gazetteer)
     self._recognizers: Dict[str, Optional[object]] = {}  # loaded on first use
 
   def _recognizer(self, language: str):
@@ -114,7 +117,7 @@ class _EnrichEntitiesFn(beam.DoFn):
     yield self._with_entities(record, spans, recognizer.name)
 
   def _with_entities(self, record, spans, model):
-    mentions = repair(spans, self._is_place)
+    mentions = repair(spans, self._is_place, self._is_given_name)
     Metrics.counter(METRICS_NAMESPACE, 'entities.found').inc(len(mentions))
     return dict(record, entities=entity_records(mentions, self._gazetteer, model))
 

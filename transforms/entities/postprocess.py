@@ -1,19 +1,20 @@
 """Repairs and aggregation of raw NER spans: pure functions, tested without models.
 
 Small statistical models make a few systematic mistakes on wire copy that
-context in the same item can repair: a dateline place glued to a person
-("Kazakhstan William Moser"), an agency glued to the dateline across its
-dash ("INTERFAX - Moscow"), a surname alone typed as an organisation
-("Ivashov" after "Leonid Ivashov"), a bracket left open ("...Relations
-(IMEMO"), spans that are numbers ("201st"), and one name in two cases
-("INTERFAX", "Interfax").
+a list of given names or context in the same item can repair: a person
+left out of every entity ("on Tuesday Alexey Malashenko of"), a dateline
+place glued to a person ("Kazakhstan William Moser"), an agency glued to
+the dateline across its dash ("INTERFAX - Moscow"), a surname alone typed
+as an organisation ("Ivashov" after "Leonid Ivashov"), a bracket left open
+("...Relations (IMEMO"), spans that are numbers ("201st"), and one name in
+two cases ("INTERFAX", "Interfax").
 """
 import collections
 import dataclasses
 import re
 from typing import Callable, Dict, List, Tuple
 
-from transforms.entities.recognizers import Span
+from transforms.entities.recognizers import PROPER_NOUNS, Span
 
 _TOKEN = re.compile(r'\S+')
 _SPACED_DASH = re.compile(r'\s+[-–—]+\s+')
@@ -40,6 +41,33 @@ def clean_name(text: str) -> str:
     name = name[4:]
   name = _POSSESSIVE.sub('', name.strip(' \t\n,;:-–—"«»“”'))
   return ' '.join(name.split())
+
+
+def _is_capitalised(word: str) -> bool:
+  """'Malashenko', 'McDonald', an initial 'W.'; not a headline's 'MALASHENKO'."""
+  return word[0].isupper() and (not word.isupper() or (len(word) == 2 and word[1] == '.'))
+
+
+def _is_given_name(word: str, is_given_name: Callable[[str], bool]) -> bool:
+  """'Jean-Pierre' as listed, or 'Joe-Max' as two given names."""
+  return is_given_name(word) or ('-' in word and all(map(is_given_name, word.split('-'))))
+
+
+def name_people(spans: List[Span], is_given_name: Callable[[str], bool],
+                is_place: Callable[[str], bool]) -> List[Span]:
+  """A run of proper nouns outside every entity is a person when it is two or more
+  capitalised words, the first a given name, and not a place ('San Diego'); the
+  other runs are dropped. Wrongly typed entities are left alone: retyping those
+  that start with a given name also turns 'Johnson Controls Inc' into a person."""
+  named = []
+  for span in spans:
+    words = span.text.split()
+    if span.type != PROPER_NOUNS:
+      named.append(span)
+    elif (len(words) >= 2 and all(map(_is_capitalised, words))
+          and _is_given_name(words[0], is_given_name) and not is_place(span.text)):
+      named.append(dataclasses.replace(span, type='PER'))
+  return named
 
 
 def drop_junk(spans: List[Span]) -> List[Span]:
@@ -117,12 +145,15 @@ def aggregate(spans: List[Span]) -> List[Mention]:
           for (type_, _), group in groups.items()]
 
 
-def repair_spans(spans: List[Span], is_place: Callable[[str], bool]) -> List[Span]:
+def repair_spans(spans: List[Span], is_place: Callable[[str], bool],
+                 is_given_name: Callable[[str], bool]) -> List[Span]:
   """All repairs, in order, mention by mention."""
-  spans = split_at_dashes(drop_junk(spans), is_place)
+  spans = drop_junk(name_people(spans, is_given_name, is_place))
+  spans = split_at_dashes(spans, is_place)
   return merge_surnames(split_place_from_person(spans, is_place))
 
 
-def repair(spans: List[Span], is_place: Callable[[str], bool]) -> List[Mention]:
+def repair(spans: List[Span], is_place: Callable[[str], bool],
+           is_given_name: Callable[[str], bool]) -> List[Mention]:
   """All repairs, then one Mention per entity."""
-  return aggregate(repair_spans(spans, is_place))
+  return aggregate(repair_spans(spans, is_place, is_given_name))

@@ -1,8 +1,10 @@
 """Named-entity recognisers, one per language, from models that pip packages ship.
 
 Each recogniser turns a batch of texts into spans (type, start, end, text,
-normalised name) with the types PER, ORG, LOC and MISC. Models are loaded
-once per worker, by the entity stage's ``setup()``, and run on batches.
+normalised name) with the types PER, ORG, LOC and MISC. spaCy's English
+model also yields PROPN spans, the runs of proper nouns that no entity
+covers, for the repairs to type or drop. Models are loaded once per worker,
+by the entity stage's ``setup()``, and run on batches.
 """
 import dataclasses
 import importlib.util
@@ -26,14 +28,17 @@ _SPACY_TYPES = {
     'FAC': 'LOC', 'NORP': 'MISC', 'EVENT': 'MISC', 'PRODUCT': 'MISC',
     'WORK_OF_ART': 'MISC', 'LAW': 'MISC', 'LANGUAGE': 'MISC', 'MISC': 'MISC',
 }
-# Components of spaCy's small pipelines that NER does not need.
-_SPACY_UNUSED = ['tagger', 'parser', 'attribute_ruler', 'lemmatizer', 'senter',
-                 'morphologizer']
+# Components of spaCy's small pipelines that NER does not need, except the
+# English tagger: its NNP tags make the PROPN runs. (NER has a tok2vec of
+# its own; the shared one is there for the tagger.)
+_SPACY_UNUSED = ['parser', 'attribute_ruler', 'lemmatizer', 'senter', 'morphologizer']
+_PROPER_NOUN_TAGS = ('NNP', 'NNPS')
+PROPER_NOUNS = 'PROPN'
 
 
 @dataclasses.dataclass(frozen=True)
 class Span:
-  type: str  # PER, ORG, LOC, MISC
+  type: str  # PER, ORG, LOC, MISC; or PROPER_NOUNS, a candidate for the repairs
   start: int
   end: int
   text: str
@@ -62,8 +67,39 @@ class SpacyRecognizer:
   def recognize(self, texts: List[str]) -> List[List[Span]]:
     return [[Span(_SPACY_TYPES[ent.label_], ent.start_char, ent.end_char, ent.text,
                   ent.text)
-             for ent in doc.ents if ent.label_ in _SPACY_TYPES]
+             for ent in doc.ents if ent.label_ in _SPACY_TYPES] + proper_noun_runs(doc)
             for doc in self._nlp.pipe(texts, batch_size=self._batch_size)]
+
+
+def _continues_run(token, run) -> bool:
+  """A proper noun outside every entity (dates too), or a hyphen inside a name."""
+  if token.ent_iob_ != 'O':
+    return False
+  return token.tag_ in _PROPER_NOUN_TAGS or (
+      token.tag_ == 'HYPH' and bool(run) and not run[-1].whitespace_ and not token.whitespace_)
+
+
+def proper_noun_runs(doc) -> List[Span]:
+  """PROPER_NOUNS spans: the runs of tagged proper nouns that the model left out of
+  its entities ('told Interfax on Tuesday Alexey Malashenko of...'), hyphenated
+  names ('Jean-Pierre') whole. None without a tagger (French: its morphologizer
+  is not loaded)."""
+  runs, run = [], []
+  for token in doc:
+    if _continues_run(token, run):
+      run.append(token)
+    else:
+      runs.append(run)
+      run = []
+  runs.append(run)
+  spans = []
+  for run in runs:
+    while run and run[-1].tag_ == 'HYPH':
+      run = run[:-1]
+    if run:
+      found = doc[run[0].i:run[-1].i + 1]
+      spans.append(Span(PROPER_NOUNS, found.start_char, found.end_char, found.text, found.text))
+  return spans
 
 
 class NatashaRecognizer:
