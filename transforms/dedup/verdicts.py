@@ -198,3 +198,38 @@ def resolve_family(records: List[dict], indexed: List[IndexEntry]):
     seen_versions.append(version)
     annotated.append(record)
   return annotated, canonical
+
+
+# The streaming mode decides one arrival at a time, against the members a
+# key has kept: the batch decisions above, applied to those members and the
+# new one, and read for the new one only. An arrival's ``order`` is when it
+# arrived, so members that arrived later than it (a race between workers)
+# are never named as the earlier item.
+
+
+def url_answer(later: Fingerprint, members: Iterable[Fingerprint]) -> Optional[Match]:
+  """The SAME_URL match of an arrival at its canonical URL, if any."""
+  return dict(same_url_matches([*members, later])).get(later.uri)
+
+
+def body_answer(later: Fingerprint, members: Iterable[Fingerprint],
+                fan_out: int) -> Optional[Match]:
+  """The SAME_BODY match of an arrival at its body hash, if any."""
+  return dict(same_body_matches([*members, later], fan_out)).get(later.uri)
+
+
+def band_answer(later: Order, members: Iterable[Order], fan_out: int) -> List[str]:
+  """The uris an arrival in an LSH bucket is to be verified against.
+
+  A bucket keeps only its members' orders (an order ends with the uri).
+  """
+  pairs = candidate_pairs([(order, order[2]) for order in (*members, later)], fan_out)
+  return [earlier_uri for later_uri, earlier_uri in pairs if later_uri == later[2]]
+
+
+def with_match(record: dict, found: Optional[Match]) -> dict:
+  """A family's canonical record with its best cross-item match, if any."""
+  if found is None:
+    return record
+  return dict(record, is_canonical=False, duplicate_of=found.earlier_uri,
+              duplicate_reason=found.reason, duplicate_similarity=found.similarity)
