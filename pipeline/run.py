@@ -10,21 +10,27 @@ import apache_beam as beam
 import fastavro
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from pipeline.ingest import (DeduplicateItems, IngestWireItems, WriteOutputs,
                              dedup_settings, entity_settings, output_prefixes)
+from pipeline.local_runner import merge_bundle_metrics_eagerly
 from pipeline.options import WirebeamOptions
+from pipeline.streaming import (StreamSources, StreamWireItems,
+                                WriteWindowedOutputs, paths_already_read,
+                                poll_settings)
 import schemas
 from transforms.dead_letters import METRICS_NAMESPACE
 from transforms.entities.recognizers import missing_models
 from transforms.errors import InputError
 from transforms.normalize import ITEMS
 from transforms.read import SourceData
-from transforms.read.feed_list import parse_feed_list
+from transforms.read.feed_list import FeedSpec, parse_feed_list
+from transforms.read.poll import check_feed_specs
 
 SEEDS = pathlib.Path(__file__).resolve().parents[1] / 'seeds'
 _GLOB_CHARS = frozenset('*?[')
+TICK_SECONDS = 5.0
 
 DESCRIPTION = """\
 Ingest wire items from files and feeds into Avro records: parse RSS, Atom,
@@ -66,12 +72,12 @@ def resolve_file_patterns(inputs: Sequence[str]) -> List[str]:
   return patterns
 
 
-def read_feed_urls(feed_list: Optional[str]) -> List[str]:
+def read_feed_specs(feed_list: Optional[str]) -> List[FeedSpec]:
   if not feed_list:
     return []
   try:
     with open(feed_list, 'rb') as f:
-      return [spec.url for spec in parse_feed_list(f.read())]
+      return parse_feed_list(f.read())
   except OSError as error:
     raise UsageError(f'--feeds {feed_list}: {error.strerror}')
   except InputError as error:
@@ -156,45 +162,106 @@ def format_summary(counters: dict, files: dict) -> str:
                            for k, v in by_count(group('entities.no_model.')).items()}}),
       line('files', {name: ' '.join(paths) or 'none' for name, paths in files.items()}),
   ]
+  streaming = {**group('poll.'), **{f'watch {k}': v for k, v in group('watch.').items()}}
+  if streaming:  # polls and folder listings of a streaming run
+    lines.insert(2, line('polls', streaming))
   return '\n'.join(lines)
+
+
+def check_models(known) -> None:
+  if known.entities:
+    missing = missing_models(dict(entity_settings(known).models))
+    if missing:
+      raise UsageError('; '.join(missing) + ' (or run with --no-entities)')
+
+
+def batch_inputs(known):
+  """(file patterns, feed URLs, replayed sources) of a batch run."""
+  feed_urls = [spec.url for spec in read_feed_specs(known.feeds)]
+  replayed, replayed_paths = [], []
+  if known.replay:
+    replayed, replayed_paths, replayed_urls = read_dead_letters(known.replay)
+    feed_urls += replayed_urls
+  inputs = known.input or ([] if feed_urls or known.replay else [str(SEEDS)])
+  if inputs == [str(SEEDS)] and not SEEDS.is_dir():
+    raise UsageError(f'no --input or --feeds given and no seeds folder at {SEEDS}')
+  return resolve_file_patterns(inputs) + replayed_paths, feed_urls, replayed
+
+
+def streaming_inputs(known):
+  """(feed specs, poll settings, watched folders) of a streaming run."""
+  if known.input or known.replay:
+    raise UsageError('--input and --replay are for batch runs; with --streaming, '
+                     'watch a folder with --watch DIR and poll feeds with --feeds FILE')
+  specs = read_feed_specs(known.feeds)
+  try:
+    settings = poll_settings(known)
+  except InputError as error:
+    raise UsageError(f'--poll-interval: {error}')
+  try:
+    check_feed_specs(specs, settings)
+  except InputError as error:
+    raise UsageError(f'--feeds {known.feeds}: {error}')
+  folders = []
+  for folder in known.watch or []:
+    if '://' not in folder and not os.path.isdir(folder):
+      raise UsageError(f'--watch {folder}: no such folder')
+    folders.append(folder if '://' in folder else os.path.abspath(folder))
+  if not specs and not folders:
+    raise UsageError('--streaming needs feeds to poll (--feeds FILE) or a '
+                     'folder to watch (--watch DIR)')
+  return specs, settings, folders
+
+
+def build_batch(pipeline, known, options, prefixes) -> None:
+  file_patterns, feed_urls, replayed = batch_inputs(known)
+  settings = dedup_settings(options)
+  index_folder = (FileSystems.join(options.output, schemas.DEDUP_INDEX)
+                  if options.dedup_index else None)
+  outputs = pipeline | 'Ingest' >> IngestWireItems(file_patterns, feed_urls,
+                                                   options, replayed)
+  outputs[ITEMS] = outputs[ITEMS] | 'Dedup' >> DeduplicateItems(settings, index_folder)
+  _ = outputs | 'WriteOutputs' >> WriteOutputs(
+      prefixes, options.codec, options.split_duplicates,
+      settings.shingle_size if index_folder else None)
+
+
+def build_streaming(pipeline, known, options, run_id: str) -> None:
+  specs, settings, folders = streaming_inputs(known)
+  # The clock ticks at least every few seconds, so that a retry, a feed's
+  # own interval or a file that settled wait one tick at most.
+  intervals = [TICK_SECONDS, options.poll_interval if specs else TICK_SECONDS]
+  tick = min(intervals + [options.watch_interval] * bool(folders))
+  sources = pipeline | 'Stream' >> StreamSources(
+      specs, settings, folders,
+      paths_already_read(options.output, folders), options.max_input_bytes,
+      tick, options.stop_after)
+  _ = (sources
+       | 'Ingest' >> StreamWireItems(options)
+       | 'WriteOutputs' >> WriteWindowedOutputs(
+           options.output, run_id, options.codec, options.split_duplicates))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
   argv = list(sys.argv[1:] if argv is None else argv)
   known, _ = build_parser().parse_known_args(argv)  # --help exits here
-  try:
-    feed_urls = read_feed_urls(known.feeds)
-    replayed, replayed_paths = [], []
-    if known.replay:
-      replayed, replayed_paths, replayed_urls = read_dead_letters(known.replay)
-      feed_urls += replayed_urls
-    inputs = known.input or ([] if feed_urls or known.replay else [str(SEEDS)])
-    if inputs == [str(SEEDS)] and not SEEDS.is_dir():
-      raise UsageError(f'no --input or --feeds given and no seeds folder at {SEEDS}')
-    file_patterns = resolve_file_patterns(inputs) + replayed_paths
-    if known.entities:
-      missing = missing_models(dict(entity_settings(known).models))
-      if missing:
-        raise UsageError('; '.join(missing) + ' (or run with --no-entities)')
-  except UsageError as error:
-    print(f'wirebeam: error: {error}', file=sys.stderr)
-    return 2
-
   options = PipelineOptions(argv)
   wirebeam_options = options.view_as(WirebeamOptions)
+  streaming = options.view_as(StandardOptions).streaming
   run_id = datetime.datetime.now(datetime.timezone.utc).strftime(
       '%Y%m%dT%H%M%S.%fZ')
   prefixes = output_prefixes(wirebeam_options.output, run_id)
-  settings = dedup_settings(wirebeam_options)
-  index_folder = (FileSystems.join(wirebeam_options.output, schemas.DEDUP_INDEX)
-                  if wirebeam_options.dedup_index else None)
   pipeline = beam.Pipeline(options=options)
-  outputs = pipeline | 'Ingest' >> IngestWireItems(file_patterns, feed_urls,
-                                                   wirebeam_options, replayed)
-  outputs[ITEMS] = outputs[ITEMS] | 'Dedup' >> DeduplicateItems(settings, index_folder)
-  _ = outputs | 'WriteOutputs' >> WriteOutputs(
-      prefixes, wirebeam_options.codec, wirebeam_options.split_duplicates,
-      settings.shingle_size if index_folder else None)
+  try:
+    check_models(known)
+    if streaming:
+      merge_bundle_metrics_eagerly()
+      build_streaming(pipeline, known, wirebeam_options, run_id)
+    else:
+      build_batch(pipeline, known, wirebeam_options, prefixes)
+  except UsageError as error:
+    print(f'wirebeam: error: {error}', file=sys.stderr)
+    return 2
   result = pipeline.run()
   result.wait_until_finish()
   files = {

@@ -1,0 +1,139 @@
+"""The streaming graph: feeds polled and folders watched, items written per window.
+
+ticks -> poll feeds / watch folders -> the batch stages (parse, normalize,
+language, entities) -> event time -> dedup in keyed state -> fixed windows
+-> Avro files per window and pane. On the DirectRunner the graph runs
+batch-like (windows are written when the run ends, see the README); on
+Flink or Dataflow every window's files appear as its pane fires.
+"""
+import time
+from typing import Dict, List, Optional, Sequence
+
+import apache_beam as beam
+import fastavro
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms.periodicsequence import PeriodicImpulse
+from apache_beam.utils.timestamp import MAX_TIMESTAMP
+
+import schemas
+from pipeline.ingest import (DUPLICATES, ProcessSources, dedup_settings,
+                             split_duplicates)
+from transforms.dead_letters import DEAD_LETTERS
+from transforms.dedup.streaming import DeduplicateStream
+from transforms.normalize import ITEMS
+from transforms.read import SOURCES
+from transforms.read.feed_list import FeedSpec
+from transforms.read.poll import PollFeeds, PollSettings
+from transforms.read.watch import WatchFolders
+from transforms.window import FixedEventWindows, StampEventTime
+from transforms.write import WriteWindowedAvroRecords
+
+# Written per window; the dedup index is batch's: streaming keeps keyed state.
+STREAMING_FOLDERS = (ITEMS, DUPLICATES, DEAD_LETTERS)
+
+
+def poll_settings(options) -> PollSettings:
+  return PollSettings(interval=options.poll_interval,
+                      fetch_timeout=options.fetch_timeout,
+                      max_bytes=options.max_input_bytes)
+
+
+def paths_already_read(output: str, folders: Sequence[str]) -> Dict[str, List[str]]:
+  """Files under each watched folder that earlier runs' outputs record.
+
+  Every file read ends in item records or dead letters, so the outputs are
+  the ledger of what was read: a restarted job reads those files again only
+  if their records were never written.
+  """
+  locations = set()
+  for folder_name in STREAMING_FOLDERS:
+    pattern = FileSystems.join(output, folder_name, '*.avro')
+    for metadata in FileSystems.match([pattern])[0].metadata_list:
+      with FileSystems.open(metadata.path) as f:
+        for record in fastavro.reader(f):
+          source = record['source']
+          locations.add(source['location'] if isinstance(source, dict) else source)
+  return {folder: sorted(path for path in locations
+                         if path.startswith(folder.rstrip('/') + '/'))
+          for folder in folders}
+
+
+class StreamSources(beam.PTransform):
+  """Unbounded sources: feeds polled, folders watched, on a clock's ticks.
+
+  Returns ``sources`` and ``dead_letters`` like ``ReadSources``.
+  """
+  def __init__(self, feed_specs: Sequence[FeedSpec], settings: PollSettings,
+               folders: Sequence[str], already_read: Dict[str, List[str]],
+               max_input_bytes: int, tick: float, stop_after: Optional[float]):
+    super().__init__()
+    self._feed_specs = list(feed_specs)
+    self._settings = settings
+    self._folders = list(folders)
+    self._already_read = already_read
+    self._max_input_bytes = max_input_bytes
+    self._tick = tick
+    self._stop_after = stop_after
+
+  def expand(self, pbegin):
+    start = time.time()
+    stop = start + self._stop_after if self._stop_after else MAX_TIMESTAMP
+    ticks = pbegin | 'Ticks' >> PeriodicImpulse(
+        start_timestamp=start, stop_timestamp=stop, fire_interval=self._tick)
+    results = []
+    if self._feed_specs:
+      results.append(ticks | 'PollFeeds' >> PollFeeds(self._feed_specs, self._settings))
+    if self._folders:
+      results.append(ticks | 'WatchFolders' >> WatchFolders(
+          self._folders, self._max_input_bytes, self._already_read))
+    sources = ([result[SOURCES] for result in results]
+               | 'FlattenSources' >> beam.Flatten()
+               | 'SpreadSources' >> beam.Reshuffle())
+    return {SOURCES: sources,
+            DEAD_LETTERS: [result[DEAD_LETTERS] for result in results]
+                          | 'FlattenReadFailures' >> beam.Flatten()}
+
+
+class StreamWireItems(beam.PTransform):
+  """Sources in; deduplicated items and dead letters, in fixed event-time windows."""
+  def __init__(self, options):
+    super().__init__()
+    self._options = options
+
+  def expand(self, read):
+    options = self._options
+    processed = read | 'Process' >> ProcessSources(options)
+    stamped = processed[ITEMS] | 'EventTime' >> StampEventTime(options.allowed_lateness)
+    items = (stamped[ITEMS]
+             | 'Dedup' >> DeduplicateStream(dedup_settings(options), options.dedup_window)
+             | 'WindowItems' >> FixedEventWindows(options.window, options.allowed_lateness))
+    dead_letters = (
+        (processed[DEAD_LETTERS], stamped[DEAD_LETTERS])
+        | 'CollectDeadLetters' >> beam.Flatten()
+        | 'WindowDeadLetters' >> FixedEventWindows(options.window, options.allowed_lateness))
+    return {ITEMS: items, DEAD_LETTERS: dead_letters}
+
+
+class WriteWindowedOutputs(beam.PTransform):
+  """Items (and duplicates, when split) and dead letters, one set of files per pane."""
+  def __init__(self, output: str, run_id: str, codec: str, split_duplicates: bool):
+    super().__init__()
+    self._output = output
+    self._run_id = run_id
+    self._codec = codec
+    self._split_duplicates = split_duplicates
+
+  def _write(self, records, folder_name, schema_name, shard_key):
+    return records | f'Write_{folder_name}' >> WriteWindowedAvroRecords(
+        schema_name, FileSystems.join(self._output, folder_name), self._run_id,
+        self._codec, shard_key)
+
+  def expand(self, outputs):
+    items = outputs[ITEMS]
+    if self._split_duplicates:
+      items, duplicates = split_duplicates(items)
+      self._write(duplicates, DUPLICATES, schemas.WIRE_ITEM, lambda r: r['uri'])
+    self._write(items, ITEMS, schemas.WIRE_ITEM, lambda r: r['uri'])
+    self._write(outputs[DEAD_LETTERS], DEAD_LETTERS, schemas.DEAD_LETTER,
+                lambda d: f'{d["source"]}#{d["position"]}#{d["reason"]}')
+    return beam.pvalue.PDone(items.pipeline)
