@@ -16,6 +16,7 @@ from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import Timestamp
 
 import schemas
+from pipeline.streaming import paths_already_read
 from pipeline.options import duration
 from transforms.dead_letters import DEAD_LETTERS
 from transforms.entry import ParsedEntry
@@ -190,3 +191,23 @@ def test_watched_folder_reads_each_file_arriving_during_the_run_once(tmp_path):
                                  ('nested.txt', b'Nested')]), label='ReadOnce')
     assert_that(read[DEAD_LETTERS], equal_to([]), label='NoFailures')
   delivery.join()
+
+
+def test_a_restarted_job_knows_the_files_its_outputs_record(tmp_path):
+  drop, output = tmp_path / 'drop', tmp_path / 'out'
+  read_before = record('read-before')
+  read_before['source']['location'] = str(drop / 'a.txt')
+  elsewhere = record('elsewhere')
+  elsewhere['source']['location'] = str(tmp_path / 'other' / 'b.txt')
+  (output / 'items').mkdir(parents=True)
+  (output / 'dead_letters').mkdir()
+  with open(output / 'items' / 'run-x.avro', 'wb') as f:
+    fastavro.writer(f, schemas.parsed_schema(schemas.WIRE_ITEM), [read_before, elsewhere])
+  failed = {'stage': 'parse', 'reason': 'no_entries', 'error': 'empty', 'format': None,
+            'source': str(drop / 'sub' / 'c.xml'), 'position': None, 'raw': b'',
+            'failed_at': NOON}
+  with open(output / 'dead_letters' / 'run-x.avro', 'wb') as f:
+    fastavro.writer(f, schemas.parsed_schema(schemas.DEAD_LETTER), [failed])
+  assert paths_already_read(str(output), [str(drop)]) == {
+      str(drop): [str(drop / 'a.txt'), str(drop / 'sub' / 'c.xml')]}
+  assert paths_already_read(str(tmp_path / 'nothing-yet'), [str(drop)]) == {str(drop): []}

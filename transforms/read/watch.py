@@ -99,6 +99,7 @@ class WatchFolders(beam.PTransform):
     folders = self._folders
     return (ticks
             | 'EachFolder' >> beam.FlatMap(lambda _: [(folder, None) for folder in folders])
+            .with_output_types(Tuple[str, None])  # str keys: a deterministic coder
             | 'ListNewFiles' >> beam.ParDo(_ListNewFilesFn(self._already_read))
             | 'ReadFiles' >> beam.ParDo(ReadFileFn(self._max_input_bytes))
             .with_outputs(DEAD_LETTERS, main=SOURCES))
