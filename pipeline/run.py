@@ -26,7 +26,7 @@ from transforms.errors import InputError
 from transforms.normalize import ITEMS
 from transforms.read import SourceData
 from transforms.read.feed_list import FeedSpec, parse_feed_list
-from transforms.read.poll import check_feed_specs
+from transforms.read.poll import check_feed_specs, feed_interval
 
 SEEDS = pathlib.Path(__file__).resolve().parents[1] / 'seeds'
 _GLOB_CHARS = frozenset('*?[')
@@ -228,10 +228,10 @@ def build_batch(pipeline, known, options, prefixes) -> None:
 
 def build_streaming(pipeline, known, options, run_id: str) -> None:
   specs, settings, folders = streaming_inputs(known)
-  # The clock ticks at least every few seconds, so that a retry, a feed's
-  # own interval or a file that settled wait one tick at most.
-  intervals = [TICK_SECONDS, options.poll_interval if specs else TICK_SECONDS]
-  tick = min(intervals + [options.watch_interval] * bool(folders))
+  # The clock ticks at least every few seconds, so that a retry or a file
+  # that settled waits one tick at most, and as often as the busiest feed.
+  tick = min([TICK_SECONDS] + [feed_interval(spec, settings) for spec in specs]
+             + [options.watch_interval] * bool(folders))
   sources = pipeline | 'Stream' >> StreamSources(
       specs, settings, folders,
       paths_already_read(options.output, folders), options.max_input_bytes,
