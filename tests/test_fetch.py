@@ -1,5 +1,7 @@
 import gzip
 import socket
+import threading
+import time
 import zlib
 
 import pytest
@@ -75,6 +77,7 @@ def test_redirect_to_another_scheme_is_refused(feed_server):
     ('/etc/passwd', 'unsupported_url_scheme'),
     ('http://example.com:99999/feed', 'invalid_url'),
     ('http://example.com:port/feed', 'invalid_url'),
+    ('http://a..b/feed', 'invalid_url'),  # an empty label: no host to look up
 ])
 def test_unfetchable_urls_are_refused_without_io(url, reason, monkeypatch):
   def no_network(*args, **kwargs):
@@ -128,6 +131,28 @@ def test_truncated_gzip_body_is_a_fetch_failure(feed_server):
   feed_server.routes['/cut'] = Route(200, gzip.compress(FEED)[:-10],
                                      {'Content-Encoding': 'gzip'})
   assert reason_of(feed_server.url('/cut')) == 'fetch_failed'
+
+
+def test_a_compressed_body_cut_short_by_the_time_limit_is_a_timeout():
+  """Not a corrupt body: a server that stalls half-way through a gzip stream."""
+  body = gzip.compress(FEED * 50)
+  with socket.socket() as listener:
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(1)
+
+    def stall():
+      connection, _ = listener.accept()
+      with connection:
+        connection.recv(65536)
+        connection.sendall(b'HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n'
+                           b'Connection: close\r\n\r\n' + body[:len(body) // 2])
+        time.sleep(2)
+
+    server = threading.Thread(target=stall, daemon=True)
+    server.start()
+    url = f'http://127.0.0.1:{listener.getsockname()[1]}/feed'
+    assert reason_of(url, timeout=0.5) == 'fetch_timeout'
+    server.join()
 
 
 def test_connection_refused_is_a_fetch_failure():

@@ -72,7 +72,8 @@ def check_url(url: str) -> urllib.parse.SplitResult:
                      f'only http and https URLs are fetched, not {url!r}')
   try:
     parts.port  # reading it parses it: a port that is not 0-65535 raises
-  except ValueError as error:
+    parts.hostname.encode('idna')  # as the socket will: 'a..b' is no host
+  except (ValueError, UnicodeError) as error:
     raise InputError('invalid_url', f'{url!r}: {error}')
   return parts
 
@@ -204,7 +205,12 @@ def fetch(url: str, *, timeout: float = 20.0, max_bytes: int = 20 * 1024 * 1024,
               retry_after_seconds(response.getheader('Retry-After'), time.time()),
               f'HTTP {response.status} {response.reason} for {url}')
         else:
-          body = _read_body(response, max_bytes)
+          try:
+            body = _read_body(response, max_bytes)
+          except BodyRefused:
+            if time.monotonic() >= deadline:  # cut short by the watchdog, not corrupt
+              raise TimeoutError
+            raise
         if time.monotonic() >= deadline:  # the watchdog cut the body short
           raise TimeoutError
         return FetchResult(
