@@ -41,6 +41,22 @@ def test_decode_falls_back_to_declared_then_windows_1252():
   assert decode_bytes('Привет'.encode('koi8-r'), 'koi8-r') == 'Привет'
 
 
+def test_a_stray_byte_in_long_utf8_text_is_replaced_not_fatal():
+  story = 'Talks in Zürich resume. ' * 100
+  # 0x81 is neither UTF-8 nor Windows-1252: without repair the source is lost.
+  broken = story[:1000].encode() + b'\x81' + story[1000:].encode()
+  assert decode_bytes(broken, 'utf-8') == story[:1000] + '\ufffd' + story[1000:]
+  # Windows-1252 mojibake of the real UTF-8 ("ZÃ¼rich") is not the answer either.
+  stray_latin1 = story.encode() + ' Café'.encode('latin-1')
+  assert decode_bytes(stray_latin1).endswith('Zürich resume.  Caf\ufffd')
+  ascii_text = ('Talks resume. ' * 100).encode()
+  assert decode_bytes(ascii_text + b'\x81') == ascii_text.decode() + '\ufffd'
+  # Many invalid bytes are not UTF-8 with a stray byte: Windows-1252 as before.
+  assert decode_bytes('Café crème brûlée'.encode('latin-1')) == 'Café crème brûlée'
+  with pytest.raises(InputError):
+    decode_bytes(b'Talks \x81\x8d resume')
+
+
 def test_decode_honours_byte_order_marks():
   assert decode_bytes('\ufeffhello'.encode('utf-8')) == 'hello'
   assert decode_bytes('héllo'.encode('utf-16')) == 'héllo'

@@ -102,6 +102,8 @@ def one_line(text: Optional[str]) -> str:
   return ' '.join(clean_text(text).split())
 
 
+# At most one invalid byte in this many for UTF-8 to be repaired, not refused.
+MAX_INVALID_UTF8_SHARE = 1000
 _BOMS = (
     (codecs.BOM_UTF32_LE, 'utf-32'), (codecs.BOM_UTF32_BE, 'utf-32'),
     (codecs.BOM_UTF8, 'utf-8-sig'), (codecs.BOM_UTF16_LE, 'utf-16'),
@@ -115,6 +117,8 @@ def decode_bytes(data: bytes, declared: Optional[str] = None) -> str:
   decode as UTF-8 almost never are anything else (this fixes feeds declared
   ISO-8859-1 that are really UTF-8); then the declared charset; then
   Windows-1252, the de facto meaning of undeclared "Latin-1" on the web.
+  UTF-8 with a few invalid bytes (a stray byte in a long feed) is read as
+  UTF-8 with U+FFFD in their place, rather than lose the whole source.
   Raises InputError('undecodable') for binary data.
   """
   for bom, encoding in _BOMS:
@@ -130,6 +134,10 @@ def decode_bytes(data: bytes, declared: Optional[str] = None) -> str:
     return data.decode('utf-8')
   except UnicodeDecodeError:
     pass
+  repaired, invalid, multibyte = _utf8_with_replacements(data)
+  rare = invalid <= max(1, len(data) // MAX_INVALID_UTF8_SHARE)
+  if rare and multibyte:
+    return repaired  # UTF-8 text with a stray byte: not Windows-1252 mojibake
   for encoding in (declared, 'windows-1252'):
     if not encoding:
       continue
@@ -137,8 +145,17 @@ def decode_bytes(data: bytes, declared: Optional[str] = None) -> str:
       return data.decode(encoding)
     except (UnicodeError, LookupError):  # 'undefined' fails with UnicodeError
       continue
+  if rare:
+    return repaired
   raise InputError('undecodable',
                    'bytes are neither UTF-8 nor the declared charset nor Windows-1252')
+
+
+def _utf8_with_replacements(data: bytes):
+  """(text with U+FFFD for invalid bytes, how many, how many valid non-ASCII characters)."""
+  text = data.decode('utf-8', 'replace')
+  replaced = text.count('\ufffd') - data.count('\ufffd'.encode())
+  return text, replaced, sum(1 for char in text if char > '\x7f') - text.count('\ufffd')
 
 
 _LANGUAGE_TAG = re.compile(r'^([a-zA-Z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*$')
