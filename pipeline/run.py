@@ -126,6 +126,13 @@ def collect_counters(result) -> dict:
   return counters
 
 
+def _listing(paths: List[str]) -> str:
+  """The files a run wrote, or how many and where when they are many (windows)."""
+  if len(paths) > 3:
+    return f'{len(paths)} files in {FileSystems.split(paths[0])[0]}'
+  return ' '.join(paths) or 'none'
+
+
 def format_summary(counters: dict, files: dict) -> str:
   """The run summary people read at the end of a run."""
   def group(prefix):
@@ -160,7 +167,7 @@ def format_summary(counters: dict, files: dict) -> str:
       line('entities', {'found': counters.get('entities.found', 0),
                         **{f'no model for {k}': v
                            for k, v in by_count(group('entities.no_model.')).items()}}),
-      line('files', {name: ' '.join(paths) or 'none' for name, paths in files.items()}),
+      line('files', {name: _listing(paths) for name, paths in files.items()}),
   ]
   streaming = {**group('poll.'), **{f'watch {k}': v for k, v in group('watch.').items()}}
   if streaming:  # polls and folder listings of a streaming run

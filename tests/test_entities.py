@@ -8,6 +8,7 @@ import sys
 import apache_beam as beam
 import fastavro
 import pytest
+from apache_beam.utils.timestamp import Timestamp
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
@@ -179,12 +180,15 @@ def test_a_text_that_breaks_the_model_is_a_dead_letter_and_its_batch_goes_on():
   enrich = entity_stage._EnrichEntitiesFn(entity_stage.EntitySettings())  # pylint: disable=protected-access
   enrich.setup()
   enrich._recognizers['xx'] = _BreaksOn('POISON')  # pylint: disable=protected-access
-  outputs = list(enrich.process(records))
+  outputs = list(enrich.process([(record, Timestamp(i)) for i, record in enumerate(records)]))
   dead = [o.value for o in outputs if isinstance(o, beam.pvalue.TaggedOutput)]
   kept = [o for o in outputs if not isinstance(o, beam.pvalue.TaggedOutput)]
-  assert [d['source'] for d in dead] == ['f1'] and dead[0]['reason'] == 'ner_failed'
-  assert dead[0]['raw'] == b'POISON text' and dead[0]['stage'] == 'entities'
-  assert [r['entities'][0]['name'] for r in kept] == ['Anna', 'Carl']
+  assert [d.value['source'] for d in dead] == ['f1'] and dead[0].value['reason'] == 'ner_failed'
+  assert dead[0].value['raw'] == b'POISON text' and dead[0].value['stage'] == 'entities'
+  assert [r.value['entities'][0]['name'] for r in kept] == ['Anna', 'Carl']
+  # Batching loses timestamps; each output gets its record's back.
+  assert [o.timestamp for o in kept] == [Timestamp(0), Timestamp(2)]
+  assert dead[0].timestamp == Timestamp(1)
   assert all(o.tag == DEAD_LETTERS for o in outputs if isinstance(o, beam.pvalue.TaggedOutput))
 
 
@@ -194,5 +198,6 @@ def test_a_batch_of_one_text_that_breaks_the_model_is_a_dead_letter():
   enrich = entity_stage._EnrichEntitiesFn(entity_stage.EntitySettings())  # pylint: disable=protected-access
   enrich.setup()
   enrich._recognizers['xx'] = _BreaksOn('POISON')  # pylint: disable=protected-access
-  (output,) = list(enrich.process([record]))
-  assert isinstance(output, beam.pvalue.TaggedOutput) and output.value['reason'] == 'ner_failed'
+  (output,) = list(enrich.process([(record, Timestamp(7))]))
+  assert isinstance(output, beam.pvalue.TaggedOutput)
+  assert output.value.value['reason'] == 'ner_failed' and output.value.timestamp == Timestamp(7)

@@ -84,7 +84,7 @@ def test_streaming_run_writes_every_item_once(tmp_path, feed_server):
       [sys.executable, '-m', 'pipeline', '--streaming', '--feeds', str(feeds),
        '--watch', str(drop), '--output', str(output), '--stop-after', '12s',
        '--watch-interval', '0.5s', '--poll-interval', '1s', '--window', '1m',
-       '--allowed-lateness', '1d', '--split-duplicates', '--no-entities'],
+       '--allowed-lateness', '1d', '--split-duplicates'],
       cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
   delivery.join(timeout=1)
   assert result.returncode == 0, result.stderr[-3000:]
@@ -96,6 +96,8 @@ def test_streaming_run_writes_every_item_once(tmp_path, feed_server):
                               'Rail strike called off', 'Grain harvest up a fifth',
                               'Airline orders jets'])
   assert all(item['is_canonical'] for item in items)
+  assert {'Reuters', 'PARIS'} <= {entity['name'] for item in items
+                                 for entity in item['entities']}
   duplicates = read_folder(output, 'duplicates')
   assert {d['duplicate_reason'] for d in duplicates} <= {'resighting'}
   assert {d['headline'] for d in duplicates} <= {'Port reopens after storm',

@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Tuple
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import TimestampedValue
 
 from transforms.dead_letters import (DEAD_LETTERS, METRICS_NAMESPACE, Origin,
                                      dead_letter_output)
@@ -85,16 +86,20 @@ class _EnrichEntitiesFn(beam.DoFn):
     return self._gazetteer.link_place(word) is not None
 
   def process(self, batch):
+    """A batch of (record, timestamp): each output goes out at its record's."""
     by_language = collections.defaultdict(list)
-    for record in batch:
-      by_language[record['language']].append(record)
-    for language, records in sorted(by_language.items()):
+    for record, timestamp in batch:
+      by_language[record['language']].append((record, timestamp))
+    for language in sorted(by_language):
+      records = [record for record, _ in by_language[language]]
       recognizer = self._recognizer(language)
       if recognizer is None:
         Metrics.counter(METRICS_NAMESPACE, f'entities.no_model.{language}').inc(len(records))
-        yield from records
-        continue
-      yield from self._enrich(recognizer, records)
+        outputs = records
+      else:
+        outputs = self._enrich(recognizer, records)  # one output per record, in order
+      for (_, timestamp), output in zip(by_language[language], outputs):
+        yield _at(output, timestamp)
 
   def _enrich(self, recognizer, records):
     try:
@@ -122,6 +127,16 @@ class _EnrichEntitiesFn(beam.DoFn):
     return dict(record, entities=entity_records(mentions, self._gazetteer, model))
 
 
+def _at(output, timestamp):
+  """An output at its input's timestamp, which batching would otherwise lose.
+
+  The streaming mode measures lateness from it.
+  """
+  if isinstance(output, beam.pvalue.TaggedOutput):
+    return beam.pvalue.TaggedOutput(output.tag, TimestampedValue(output.value, timestamp))
+  return TimestampedValue(output, timestamp)
+
+
 class EnrichEntities(beam.PTransform):
   """Records in; records with ``entities`` under ``items``, dead letters under ``dead_letters``."""
   def __init__(self, settings: EntitySettings = EntitySettings()):
@@ -130,6 +145,8 @@ class EnrichEntities(beam.PTransform):
 
   def expand(self, records):
     return (records
+            | 'WithTimestamps' >> beam.Map(
+                lambda record, timestamp=beam.DoFn.TimestampParam: (record, timestamp))
             | 'BatchForNer' >> beam.BatchElements(
                 min_batch_size=self._settings.min_batch_size,
                 max_batch_size=self._settings.max_batch_size)
