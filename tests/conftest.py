@@ -74,8 +74,30 @@ class FeedServer:
     self._httpd.server_close()
 
 
-@pytest.fixture
-def feed_server():
+@pytest.fixture(scope='module')
+def shared_server():
+  """One server for a module: each shutdown costs half a second of polling."""
   server = FeedServer()
   yield server
   server.close()
+
+
+@pytest.fixture
+def feed_server(shared_server):
+  shared_server.routes.clear()
+  shared_server.requests.clear()
+  return shared_server
+
+
+class MemoryState:
+  """What Beam's ``ReadModifyWriteState`` offers, to run a stateful DoFn without a runner."""
+  value = None
+
+  def read(self):
+    return self.value
+
+  def write(self, value):
+    self.value = value
+
+  def clear(self):
+    self.value = None

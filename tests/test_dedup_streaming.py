@@ -16,6 +16,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import Timestamp
 
+from conftest import MemoryState
 from test_dedup_logic import STORY, record
 from transforms.dead_letters import METRICS_NAMESPACE
 from transforms.dedup import Deduplicate, DedupSettings, fingerprint, streaming, verdicts
@@ -134,20 +135,6 @@ def test_a_verdict_waits_for_every_answer_even_one_that_overtakes_its_announceme
   assert not state.complete  # the band answer announcing it is still on its way
   state = streaming.tally(state, streaming.Answer(None, verifications=1), Timestamp(0))
   assert state.complete and state.best == near and state.timestamp == Timestamp(7)
-
-
-class MemoryState:
-  """What ``ReadModifyWriteState`` offers, to run a DoFn without a runner."""
-  value = None
-
-  def read(self):
-    return self.value
-
-  def write(self, value):
-    self.value = value
-
-  def clear(self):
-    self.value = None
 
 
 class MemoryBag(MemoryState):

@@ -6,26 +6,11 @@ import zlib
 
 import pytest
 
-from conftest import FeedServer, Route
+from conftest import Route
 from transforms.errors import InputError
 from transforms.read.fetch import DEFAULT_USER_AGENT, fetch
 
 FEED = b'<rss version="2.0"><channel><title>t</title></channel></rss>'
-
-
-@pytest.fixture(scope='module')
-def shared_server():
-  """One server for the module: each shutdown costs half a second of polling."""
-  server = FeedServer()
-  yield server
-  server.close()
-
-
-@pytest.fixture
-def feed_server(shared_server):
-  shared_server.routes.clear()
-  shared_server.requests.clear()
-  return shared_server
 
 
 def reason_of(url, **kwargs):

@@ -9,7 +9,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 
-from conftest import FeedServer, Route, etag_route
+from conftest import MemoryState, Route, etag_route
 from transforms.dead_letters import DEAD_LETTERS, METRICS_NAMESPACE
 from transforms.errors import InputError
 from transforms.read import SOURCES
@@ -213,17 +213,6 @@ def test_default_failure_limit_is_reached_after_about_a_day():
   assert 20 * 3600 < state.next_poll - NOW < 28 * 3600
 
 
-class MemoryState:
-  """What ``ReadModifyWriteState`` offers, to run the DoFn without a runner."""
-  value = None
-
-  def read(self):
-    return self.value
-
-  def write(self, value):
-    self.value = value
-
-
 def test_an_unforeseen_error_is_an_internal_error_dead_letter_and_a_failure(monkeypatch):
   def broken_fetch(url, **kwargs):
     raise UnicodeError('label empty or too long')
@@ -240,46 +229,32 @@ def test_an_unforeseen_error_is_an_internal_error_dead_letter_and_a_failure(monk
 
 # fetch, extended for polling, against a real server.
 
-@pytest.fixture(scope='module')
-def shared_server():
-  server = FeedServer()
-  yield server
-  server.close()
-
-
-@pytest.fixture
-def server(shared_server):
-  shared_server.routes.clear()
-  shared_server.requests.clear()
-  return shared_server
-
-
-def test_fetch_sends_conditional_headers_and_returns_a_304(server):
-  server.routes['/feed'] = etag_route(rss('a'), '"v1"')
-  first = fetch(server.url('/feed'))
+def test_fetch_sends_conditional_headers_and_returns_a_304(feed_server):
+  feed_server.routes['/feed'] = etag_route(rss('a'), '"v1"')
+  first = fetch(feed_server.url('/feed'))
   assert (first.status, first.body, first.etag) == (200, rss('a'), '"v1"')
-  again = fetch(server.url('/feed'), headers={'If-None-Match': '"v1"'})
+  again = fetch(feed_server.url('/feed'), headers={'If-None-Match': '"v1"'})
   assert (again.status, again.body, again.etag) == (304, b'', '"v1"')
-  assert [headers.get('If-None-Match') for _, headers in server.requests] == [None, '"v1"']
-  assert server.requests[1][1]['User-Agent'].startswith('wirebeam/')
+  assert [headers.get('If-None-Match') for _, headers in feed_server.requests] == [None, '"v1"']
+  assert feed_server.requests[1][1]['User-Agent'].startswith('wirebeam/')
 
 
-def test_a_304_to_an_unconditional_request_is_an_error(server):
-  server.routes['/odd'] = Route(304)
+def test_a_304_to_an_unconditional_request_is_an_error(feed_server):
+  feed_server.routes['/odd'] = Route(304)
   with pytest.raises(HttpError) as error:
-    fetch(server.url('/odd'))
+    fetch(feed_server.url('/odd'))
   assert (error.value.status, error.value.reason) == (304, 'http_error')
 
 
-def test_http_errors_carry_status_and_retry_after(server):
+def test_http_errors_carry_status_and_retry_after(feed_server):
   in_an_hour = email.utils.formatdate(time.time() + 3600, usegmt=True)
-  server.routes['/busy'] = [Route(429, headers={'Retry-After': '7'}),
+  feed_server.routes['/busy'] = [Route(429, headers={'Retry-After': '7'}),
                             Route(503, headers={'Retry-After': in_an_hour}),
                             Route(404)]
   errors = []
   for _ in range(3):
     with pytest.raises(HttpError) as error:
-      fetch(server.url('/busy'))
+      fetch(feed_server.url('/busy'))
     errors.append(error.value)
   assert [(e.status, e.reason) for e in errors] == [
       (429, 'http_error'), (503, 'http_error'), (404, 'http_error')]
@@ -287,14 +262,14 @@ def test_http_errors_carry_status_and_retry_after(server):
   assert errors[2].retry_after is None and str(errors[2]).startswith('HTTP 404 Not Found')
 
 
-def test_refused_bodies_are_told_apart_from_failed_requests(server):
-  server.routes['/big'] = Route(200, b'x' * 5000)
+def test_refused_bodies_are_told_apart_from_failed_requests(feed_server):
+  feed_server.routes['/big'] = Route(200, b'x' * 5000)
   with pytest.raises(BodyRefused) as error:
-    fetch(server.url('/big'), max_bytes=1000)
+    fetch(feed_server.url('/big'), max_bytes=1000)
   assert error.value.reason == 'input_too_large'
-  server.routes['/slow'] = Route(200, rss('a'), delay=0.5)
+  feed_server.routes['/slow'] = Route(200, rss('a'), delay=0.5)
   with pytest.raises(InputError) as error:
-    fetch(server.url('/slow'), timeout=0.2)
+    fetch(feed_server.url('/slow'), timeout=0.2)
   assert error.value.reason == 'fetch_timeout'
   assert not isinstance(error.value, (BodyRefused, HttpError))
 
@@ -308,14 +283,14 @@ FAST = PollSettings(interval=0.2, min_interval=0.1, max_interval=0.4,
                     fetch_timeout=2, max_bytes=10_000)
 
 
-def run_poller(server, paths, settings=FAST):
-  specs = [FeedSpec(server.url(path)) for path in paths]
+def run_poller(feed_server, paths, settings=FAST):
+  specs = [FeedSpec(feed_server.url(path)) for path in paths]
   pipeline = beam.Pipeline()
   start = time.time()
   ticks = pipeline | PeriodicImpulse(start_timestamp=start, stop_timestamp=start + RUN,
                                      fire_interval=TICK)
   outputs = ticks | PollFeeds(specs, settings)
-  prefix = len(server.url(''))
+  prefix = len(feed_server.url(''))
   sources = outputs[SOURCES] | 'SourceKeys' >> beam.Map(
       lambda s: (s.location[prefix:], s.data, s.content_type, s.received_at.tzname()))
   dead_letters = outputs[DEAD_LETTERS] | 'DeadLetterKeys' >> beam.Map(
@@ -329,8 +304,8 @@ def counter(result, name):
   return sum(metric.committed for metric in metrics)
 
 
-def test_poll_feeds_outputs_each_change_once_and_dead_letters_what_is_lost(server):
-  server.routes.update({
+def test_poll_feeds_outputs_each_change_once_and_dead_letters_what_is_lost(feed_server):
+  feed_server.routes.update({
       '/growing': [Route(200, rss('a')), Route(200, rss('a')), Route(200, rss('b', 'a'))],
       '/etag': etag_route(rss('e'), '"e1"'),
       '/flaky': [Route(500), Route(200, rss('f'))],
@@ -341,7 +316,7 @@ def test_poll_feeds_outputs_each_change_once_and_dead_letters_what_is_lost(serve
       '/huge': Route(200, rss('h') * 1000),
   })
   paths = ['/growing', '/etag', '/flaky', '/throttled', '/gone', '/moved', '/huge']
-  pipeline, sources, dead_letters = run_poller(server, paths)
+  pipeline, sources, dead_letters = run_poller(feed_server, paths)
   assert_that(sources, equal_to([
       ('/growing', rss('a'), None, 'UTC'), ('/growing', rss('b', 'a'), None, 'UTC'),
       ('/etag', rss('e'), None, 'UTC'), ('/flaky', rss('f'), None, 'UTC'),
@@ -357,7 +332,7 @@ def test_poll_feeds_outputs_each_change_once_and_dead_letters_what_is_lost(serve
   result.wait_until_finish()
 
   def requests(path):
-    return [request for request in server.requests if request[0] == path]
+    return [request for request in feed_server.requests if request[0] == path]
   assert len(requests('/growing')) >= 3
   etag_polls = [headers.get('If-None-Match') for _, headers in requests('/etag')]
   assert len(etag_polls) >= 4 and etag_polls[0] is None

@@ -18,6 +18,7 @@ from apache_beam.utils.timestamp import Timestamp
 import schemas
 from pipeline.streaming import paths_already_read
 from pipeline.options import duration
+from test_end_to_end import read_fastavro
 from transforms.dead_letters import DEAD_LETTERS
 from transforms.entry import ParsedEntry
 from transforms.normalize import ITEMS, normalize_entry
@@ -47,14 +48,6 @@ def at(moment: datetime.datetime) -> Timestamp:
 
 def streaming_pipeline():
   return beam.Pipeline(options=PipelineOptions(streaming=True))
-
-
-def read_avro(paths):
-  records = []
-  for path in paths:
-    with open(path, 'rb') as f:
-      records.extend(fastavro.reader(f))
-  return records
 
 
 def test_durations_take_units():
@@ -130,7 +123,7 @@ def test_each_pane_of_a_window_is_a_file_of_its_own_and_late_items_are_kept(tmp_
   assert files == ['run1-20261128T120000Z-20261128T120100Z-pane0-000.avro',
                    'run1-20261128T120000Z-20261128T120100Z-pane1-000.avro',
                    'run1-20261128T120100Z-20261128T120200Z-pane0-000.avro']
-  by_file = {name: sorted(r['uri'] for r in read_avro([str(tmp_path / name)]))
+  by_file = {name: sorted(r['uri'] for r in read_fastavro([str(tmp_path / name)]))
              for name in files}
   assert list(by_file.values()) == [sorted([first['uri'], second['uri']]), [late['uri']],
                                     [next_minute['uri']]]
