@@ -48,6 +48,18 @@ elements), or a distributed runner's options.
 """
 
 
+LOCAL_STREAMING_WARNING = """\
+wirebeam: warning: the DirectRunner runs a streaming job live on Prism,
+which it downloads on first use; where it cannot (offline), it falls back to
+a batch engine that polls live but writes nothing until reading stops. Give
+--stop-after, or use a live runner (Flink, Dataflow: see deploy/README.md)."""
+
+
+def is_local(options: PipelineOptions) -> bool:
+  runner = options.view_as(StandardOptions).runner
+  return runner is None or runner in ('DirectRunner', 'SwitchingDirectRunner')
+
+
 class UsageError(Exception):
   """A mistake in the command line, reported before any work starts."""
 
@@ -264,6 +276,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if streaming:
       merge_bundle_metrics_eagerly()
       build_streaming(pipeline, known, wirebeam_options, run_id)
+      if not wirebeam_options.stop_after and is_local(options):
+        print(LOCAL_STREAMING_WARNING, file=sys.stderr)
     else:
       build_batch(pipeline, known, wirebeam_options, prefixes)
   except UsageError as error:

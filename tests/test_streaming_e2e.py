@@ -125,3 +125,23 @@ def test_streaming_command_line_errors_are_clear(tmp_path):
       (('--watch', str(tmp_path), '--window', 'soon'), 'not a duration')):
     result = run('--no-entities', *args)
     assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
+
+
+def test_an_endless_local_streaming_job_says_what_to_expect(tmp_path):
+  """Offline, nothing is written until reading stops: the user is told at start."""
+  process = subprocess.Popen(
+      [sys.executable, '-m', 'pipeline', '--streaming', '--watch', str(tmp_path),
+       '--output', str(tmp_path / 'out'), '--no-entities'],
+      cwd=REPO, stderr=subprocess.PIPE, text=True)
+  lines = []
+
+  def read_stderr():
+    for line in process.stderr:
+      lines.append(line)
+
+  threading.Thread(target=read_stderr, daemon=True).start()
+  try:
+    wait_for(lambda: any('--stop-after' in line for line in lines))
+  finally:
+    process.kill()
+    process.wait()
