@@ -29,6 +29,7 @@ from bench.reuters import load_reuters, replicate, write_inputs
 from transforms.dedup import DedupSettings, fingerprint, verdicts
 from transforms.dedup.fingerprints import MinHasher, band_keys
 from transforms.entities import entity_records, ner_text
+from transforms.entities.given_names import given_name_test
 from transforms.entities.linking import Gazetteer
 from transforms.entities.postprocess import repair
 from transforms.entities.recognizers import DEFAULT_MODELS, recognizer_for
@@ -79,6 +80,7 @@ def plain_loop(folder: pathlib.Path, output: pathlib.Path, entities: bool) -> di
   started = time.perf_counter()
   detector, hasher, settings = LanguageDetector(), MinHasher(128), DedupSettings()
   gazetteer = Gazetteer() if entities else None
+  is_given_name = given_name_test(gazetteer) if entities else None
   recognizers = {}
   records = []
   for path in sorted(folder.glob('*.json')):
@@ -106,7 +108,8 @@ def plain_loop(folder: pathlib.Path, output: pathlib.Path, entities: bool) -> di
           spans = recognizers[language].recognize([ner_text(r) for r in same])
           for record, found in zip(same, spans):
             record['entities'] = entity_records(
-                repair(found, lambda w: gazetteer.link_place(w) is not None),
+                repair(found, lambda w: gazetteer.link_place(w) is not None,
+                       is_given_name),
                 gazetteer, recognizers[language].name)
     timed('entities', recognize_all)
   timed('dedup', plain_dedup, records, hasher, settings)

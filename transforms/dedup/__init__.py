@@ -16,6 +16,7 @@ No step puts all items under one key or compares all pairs:
 The decisions themselves are pure functions in ``verdicts``; fingerprints
 are in ``fingerprints``; the dedup index of earlier runs in ``index``.
 """
+import array
 import dataclasses
 
 import apache_beam as beam
@@ -72,6 +73,28 @@ def fingerprint(record: dict, shingle_size: int) -> verdicts.Fingerprint:
       headline_words=frozenset(words(record['headline'] or '')))
 
 
+def without_shingles(fingerprint_: verdicts.Fingerprint) -> verdicts.Fingerprint:
+  """What the same-URL and same-body matches read: a shuffle need not carry more."""
+  return dataclasses.replace(fingerprint_, shingles=frozenset())
+
+
+def packed(fingerprint_: verdicts.Fingerprint):
+  """(fingerprint without shingles, shingles as 4-byte words) for the pair joins.
+
+  A shingle set decoded in a DirectRunner grouping table costs about 60
+  bytes a shingle, packed 4; the joins hold every fingerprint at once.
+  """
+  return (without_shingles(fingerprint_),
+          array.array('I', sorted(fingerprint_.shingles)).tobytes())
+
+
+def unpacked(packed_) -> verdicts.Fingerprint:
+  fingerprint_, shingle_bytes = packed_
+  shingle_array = array.array('I')
+  shingle_array.frombytes(shingle_bytes)
+  return dataclasses.replace(fingerprint_, shingles=frozenset(shingle_array))
+
+
 class _ResolveFamiliesFn(beam.DoFn):
   def process(self, element):
     _, grouped = element
@@ -94,11 +117,14 @@ class _BandKeysFn(beam.DoFn):
       return
     signature = self._hasher.signature(fingerprint_.shingles)
     for key in band_keys(signature, self._settings.bands):
-      yield key, (fingerprint_.order, fingerprint_.uri)
+      yield key, fingerprint_.order  # ends with the uri: 32 entries an item
 
 
 def _with_earlier(element):
-  """(earlier uri, {pairs: [later uris], fingerprint: [fp]}) -> (later uri, earlier fp)."""
+  """(earlier uri, {pairs: [later uris], fingerprint: [fp]}) -> (later uri, earlier fp).
+
+  Fingerprints stay packed here: an earlier item is sent to every later one.
+  """
   _, grouped = element
   for earlier in grouped['fingerprint']:
     for later_uri in grouped['pairs']:
@@ -106,18 +132,23 @@ def _with_earlier(element):
 
 
 class _VerifyFn(beam.DoFn):
+  """Verifies an item's candidates earliest first, up to the first match.
+
+  Its best match is the earliest item it duplicates, so the candidates
+  after that one cannot change the verdict.
+  """
   def __init__(self, settings: DedupSettings):
     self._settings = settings
 
   def process(self, element):
     later_uri, grouped = element
     for later in grouped['fingerprint']:
-      for earlier in grouped['earlier']:
-        found = verdicts.near_duplicate_match(
-            later, earlier, self._settings.jaccard_threshold,
-            self._settings.containment_threshold)
-        if found:
-          yield later_uri, found
+      found = verdicts.first_near_duplicate(
+          unpacked(later), map(unpacked, grouped['earlier']),
+          self._settings.jaccard_threshold,
+          self._settings.containment_threshold)
+      if found:
+        yield later_uri, found
 
 
 def _follow(element):
@@ -177,22 +208,24 @@ class Deduplicate(beam.PTransform):
         | 'AllFingerprints' >> beam.Flatten())
 
     same_url = (fingerprints
-                | 'KeyByUrl' >> beam.FlatMap(lambda fp: [(fp.link, fp)] if fp.link else [])
+                | 'KeyByUrl' >> beam.FlatMap(
+                    lambda fp: [(fp.link, without_shingles(fp))] if fp.link else [])
                 | 'GroupByUrl' >> beam.GroupByKey()
                 | 'SameUrl' >> beam.FlatMap(lambda kv: verdicts.same_url_matches(kv[1])))
     same_body = (fingerprints
-                 | 'KeyByBody' >> beam.WithKeys(lambda fp: fp.content_hash)
+                 | 'KeyByBody' >> beam.Map(lambda fp: (fp.content_hash, without_shingles(fp)))
                  | 'GroupByBody' >> beam.GroupByKey()
                  | 'SameBody' >> beam.FlatMap(
                      lambda kv: verdicts.same_body_matches(kv[1], settings.fan_out)))
 
-    by_uri = fingerprints | 'KeyFingerprintsByUri' >> beam.WithKeys(lambda fp: fp.uri)
+    by_uri = fingerprints | 'KeyFingerprintsByUri' >> beam.Map(lambda fp: (fp.uri, packed(fp)))
     candidate_pairs = (
         fingerprints
         | 'BandKeys' >> beam.ParDo(_BandKeysFn(settings))
         | 'GroupByBand' >> beam.GroupByKey()
         | 'CandidatePairs' >> beam.FlatMap(
-            lambda kv: verdicts.candidate_pairs(kv[1], settings.fan_out))
+            lambda kv: verdicts.candidate_pairs(
+                [(order, order[2]) for order in kv[1]], settings.fan_out))
         | 'DistinctPairs' >> beam.Distinct())
     near_duplicates = (
         {'pairs': candidate_pairs | 'KeyByEarlier' >> beam.Map(lambda p: (p[1], p[0])),

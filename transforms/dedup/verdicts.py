@@ -110,6 +110,22 @@ def near_duplicate_match(later: Fingerprint, earlier: Fingerprint,
   return match(earlier, reason, similarity)
 
 
+def first_near_duplicate(later: Fingerprint, candidates: Iterable[Fingerprint],
+                         jaccard_threshold: float,
+                         containment_threshold: float) -> Optional[Match]:
+  """The near-duplicate match with the earliest candidate, the best one.
+
+  Candidates are tried earliest first and the search stops at the first
+  verified one: an item's reason does not depend on which earlier item it
+  matches, so no later candidate can make a smaller ``Match``.
+  """
+  for earlier in sorted(candidates, key=lambda candidate: candidate.order):
+    found = near_duplicate_match(later, earlier, jaccard_threshold, containment_threshold)
+    if found:
+      return found
+  return None
+
+
 def same_url_matches(members: Iterable[Fingerprint]):
   """(later uri, Match) for members sharing a canonical URL with the earliest."""
   ordered = sorted(members, key=lambda member: member.order)
