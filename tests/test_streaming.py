@@ -1,4 +1,5 @@
 """Streaming parts: event time and lateness, windowed Avro files, folder watching."""
+import argparse
 import datetime
 import glob
 import os
@@ -8,6 +9,7 @@ import time
 import apache_beam as beam
 import fastavro
 import pytest
+from apache_beam.io.filesystem import BeamIOError
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing import test_stream
 from apache_beam.testing.util import assert_that, equal_to
@@ -16,6 +18,7 @@ from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import Timestamp
 
 import schemas
+from conftest import MemoryState
 from pipeline.streaming import paths_already_read
 from pipeline.options import duration
 from test_end_to_end import read_fastavro
@@ -23,7 +26,7 @@ from transforms.dead_letters import DEAD_LETTERS
 from transforms.entry import ParsedEntry
 from transforms.normalize import ITEMS, normalize_entry
 from transforms.parse import parse_source
-from transforms.read import SOURCES
+from transforms.read import SOURCES, watch
 from transforms.read.watch import FolderState, WatchFolders, settle
 from transforms.window import (LATE_DATA, FixedEventWindows, StampEventTime,
                                seconds_late)
@@ -54,7 +57,7 @@ def test_durations_take_units():
   assert [duration(text) for text in ('90', '90s', '5m', '2h', '7d', '0.5s')] == [
       90, 90, 300, 7200, 604800, 0.5]
   for bad in ('', 'soon', '-5s', '0', '5w'):
-    with pytest.raises(Exception, match='not a duration'):
+    with pytest.raises(argparse.ArgumentTypeError, match='not a duration'):
       duration(bad)
 
 
@@ -204,3 +207,15 @@ def test_a_restarted_job_knows_the_files_its_outputs_record(tmp_path):
   assert paths_already_read(str(output), [str(drop)]) == {
       str(drop): [str(drop / 'a.txt'), str(drop / 'sub' / 'c.xml')]}
   assert paths_already_read(str(tmp_path / 'nothing-yet'), [str(drop)]) == {str(drop): []}
+
+
+def test_a_folder_that_cannot_be_listed_keeps_its_state_until_it_can(monkeypatch):
+  listing_fn, state = watch._ListNewFilesFn({}), MemoryState()  # pylint: disable=protected-access
+  state.write(FolderState(frozenset({'/d/read.xml'})))
+
+  def unreachable(folder):
+    raise BeamIOError(f'cannot list {folder}', {})
+
+  monkeypatch.setattr(watch, 'list_folder', unreachable)
+  assert list(listing_fn.process(('/d', None), state=state)) == []
+  assert state.read() == FolderState(frozenset({'/d/read.xml'}))

@@ -14,6 +14,7 @@ from typing import Dict, FrozenSet, Iterable, List, Sequence, Tuple
 
 import apache_beam as beam
 from apache_beam.coders import PickleCoder
+from apache_beam.io.filesystem import BeamIOError
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
@@ -66,7 +67,7 @@ class _ListNewFilesFn(beam.DoFn):
     current = state.read() or FolderState(frozenset(self._already_read.get(folder, ())))
     try:
       listing = list_folder(folder)
-    except Exception as error:  # pylint: disable=broad-except
+    except (BeamIOError, OSError) as error:
       # A listing can fail for a while (a network file system, a bucket's
       # permissions): the state is kept and the next tick tries again.
       Metrics.counter(METRICS_NAMESPACE, 'watch.list_failed').inc()
