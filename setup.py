@@ -49,6 +49,7 @@ setuptools.setup(
     ],
     extras_require={
         'test': [
+            'psutil>=5',  # the benchmarks run on a tiny corpus in the tests
             'pytest>=8',
             'avro>=1.11',  # the Apache reader, to prove our files portable
             'polars>=1.0',

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+from typing import Optional
 
 import fastavro
 import psutil
@@ -151,6 +152,30 @@ def plain_dedup(records, hasher, settings):
                     duplicate_reason=match.reason, duplicate_similarity=match.similarity)
 
 
+def verdicts_by_uri(paths) -> dict:
+  """uri -> (is_canonical, duplicate_of, entities found): what a run decided."""
+  found = {}
+  for path in paths:
+    with open(path, 'rb') as f:
+      for record in fastavro.reader(f):
+        found[record['uri']] = (record['is_canonical'], record['duplicate_of'],
+                                len(record['entities']))
+  return found
+
+
+def different_work(baseline: dict, run: dict, name: str) -> Optional[str]:
+  """Says how a run's items differ from the plain loop's, if they do.
+
+  A ratio between two runs that did different work would mean nothing.
+  """
+  differing = sorted(uri for uri in baseline.keys() | run.keys()
+                     if baseline.get(uri) != run.get(uri))
+  if differing:
+    return (f'{name}: {len(differing)} items differ from the plain loop (missing, '
+            f'dedup verdict or number of entities), first {differing[:3]}')
+  return None
+
+
 def beam_run(folder: pathlib.Path, output: pathlib.Path, extra_args, entities: bool) -> dict:
   command = [sys.executable, '-m', 'pipeline', '--input', str(folder), '--output',
              str(output), '--no-dedup-index', *extra_args]
@@ -166,7 +191,9 @@ def beam_run(folder: pathlib.Path, output: pathlib.Path, extra_args, entities: b
     sys.exit(f'wirebeam failed: {stdout[-2000:]}')
   items = int(next(line.split()[1] for line in stdout.splitlines()
                    if line.strip().startswith('items')))
-  return {'items': items, 'seconds': time.perf_counter() - started, 'peak_rss_mb': peak}
+  seconds = time.perf_counter() - started
+  return {'items': items, 'seconds': seconds, 'peak_rss_mb': peak,
+          'verdicts': verdicts_by_uri(output.glob('items/*.avro'))}
 
 
 def main(argv=None):
@@ -189,13 +216,14 @@ def main(argv=None):
     memory = PeakMemory(os.getpid())
     baseline = plain_loop(tmp / 'in', tmp / 'baseline.avro', entities)
     baseline['peak_rss_mb'] = max(memory.stop(), started_rss / 1024 / 1024)
-    runs = {
-        'plain loop, 1 process': baseline,
+    baseline['verdicts'] = verdicts_by_uri([tmp / 'baseline.avro'])
+    beam_runs = {
         'wirebeam, DirectRunner, 1 worker': beam_run(tmp / 'in', tmp / 'one', [], entities),
         'wirebeam, DirectRunner, 2 processes': beam_run(
             tmp / 'in', tmp / 'two', ['--direct_num_workers=2',
                                       '--direct_running_mode=multi_processing'], entities),
     }
+  runs = {'plain loop, 1 process': baseline, **beam_runs}
   print(f'{args.items} items, entities {"on" if entities else "off"}, '
         f'{os.cpu_count()} cores\n')
   print('| run | items | seconds | items/s | vs plain loop | peak RSS MB |')
@@ -208,6 +236,12 @@ def main(argv=None):
   print('\nPlain loop, seconds by stage (share of its wall time):')
   for stage, seconds in sorted(baseline['stages'].items(), key=lambda kv: -kv[1]):
     print(f'  {stage:<12} {seconds:7.2f}  {100 * seconds / total:5.1f}%')
+  differences = [difference for name, run in beam_runs.items()
+                 if (difference := different_work(baseline['verdicts'], run['verdicts'], name))]
+  if differences:
+    sys.exit('\n'.join(['', 'Not comparable:'] + differences))
+  print(f'\nEvery run wrote the same {baseline["items"]} items with the same dedup '
+        'verdicts and entity counts.')
 
 
 if __name__ == '__main__':

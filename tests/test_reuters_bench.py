@@ -1,10 +1,12 @@
-"""Reuters-21578 to pipeline input: parsing the SGML, ninjs, files, replication."""
+"""Reuters-21578 to pipeline input (SGML, ninjs, files, replication), and the
+benchmarks built on it, run on a tiny corpus so that they keep working."""
 import collections
 import json
 import pathlib
 
 import pytest
 
+from bench import dedup_growth, throughput
 from bench.reuters import (CORPUS_FOLDER, ReutersItem, load_reuters, main,
                            replicate, to_ninjs, write_inputs)
 from transforms.parse import parse_source
@@ -174,3 +176,33 @@ def test_real_corpus_counts():
   bodies = collections.Counter(' '.join(item.body.split()) for item in items if item.body)
   repeated = [count for count in bodies.values() if count > 1]
   assert (len(repeated), sum(repeated)) == (339, 682)
+
+
+def test_throughput_benchmark_runs_on_a_tiny_corpus(data_path, capsys):
+  """Both sides on six items (three and their perturbed copies), with NER:
+  every run in the table, and the same items and verdicts on each side."""
+  throughput.main([str(data_path), '--items', '6'])
+  out = capsys.readouterr().out
+  rows = [line.split(' | ') for line in out.splitlines() if line.startswith('| plain')
+          or line.startswith('| wirebeam')]
+  assert [(row[0], row[1]) for row in rows] == [
+      ('| plain loop, 1 process', '6'), ('| wirebeam, DirectRunner, 1 worker', '6'),
+      ('| wirebeam, DirectRunner, 2 processes', '6')]
+  assert 'entities' in out and 'same 6 items with the same dedup verdicts' in out
+
+
+def test_throughput_benchmark_refuses_runs_that_did_different_work():
+  baseline = {'a': (True, None, 2), 'b': (False, 'a', 0)}
+  assert throughput.different_work(baseline, dict(baseline), 'same') is None
+  assert throughput.different_work(baseline, {'a': (True, None, 2), 'b': (True, None, 0)},
+                                   'verdict') == (
+      "verdict: 1 items differ from the plain loop (missing, dedup verdict or "
+      "number of entities), first ['b']")
+  assert 'first [\'b\']' in throughput.different_work(baseline, {'a': baseline['a']}, 'lost')
+
+
+def test_dedup_growth_benchmark_runs_on_a_tiny_corpus(data_path, capsys):
+  dedup_growth.main([str(data_path), '--sizes', '3', '6'])
+  rows = [line.split(' | ') for line in capsys.readouterr().out.splitlines()[2:]]
+  assert [row[0] for row in rows] == ['| 3', '| 6']
+  assert rows[1][4].endswith('for 2x items')
