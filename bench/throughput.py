@@ -123,17 +123,25 @@ def plain_loop(folder: pathlib.Path, output: pathlib.Path, entities: bool) -> di
 
 
 def plain_dedup(records, hasher, settings):
-  """In-memory dedup with the stage's own decisions: dicts instead of shuffles."""
+  """In-memory dedup with the stage's own decisions: dicts instead of shuffles.
+
+  As in the stage, an item duplicating a duplicate names the chain's root,
+  followed as far as the stage's pointer jumping reaches.
+  """
   prints = {r['uri']: fingerprint(r, settings.shingle_size) for r in records}
   groups = collections.defaultdict(list)
   for fp in prints.values():
+    if fp.link:
+      groups[('url', fp.link)].append(fp)
     groups[('body', fp.content_hash)].append(fp)
     if len(fp.shingles) >= settings.min_shingles:
       for key in band_keys(hasher.signature(fp.shingles), settings.bands):
         groups[key].append(fp)
   best = {}
   for key, members in groups.items():
-    if key[0] == 'body':
+    if key[0] == 'url':
+      found = verdicts.same_url_matches(members)
+    elif key[0] == 'body':
       found = verdicts.same_body_matches(members, settings.fan_out)
     else:
       by_uri = {fp.uri: fp for fp in members}
@@ -145,10 +153,17 @@ def plain_dedup(records, hasher, settings):
     for later, match in found:
       if match and (later not in best or match < best[later]):
         best[later] = match
+  def root(uri):
+    for _ in range(2 ** settings.root_rounds):
+      if uri not in best:
+        break
+      uri = best[uri].earlier_uri
+    return uri
+
   for record in records:
     match = best.get(record['uri'])
     if match:
-      record.update(is_canonical=False, duplicate_of=match.earlier_uri,
+      record.update(is_canonical=False, duplicate_of=root(record['uri']),
                     duplicate_reason=match.reason, duplicate_similarity=match.similarity)
 
 
