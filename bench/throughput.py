@@ -10,6 +10,9 @@ written as ninjs files to a temporary folder. Then, in one run:
     processes (multi_processing).
 Items per second, ratios against the baseline, and peak RSS summed over the
 process tree are printed as a Markdown table (BENCHMARKS.md keeps them).
+The runs must have done the same work: the command fails, after the table,
+unless every run wrote the same items with the same dedup verdicts and
+numbers of entities.
 """
 import argparse
 import collections
