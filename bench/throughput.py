@@ -156,6 +156,7 @@ def plain_dedup(records, hasher, settings):
     for later, match in found:
       if match and (later not in best or match < best[later]):
         best[later] = match
+
   def root(uri):
     for _ in range(2 ** settings.root_rounds):
       if uri not in best:

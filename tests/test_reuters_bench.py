@@ -9,7 +9,11 @@ import pytest
 from bench import dedup_growth, throughput
 from bench.reuters import (CORPUS_FOLDER, ReutersItem, load_reuters, main,
                            replicate, to_ninjs, write_inputs)
+from transforms.dedup import DedupSettings
+from transforms.dedup.fingerprints import MinHasher
+from transforms.normalize import normalize_entry
 from transforms.parse import parse_source
+from transforms.parse.ninjs import parse_ninjs
 
 DATA = pathlib.Path(__file__).resolve().parents[2] / 'shared' / 'data'
 
@@ -206,3 +210,23 @@ def test_dedup_growth_benchmark_runs_on_a_tiny_corpus(data_path, capsys):
   rows = [line.split(' | ') for line in capsys.readouterr().out.splitlines()[2:]]
   assert [row[0] for row in rows] == ['| 3', '| 6']
   assert rows[1][4].endswith('for 2x items')
+
+
+def test_plain_loop_names_the_root_of_a_chain_as_the_stage_does():
+  """The third story is three edits from the second (Jaccard 0.78) and six
+  from the first (0.60, no match): it is a duplicate of the first, through
+  the second, as the dedup stage says."""
+  first = [f'word{i}' for i in range(100)]
+  second = [f'edit{i}' if i in (20, 50, 80) else word for i, word in enumerate(first)]
+  third = [f'again{i}' if i in (35, 65, 95) else word for i, word in enumerate(second)]
+  items = [{'uri': f'urn:test:{n}', 'type': 'text', 'language': 'en',
+            'versioncreated': f'2026-11-29T10:0{n}:00Z', 'headline': 'Same story',
+            'body_text': ' '.join(body)}
+           for n, body in enumerate((first, second, third))]
+  records = [normalize_entry(entry, 1 << 20)
+             for entry in parse_ninjs(json.dumps(items).encode(), 'test')]
+  throughput.plain_dedup(records, MinHasher(128), DedupSettings())
+  assert [(r['uri'], r['duplicate_of'], r['duplicate_reason']) for r in records] == [
+      ('urn:test:0', None, None),
+      ('urn:test:1', 'urn:test:0', 'near_duplicate'),
+      ('urn:test:2', 'urn:test:0', 'near_duplicate')]
