@@ -33,7 +33,7 @@ def prepare(data: str, size: int, folder: str):
   """Runs in its own child process: writes ``size`` normalised records in shards."""
   # pylint: disable=import-outside-toplevel  (the parent process stays small)
   from bench.reuters import load_reuters, replicate, to_ninjs
-  from transforms.normalize import normalize_entry
+  from transforms.normalize.record import normalize_entry
   from transforms.parse.ninjs import parse_ninjs
 
   items = [i for i in load_reuters(data) if i.title or i.body]
@@ -56,8 +56,9 @@ def measure(folder: str) -> dict:
   # pylint: disable=import-outside-toplevel
   import apache_beam as beam
   from apache_beam.metrics import MetricsFilter
-  from pipeline.ingest import DeduplicateItems
-  from transforms.dedup import DedupSettings
+
+  from transforms.dedup.batch import DeduplicateItems
+  from transforms.dedup.settings import DedupSettings
 
   shards = sorted(str(path) for path in pathlib.Path(folder).glob('*.pickle'))
   started = time.perf_counter()
@@ -65,7 +66,7 @@ def measure(folder: str) -> dict:
     _ = (pipeline
          | beam.Create(shards)
          | beam.FlatMap(_load)
-         | DeduplicateItems(DedupSettings(), index_folder=None))
+         | DeduplicateItems(DedupSettings(), output=None))
   elapsed = time.perf_counter() - started
   counters = pipeline.result.metrics().query(MetricsFilter())['counters']
   # Every record is counted once: canonical, or under its duplicate reason.

@@ -30,17 +30,19 @@ import psutil
 
 import schemas
 from bench.reuters import load_reuters, replicate, write_inputs
-from transforms.dedup import DedupSettings, fingerprint, verdicts
+from transforms.dedup import verdicts
 from transforms.dedup.fingerprints import MinHasher, band_keys
-from transforms.entities import entity_records, ner_text
+from transforms.dedup.item_fingerprint import fingerprint
+from transforms.dedup.settings import DedupSettings
+from transforms.entities.enrich import entity_records, ner_text
 from transforms.entities.given_names import given_name_test
 from transforms.entities.linking import Gazetteer
 from transforms.entities.postprocess import repair
 from transforms.entities.recognizers import DEFAULT_MODELS, recognizer_for
 from transforms.errors import InputError
 from transforms.language import LanguageDetector, choose_language, text_for_detection
-from transforms.normalize import normalize_entry
-from transforms.parse import parse_source
+from transforms.normalize.record import normalize_entry
+from transforms.parse.entries import parse_source
 
 DEFAULT_DATA = pathlib.Path(__file__).resolve().parents[2] / 'shared' / 'data'
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -110,7 +112,7 @@ def plain_loop(folder: pathlib.Path, output: pathlib.Path, entities: bool) -> di
           if recognizers[language] is None:
             continue
           spans = recognizers[language].recognize([ner_text(r) for r in same])
-          for record, found in zip(same, spans):
+          for record, found in zip(same, spans, strict=True):
             record['entities'] = entity_records(
                 repair(found, lambda w: gazetteer.link_place(w) is not None,
                        is_given_name),

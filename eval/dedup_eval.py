@@ -22,10 +22,11 @@ import time
 import apache_beam as beam
 
 from bench.reuters import PERTURBATIONS, load_reuters, to_ninjs
-from pipeline.ingest import DeduplicateItems
-from transforms.dedup import DedupSettings, dedup_text
+from transforms.dedup.batch import DeduplicateItems
 from transforms.dedup.fingerprints import MinHasher, band_keys, containment, jaccard, shingles
-from transforms.normalize import normalize_entry
+from transforms.dedup.item_fingerprint import dedup_text
+from transforms.dedup.settings import DedupSettings
+from transforms.normalize.record import normalize_entry
 from transforms.parse.ninjs import parse_ninjs
 
 DEFAULT_DATA = pathlib.Path(__file__).resolve().parents[2] / 'shared' / 'data'
@@ -58,7 +59,7 @@ def threshold_study(items, sample, seed):
   hasher, settings = MinHasher(DedupSettings.num_perm), DedupSettings()
   for size in SHINGLE_SIZES:
     rates = collections.defaultdict(collections.Counter)
-    for (kind, _, _), copy, target in zip(pairs, copies, targets):
+    for (kind, _, _), copy, target in zip(pairs, copies, targets, strict=True):
       a, b = shingles(dedup_text(copy), size), shingles(dedup_text(target), size)
       rates[kind]['n'] += 1
       candidate = bool(set(band_keys(hasher.signature(a), settings.bands))
@@ -77,7 +78,7 @@ def corpus_run(records, folder: pathlib.Path, settings: DedupSettings):
   with beam.Pipeline() as pipeline:
     _ = (pipeline
          | 'Records' >> beam.Create(records)
-         | 'Deduplicate' >> DeduplicateItems(settings, index_folder=None)
+         | 'Deduplicate' >> DeduplicateItems(settings, output=None)
          | 'Verdicts' >> beam.Map(lambda r: json.dumps(
              [r['uri'], r['is_canonical'], r['duplicate_reason'], r['duplicate_of']]))
          | 'Write' >> beam.io.WriteToText(prefix))

@@ -103,9 +103,11 @@ def score(documents, recognizer, gazetteer, types):
   started = time.perf_counter()
   predictions = recognizer.recognize([text for text, _ in documents])
   elapsed = time.perf_counter() - started
-  is_place = lambda word: gazetteer.link_place(word) is not None
+  def is_place(word):
+    return gazetteer.link_place(word) is not None
+
   is_given_name = given_name_test(gazetteer)
-  for (_, gold), spans in zip(documents, predictions):
+  for (_, gold), spans in zip(documents, predictions, strict=True):
     for label, predicted in (('raw', spans),
                              ('repaired', repair_spans(spans, is_place, is_given_name))):
       found = {(s.type, s.start, s.end) for s in predicted if s.type in types}

@@ -14,9 +14,14 @@ import pathlib
 import sys
 
 from transforms.errors import InputError
-from transforms.language import LanguageDetector, choose_language, text_for_detection
-from transforms.normalize import normalize_entry
-from transforms.parse import add_feed_language, parse_source
+from transforms.language import (
+  LanguageDetector,
+  add_feed_language,
+  choose_language,
+  text_for_detection,
+)
+from transforms.normalize.record import normalize_entry
+from transforms.parse.entries import parse_source
 
 DEFAULT_DATA = pathlib.Path(__file__).resolve().parents[2] / 'shared' / 'data'
 FEED_FOLDERS = ('feeds/real', 'feeds/aggregated_reserialized')

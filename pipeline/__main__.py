@@ -7,6 +7,6 @@ import sys
 logging.getLogger().addFilter(
     lambda record: 'apitools not found' not in record.getMessage())
 
-from pipeline.run import main  # pylint: disable=wrong-import-position
+from pipeline.run import main  # noqa: E402 (after the filter above)
 
 sys.exit(main())

@@ -10,7 +10,7 @@ import re
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from transforms.dedup import DedupSettings
+from transforms.dedup.settings import DedupSettings
 
 # Codecs that fastavro writes; setup.py installs what each needs. fastavro
 # and Apache avro read them all; polars reads all but zstandard.

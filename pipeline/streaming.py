@@ -1,7 +1,7 @@
 """The streaming graph: feeds polled and folders watched, items written per window.
 
-ticks -> poll feeds / watch folders -> the batch stages (parse, normalize,
-language, entities) -> event time -> dedup in keyed state -> fixed windows
+ticks -> poll feeds / watch folders -> the shared stages (parse, feed
+language, normalize, language, entities) -> event time -> dedup in keyed state -> fixed windows
 -> Avro files per window and pane. On the DirectRunner the graph runs
 batch-like (windows are written when the run ends, see the README); on
 Flink or Dataflow every window's files appear as its pane fires.
@@ -10,52 +10,24 @@ import time
 from typing import Dict, List, Optional, Sequence
 
 import apache_beam as beam
-import fastavro
-from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.utils.timestamp import MAX_TIMESTAMP
 
-import schemas
-from pipeline.ingest import (DUPLICATES, ProcessSources, dedup_settings,
-                             split_duplicates)
-from transforms.dead_letters import DEAD_LETTERS
+from pipeline.shared_stages import ProcessSources, dedup_settings, split_duplicates
+from transforms import output_folder
 from transforms.dedup.streaming import DeduplicateStream
-from transforms.normalize import ITEMS
-from transforms.read import SOURCES
 from transforms.read.feed_list import FeedSpec
 from transforms.read.poll import PollFeeds, PollSettings
 from transforms.read.watch import WatchFolders
+from transforms.tags import DEAD_LETTERS, ITEMS, SOURCES
 from transforms.window import FixedEventWindows, StampEventTime
 from transforms.write import WriteWindowedAvroRecords
-
-# Written per window; the dedup index is batch's: streaming keeps keyed state.
-STREAMING_FOLDERS = (ITEMS, DUPLICATES, DEAD_LETTERS)
 
 
 def poll_settings(options) -> PollSettings:
   return PollSettings(interval=options.poll_interval,
                       fetch_timeout=options.fetch_timeout,
                       max_bytes=options.max_input_bytes)
-
-
-def paths_already_read(output: str, folders: Sequence[str]) -> Dict[str, List[str]]:
-  """Files under each watched folder that earlier runs' outputs record.
-
-  Every file read ends in item records or dead letters, so the outputs are
-  the ledger of what was read: a restarted job reads those files again only
-  if their records were never written.
-  """
-  locations = set()
-  for folder_name in STREAMING_FOLDERS:
-    pattern = FileSystems.join(output, folder_name, '*.avro')
-    for metadata in FileSystems.match([pattern])[0].metadata_list:
-      with FileSystems.open(metadata.path) as f:
-        for record in fastavro.reader(f):
-          source = record['source']
-          locations.add(source['location'] if isinstance(source, dict) else source)
-  return {folder: sorted(path for path in locations
-                         if path.startswith(folder.rstrip('/') + '/'))
-          for folder in folders}
 
 
 class StreamSources(beam.PTransform):
@@ -123,17 +95,41 @@ class WriteWindowedOutputs(beam.PTransform):
     self._codec = codec
     self._split_duplicates = split_duplicates
 
-  def _write(self, records, folder_name, schema_name, shard_key):
-    return records | f'Write_{folder_name}' >> WriteWindowedAvroRecords(
-        schema_name, FileSystems.join(self._output, folder_name), self._run_id,
-        self._codec, shard_key)
+  def _write(self, records, folder, shard_key):
+    return records | f'Write_{folder}' >> WriteWindowedAvroRecords(
+        output_folder.SCHEMA_OF[folder], output_folder.folder_path(self._output, folder),
+        self._run_id, self._codec, shard_key)
 
   def expand(self, outputs):
     items = outputs[ITEMS]
     if self._split_duplicates:
       items, duplicates = split_duplicates(items)
-      self._write(duplicates, DUPLICATES, schemas.WIRE_ITEM, lambda r: r['uri'])
-    self._write(items, ITEMS, schemas.WIRE_ITEM, lambda r: r['uri'])
-    self._write(outputs[DEAD_LETTERS], DEAD_LETTERS, schemas.DEAD_LETTER,
+      self._write(duplicates, output_folder.DUPLICATES, lambda r: r['uri'])
+    self._write(items, output_folder.ITEMS, lambda r: r['uri'])
+    self._write(outputs[DEAD_LETTERS], output_folder.DEAD_LETTERS,
                 lambda d: f'{d["source"]}#{d["position"]}#{d["reason"]}')
     return beam.pvalue.PDone(items.pipeline)
+
+
+class IngestStream(beam.PTransform):
+  """The whole streaming run: feeds and folders in, files per window out.
+
+  ``already_read`` maps each watched folder to the files that earlier runs'
+  outputs record (``output_folder.paths_already_read``).
+  """
+  def __init__(self, feed_specs: Sequence[FeedSpec], settings: PollSettings,
+               folders: Sequence[str], already_read: Dict[str, List[str]],
+               tick: float, options, run_id: str):
+    super().__init__()
+    self._sources = StreamSources(feed_specs, settings, folders, already_read,
+                                  options.max_input_bytes, tick, options.stop_after)
+    self._options = options
+    self._run_id = run_id
+
+  def expand(self, pbegin):
+    options = self._options
+    return (pbegin
+            | 'Stream' >> self._sources
+            | 'Ingest' >> StreamWireItems(options)
+            | 'WriteOutputs' >> WriteWindowedOutputs(
+                options.output, self._run_id, options.codec, options.split_duplicates))

@@ -1,7 +1,7 @@
 """Fingerprints and verdicts of the dedup stage, without a pipeline."""
 import datetime
 
-from transforms.dedup import fingerprint, trusted_link
+from transforms.dedup.item_fingerprint import fingerprint, trusted_link
 from transforms.dedup.fingerprints import (MinHasher, band_keys, containment, jaccard,
                                            shingles)
 from transforms.dedup import verdicts

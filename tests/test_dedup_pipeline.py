@@ -14,11 +14,12 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.ingest import DeduplicateItems, IngestWireItems
+from pipeline.batch import IngestWireItems
+from transforms.dedup.batch import DeduplicateItems
 from pipeline.options import WirebeamOptions
 from pipeline.run import resolve_file_patterns
-from transforms.dedup import DedupSettings
-from transforms.normalize import ITEMS
+from transforms.dedup.settings import DedupSettings
+from transforms.tags import ITEMS
 
 REPO = pathlib.Path(__file__).parents[1]
 STORY = ('Ministers of the twenty member states agreed on Monday on a common budget '
@@ -99,7 +100,7 @@ def test_every_reason_is_found_through_the_pipeline(tmp_path):
   with test_pipeline.TestPipeline(options=options) as p:
     items = p | IngestWireItems(resolve_file_patterns([str(tmp_path)]), [],
                                 options.view_as(WirebeamOptions))
-    deduped = items[ITEMS] | DeduplicateItems(DedupSettings(), index_folder=None)
+    deduped = items[ITEMS] | DeduplicateItems(DedupSettings(), output=None)
     assert_that(deduped | beam.Map(
         lambda r: (r['uri'], r['is_canonical'], r['duplicate_reason'], r['duplicate_of'])),
                 equal_to(expected_rows()))
@@ -144,7 +145,7 @@ def test_verdicts_do_not_depend_on_input_order(one_worker_records, seed):
                   duplicate_similarity=None, previous_version=None)
   with test_pipeline.TestPipeline() as p:
     deduped = (p | beam.Create(records, reshuffle=True)
-               | DeduplicateItems(DedupSettings(), index_folder=None))
+               | DeduplicateItems(DedupSettings(), output=None))
     assert_that(deduped | beam.Map(
         lambda r: (r['uri'], r['is_canonical'], r['duplicate_reason'], r['duplicate_of'])),
                 equal_to(expected_rows()))

@@ -19,7 +19,10 @@ from apache_beam.utils.timestamp import Timestamp
 from conftest import MemoryState
 from test_dedup_logic import STORY, record
 from transforms.dead_letters import METRICS_NAMESPACE
-from transforms.dedup import Deduplicate, DedupSettings, fingerprint, streaming, verdicts
+from transforms.dedup import streaming, verdicts
+from transforms.dedup.batch import Deduplicate
+from transforms.dedup.item_fingerprint import fingerprint
+from transforms.dedup.settings import DedupSettings
 from transforms.dedup.streaming import DeduplicateStream
 
 HOUR = 3600

@@ -1,4 +1,5 @@
 """The real command on real files, and its Avro read back by three readers."""
+import datetime
 import glob
 import os
 import pathlib
@@ -30,6 +31,11 @@ def read_fastavro(paths):
     with open(path, 'rb') as f:
       records.extend(fastavro.reader(f))
   return records
+
+
+def modified(path):
+  """A file's modification time, as its records' received_at gives it."""
+  return datetime.datetime.fromtimestamp(os.path.getmtime(path), datetime.timezone.utc)
 
 
 @pytest.fixture(scope='module')
@@ -70,7 +76,8 @@ def test_seed_run_writes_one_record_per_seed_item(seed_run):
 def test_seed_item_fields(seed_run):
   output, _ = seed_run
   (seed,) = [item for item in read_fastavro(avro_files(output, 'items'))
-             if item['source']['location'].endswith('interfax-2021-09-28-us-bases-central-asia.txt')]
+             if item['source']['location'].endswith(
+                 'interfax-2021-09-28-us-bases-central-asia.txt')]
   assert seed['headline'] == 'Another expert believes that such cooperation is possible'
   assert (seed['located'], seed['agency']) == ('Moscow', 'Interfax')
   assert (seed['versioncreated'].month, seed['versioncreated'].day) == (9, 28)
@@ -164,3 +171,16 @@ def test_replay_recovers_dead_letters_through_the_current_settings(tmp_path):
   assert grain['uri'] == 'urn:wirebeam:guid:wire.example.com:sample-wire-2026-11-27-0001'
   assert grain['source']['feed_title'] == 'Sample Wire - World'
   assert grain['body_text'].startswith('ISTANBUL, Nov 27 (Sample Wire)')
+  # Provenance survives the replay: the RSS entry was replayed from a
+  # one-item JSON Feed, yet keeps its format, position and received_at.
+  grain_letter = next(d for d in dead if d['position'] is not None and d['format'] == 'rss')
+  feed_received = grain_letter['received_at']
+  assert feed_received is not None
+  assert grain['source']['format'] == 'rss'
+  assert grain['source']['location'] == str(inputs / 'feed.xml')
+  assert grain['source']['position'] == grain_letter['position']
+  assert grain['received_at'] == feed_received
+  assert feed_received == modified(inputs / 'feed.xml')
+  wire = by_headline['Headline']  # its file was too large: replayed by reading it again
+  assert wire['source']['format'] == 'wire_text'
+  assert wire['received_at'] == modified(inputs / 'big.txt')

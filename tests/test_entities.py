@@ -12,13 +12,21 @@ from apache_beam.utils.timestamp import Timestamp
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from transforms import entities as entity_stage
-from transforms.dead_letters import DEAD_LETTERS
+from transforms.entities import enrich as entity_stage
 from transforms.entities.given_names import given_name_test
 from transforms.entities.linking import Gazetteer
 from transforms.entities.postprocess import repair_spans
-from transforms.entities.recognizers import (DEFAULT_MODELS, PROPER_NOUNS, Span,
-                                             SpacyRecognizer, proper_noun_runs)
+from transforms.entities.recognizers import (
+  DEFAULT_MODELS,
+  PROPER_NOUNS,
+  SpacyRecognizer,
+  Span,
+  proper_noun_runs,
+)
+from transforms.entry import ParsedEntry
+from transforms.normalize.record import normalize_entry
+from transforms.parse.entries import parse_source
+from transforms.tags import DEAD_LETTERS
 
 REPO = pathlib.Path(__file__).parents[1]
 SEED = REPO / 'seeds' / 'interfax-2021-09-28-us-bases-central-asia.txt'
@@ -113,7 +121,7 @@ def test_language_without_a_model_gets_no_entities(enriched):
 def tagged(*tokens):
   """A Doc as spaCy's English tagger and NER would leave it: (word, tag, IOB entity,
   whether a space follows) per token."""
-  words, tags, ents, spaces = zip(*tokens)
+  words, tags, ents, spaces = zip(*tokens, strict=True)
   return Doc(Vocab(), words=list(words), tags=list(tags), ents=list(ents), spaces=list(spaces))
 
 
@@ -156,7 +164,10 @@ def english():
 def test_given_names_that_are_words_or_places_make_no_person(english, text):
   recognizer, is_place, is_given_name = english
   (spans,) = recognizer.recognize([text])
-  people = lambda found: {s.text for s in found if s.type == 'PER'}
+
+  def people(found):
+    return {s.text for s in found if s.type == 'PER'}
+
   assert people(repair_spans(spans, is_place, is_given_name)) == people(spans)
 
 
@@ -173,9 +184,15 @@ class _BreaksOn:
     return [[Span('PER', 0, 4, text[:4], text[:4])] for text in texts]
 
 
+def record_of(location: str, body: str) -> dict:
+  """A normalised RSS item in a language no real model has."""
+  entry = ParsedEntry(format='rss', source=location, position=3, raw=b'',
+                      guid=f'{location}-1', title='Headline', body=body)
+  return dict(normalize_entry(entry, 10_000), language='xx')
+
+
 def test_a_text_that_breaks_the_model_is_a_dead_letter_and_its_batch_goes_on():
-  records = [{'language': 'xx', 'body_text': text, 'description_text': None,
-              'entities': [], 'source': {'location': f'f{i}', 'position': 0, 'format': 'x'}}
+  records = [record_of(f'f{i}', text)
              for i, text in enumerate(['Anna met Bob', 'POISON text', 'Carl left'])]
   enrich = entity_stage._EnrichEntitiesFn(entity_stage.EntitySettings())  # pylint: disable=protected-access
   enrich.setup()
@@ -184,7 +201,11 @@ def test_a_text_that_breaks_the_model_is_a_dead_letter_and_its_batch_goes_on():
   dead = [o.value for o in outputs if isinstance(o, beam.pvalue.TaggedOutput)]
   kept = [o for o in outputs if not isinstance(o, beam.pvalue.TaggedOutput)]
   assert [d.value['source'] for d in dead] == ['f1'] and dead[0].value['reason'] == 'ner_failed'
-  assert dead[0].value['raw'] == b'POISON text' and dead[0].value['stage'] == 'entities'
+  assert dead[0].value['stage'] == 'entities'
+  # The raw bytes replay as the item, with its format and position kept.
+  (replayed,) = parse_source('f1', dead[0].value['raw'])
+  assert replayed.body == 'POISON text' and replayed.guid == records[1]['uri']
+  assert (dead[0].value['format'], dead[0].value['position']) == ('rss', 3)
   assert [r.value['entities'][0]['name'] for r in kept] == ['Anna', 'Carl']
   # Batching loses timestamps; each output gets its record's back.
   assert [o.timestamp for o in kept] == [Timestamp(0), Timestamp(2)]
@@ -193,8 +214,7 @@ def test_a_text_that_breaks_the_model_is_a_dead_letter_and_its_batch_goes_on():
 
 
 def test_a_batch_of_one_text_that_breaks_the_model_is_a_dead_letter():
-  record = {'language': 'xx', 'body_text': 'POISON', 'description_text': None,
-            'entities': [], 'source': {'location': 'f', 'position': 0, 'format': 'x'}}
+  record = record_of('f', 'POISON')
   enrich = entity_stage._EnrichEntitiesFn(entity_stage.EntitySettings())  # pylint: disable=protected-access
   enrich.setup()
   enrich._recognizers['xx'] = _BreaksOn('POISON')  # pylint: disable=protected-access

@@ -9,10 +9,10 @@ import pytest
 from bench import dedup_growth, throughput
 from bench.reuters import (CORPUS_FOLDER, ReutersItem, load_reuters, main,
                            replicate, to_ninjs, write_inputs)
-from transforms.dedup import DedupSettings
+from transforms.dedup.settings import DedupSettings
 from transforms.dedup.fingerprints import MinHasher
-from transforms.normalize import normalize_entry
-from transforms.parse import parse_source
+from transforms.normalize.record import normalize_entry
+from transforms.parse.entries import parse_source
 from transforms.parse.ninjs import parse_ninjs
 
 DATA = pathlib.Path(__file__).resolve().parents[2] / 'shared' / 'data'

@@ -1,7 +1,7 @@
 import pytest
 
 from transforms.errors import InputError
-from transforms.normalize.text import clean_text, decode_bytes, html_to_text, one_line
+from transforms.text import clean_text, decode_bytes, html_to_text, one_line
 
 
 def test_clean_text_applies_nfc_and_drops_controls_and_invisibles():

@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from transforms.normalize.timestamps import parse_timestamp
+from transforms.timestamps import parse_timestamp
 
 UTC = datetime.timezone.utc
 

@@ -4,7 +4,7 @@ import pathlib
 import pytest
 
 from transforms.errors import InputError
-from transforms.normalize import normalize_entry
+from transforms.normalize.record import normalize_entry
 from transforms.parse.wire_text import parse_dateline, parse_wire_text
 
 SEED = (pathlib.Path(__file__).parents[1] / 'seeds' /

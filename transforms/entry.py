@@ -9,7 +9,6 @@ import datetime
 from typing import List, Optional
 
 
-
 @dataclasses.dataclass
 class ParsedEntry:
   """One news item as found in a source, with its text not yet cleaned."""

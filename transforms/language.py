@@ -6,24 +6,26 @@ the record takes the detection when the text is long and the detection sure,
 or when the text is written in a script the declared language does not use
 (Cyrillic text declared 'en'); otherwise it takes the declaration. A feed
 that declares nothing gets the language detected on all its entries
-together (``infer_feed_language``, run by the parse stage), which serves as
-a weaker declaration for its short headlines. ``language_reason`` says which
-rule decided.
+together (``InferFeedLanguages``, which runs on each source's entries before
+they are normalised), which serves as a weaker declaration for its short
+headlines. ``language_reason`` says which rule decided.
 """
 import dataclasses
 import os
 import re
 import unicodedata
-from typing import Iterable, Optional
+from typing import Iterable, List, Optional
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
-from transforms.dead_letters import (DEAD_LETTERS, METRICS_NAMESPACE,
-                                     GuardedDoFn, Origin)
-from transforms.normalize import ITEMS, UNDETERMINED
+from transforms.dead_letters import METRICS_NAMESPACE, GuardedDoFn, Origin, record_origin
+from transforms.entry import ParsedEntry
+from transforms.language_codes import UNDETERMINED
+from transforms.tags import DEAD_LETTERS, ENTRIES, ITEMS
+from transforms.text import render_text
 
 # Same seed everywhere: langdetect samples n-grams at random, so without a
 # seed the same text can get different answers in different runs.
@@ -46,6 +48,10 @@ NON_LATIN_LANGUAGES = frozenset({
     'am', 'ar', 'be', 'bg', 'bn', 'el', 'fa', 'gu', 'he', 'hi', 'hy', 'ja',
     'ka', 'kk', 'km', 'kn', 'ko', 'ky', 'lo', 'mk', 'ml', 'mn', 'mr', 'my',
     'ne', 'pa', 'ps', 'ru', 'si', 'ta', 'te', 'tg', 'th', 'uk', 'ur', 'zh'})
+# Feed formats whose entries may share a language their feed does not declare.
+FEED_FORMATS = frozenset({'rss', 'rdf', 'atom', 'json_feed'})
+# Enough of each entry to tell its feed's language, without reading whole bodies.
+_FEED_SAMPLE_CHARS = 300
 _LETTER = re.compile(r'[^\W\d_]')
 _SCRIPT_SAMPLE = 400
 
@@ -112,6 +118,22 @@ def infer_feed_language(texts: Iterable[str],
   return language if probability and probability >= MIN_FEED_PROBABILITY else None
 
 
+def add_feed_language(entries: List[ParsedEntry], detector: LanguageDetector):
+  """Gives the entries of a feed that declares no language the one they share.
+
+  A feed declaring 'mul' (several languages) says it has no one language.
+  """
+  if entries[0].format not in FEED_FORMATS or any(
+      entry.language for entry in entries):
+    return
+  samples = (' '.join((render_text(entry.title, entry.title_is_html),
+                       render_text(entry.summary, entry.summary_is_html)))[:_FEED_SAMPLE_CHARS]
+             for entry in entries)
+  feed_language = infer_feed_language(samples, detector)
+  for entry in entries:
+    entry.feed_language = feed_language
+
+
 def text_for_detection(record: dict) -> str:
   """The body when there is one; else the headline with the summary."""
   if record.get('body_text'):
@@ -144,6 +166,28 @@ def choose_language(text: str, declared: Optional[str],
   return LanguageChoice(hint, detected, probability, hint_reason)
 
 
+class _FeedLanguageFn(GuardedDoFn):
+  stage = 'language'
+
+  def setup(self):
+    self._detector = LanguageDetector()  # profiles load once per worker
+
+  def origin(self, element):
+    source = element.source
+    return Origin(source.location, source.data, received_at=source.received_at)
+
+  def process_element(self, parsed):
+    add_feed_language(parsed.entries, self._detector)
+    yield from parsed.entries
+
+
+class InferFeedLanguages(beam.PTransform):
+  """``ParsedSource`` in; its entries under ``entries``, with the feed's language."""
+  def expand(self, parsed):
+    return parsed | 'InferFeedLanguage' >> beam.ParDo(
+        _FeedLanguageFn()).with_outputs(DEAD_LETTERS, main=ENTRIES)
+
+
 class _DetectLanguageFn(GuardedDoFn):
   stage = 'language'
 
@@ -151,9 +195,7 @@ class _DetectLanguageFn(GuardedDoFn):
     self._detector = LanguageDetector()  # profiles load once per worker
 
   def origin(self, element):
-    source = element['source']
-    return Origin(source['location'], (element.get('body_text') or '').encode(),
-                  source['position'], source['format'])
+    return record_origin(element)
 
   def process_element(self, record):
     choice = choose_language(text_for_detection(record),
@@ -167,7 +209,7 @@ class _DetectLanguageFn(GuardedDoFn):
 
 
 class DetectLanguage(beam.PTransform):
-  """Records in; records with their language under ``items``, dead letters under ``dead_letters``."""
+  """Records in; records with their language under ``items``, dead letters apart."""
   def expand(self, records):
     return records | 'DetectLanguage' >> beam.ParDo(
         _DetectLanguageFn()).with_outputs(DEAD_LETTERS, main=ITEMS)

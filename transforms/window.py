@@ -16,9 +16,9 @@ import apache_beam as beam
 from apache_beam.transforms import window
 from apache_beam.utils.timestamp import Duration, Timestamp
 
-from transforms.dead_letters import DEAD_LETTERS, Origin, dead_letter_output
-from transforms.normalize import ITEMS
-from transforms.parse.json_feed import record_as_feed
+from transforms.dead_letters import GuardedDoFn, record_origin
+from transforms.errors import InputError
+from transforms.tags import DEAD_LETTERS, ITEMS
 
 LATE_DATA = 'late_data'
 
@@ -35,26 +35,30 @@ def seconds_late(record: dict, arrived: Timestamp) -> float:
   return max(0.0, float(arrived - Timestamp.from_utc_datetime(happened)))
 
 
-class _StampEventTimeFn(beam.DoFn):
+class _StampEventTimeFn(GuardedDoFn):
   """Re-stamps items with their event time; too late ones become dead letters.
 
   The element's own timestamp is its arrival: when the poll or folder
   listing that produced it ran, which the watermark never passes.
   """
+  stage = 'window'
+
   def __init__(self, allowed_lateness: float):
     self._allowed_lateness = allowed_lateness
 
-  def process(self, record, arrived=beam.DoFn.TimestampParam):
+  def origin(self, element):
+    return record_origin(element)
+
+  def process(self, element, arrived=beam.DoFn.TimestampParam):  # pylint: disable=arguments-differ
+    yield from self.guard(element, lambda record: self._stamp(record, arrived))
+
+  def _stamp(self, record, arrived):
     late = seconds_late(record, arrived)
     if late > self._allowed_lateness:
-      source = record['source']
-      yield dead_letter_output(
-          'window', LATE_DATA,
+      raise InputError(
+          LATE_DATA,
           f'event time {event_time(record).isoformat()} is {late:.0f} s before '
-          f'the item arrived; --allowed-lateness is {self._allowed_lateness:.0f} s',
-          Origin(source['location'], record_as_feed(record), source['position'],
-                 source['format']))
-      return
+          f'the item arrived; --allowed-lateness is {self._allowed_lateness:.0f} s')
     happened = event_time(record)
     yield window.TimestampedValue(
         record, Timestamp.from_utc_datetime(happened) if happened else arrived)

@@ -1,8 +1,8 @@
 """Write stage: records to Avro files, with the schema from ``schemas/``.
 
 Batch runs write through Beam's Avro sink; streaming runs write one set of
-files per window and pane. Both write to temporary names and rename when
-done, so a reader never sees a partial file.
+files per window and pane, named by ``output_folder``. Both write to
+temporary names and rename when done, so a reader never sees a partial file.
 """
 import uuid
 import zlib
@@ -13,12 +13,10 @@ import fastavro
 from apache_beam.io.avroio import WriteToAvro
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
-from apache_beam.transforms.window import GlobalWindow
 
 import schemas
 from transforms.dead_letters import METRICS_NAMESPACE
-
-AVRO_SUFFIX = '.avro'
+from transforms.output_folder import AVRO_SUFFIX, window_file_name
 
 
 def _count(record, counter):
@@ -45,22 +43,6 @@ class WriteAvroRecords(beam.PTransform):
             | 'WriteAvro' >> WriteToAvro(
                 self._path_prefix, schema=schemas.parsed_schema(self._schema_name),
                 codec=self._codec, file_name_suffix=AVRO_SUFFIX))
-
-
-def _compact(timestamp) -> str:
-  return timestamp.to_utc_datetime().strftime('%Y%m%dT%H%M%SZ')
-
-
-def window_file_name(run_id: str, window, pane_index: int, shard: int) -> str:
-  """``<run id>-<window start>-<window end>-pane<N>-<shard>.avro``.
-
-  Each firing of a window (the on-time pane, then one per late arrival) is
-  a file of its own: Beam's ``fileio`` names leave the pane out, so a late
-  pane would be written over the window's first file.
-  """
-  window_part = ('' if window == GlobalWindow() else
-                 f'-{_compact(window.start)}-{_compact(window.end)}')
-  return f'{run_id}{window_part}-pane{pane_index}-{shard:03d}{AVRO_SUFFIX}'
 
 
 class _WriteWindowFileFn(beam.DoFn):

@@ -38,10 +38,10 @@ sys.path.insert(0, ROOT)
 with atheris.instrument_imports(include=['transforms', 'feedparser', 'defusedxml']):
   from transforms.entry import ParsedEntry
   from transforms.errors import InputError
-  from transforms.normalize import normalize_entry
-  from transforms.normalize.timestamps import parse_timestamp
+  from transforms.normalize.record import normalize_entry
+  from transforms.timestamps import parse_timestamp
   from transforms.normalize.urls import canonical_url
-  from transforms.parse import parse_source
+  from transforms.parse.entries import parse_source
   from transforms.read.feed_list import parse_feed_list
 
 MAX_ITEM_BYTES = 1 << 20

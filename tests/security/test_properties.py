@@ -26,16 +26,17 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 import pytest
 
-from pipeline.ingest import IngestWireItems
+from pipeline.batch import IngestWireItems
 from pipeline.options import WirebeamOptions
 from pipeline.run import resolve_file_patterns
-from transforms.dead_letters import DEAD_LETTERS
+from transforms.tags import DEAD_LETTERS
 from transforms.entry import ParsedEntry
 from transforms.errors import InputError
-from transforms.normalize import ITEMS, normalize_entry
-from transforms.normalize.timestamps import parse_timestamp
+from transforms.normalize.record import normalize_entry
+from transforms.tags import ITEMS
+from transforms.timestamps import parse_timestamp
 from transforms.normalize.urls import canonical_url
-from transforms.parse import parse_source
+from transforms.parse.entries import parse_source
 from transforms.read.feed_list import parse_feed_list
 
 PROPERTY = settings(max_examples=150, deadline=None, derandomize=True, database=None,

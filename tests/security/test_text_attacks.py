@@ -13,11 +13,11 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.ingest import IngestWireItems
+from pipeline.batch import IngestWireItems
 from pipeline.options import WirebeamOptions
 from pipeline.run import resolve_file_patterns
-from transforms.dead_letters import DEAD_LETTERS
-from transforms.normalize import ITEMS
+from transforms.tags import DEAD_LETTERS
+from transforms.tags import ITEMS
 
 MIB = 1024 * 1024
 BODY = b'Ministers met on Monday to agree the budget for next year.'

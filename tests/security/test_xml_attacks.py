@@ -29,7 +29,7 @@ import pytest
 
 from conftest import FeedServer, Route
 from transforms.errors import InputError
-from transforms.parse import parse_source
+from transforms.parse.entries import parse_source
 from transforms.read.feed_list import parse_feed_list
 
 TIME_LIMIT = 2.0  # seconds; a correctness bound, not a benchmark

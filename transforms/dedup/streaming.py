@@ -50,13 +50,19 @@ import apache_beam as beam
 from apache_beam.coders import PickleCoder
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.timeutil import TimeDomain
-from apache_beam.transforms.userstate import (BagStateSpec, ReadModifyWriteStateSpec,
-                                              TimerSpec, on_timer)
+from apache_beam.transforms.userstate import (
+  BagStateSpec,
+  ReadModifyWriteStateSpec,
+  TimerSpec,
+  on_timer,
+)
 from apache_beam.utils.timestamp import Timestamp
 
 from transforms.dead_letters import METRICS_NAMESPACE
-from transforms.dedup import DedupSettings, fingerprint, verdicts
+from transforms.dedup import verdicts
 from transforms.dedup.fingerprints import MinHasher, band_keys
+from transforms.dedup.item_fingerprint import fingerprint
+from transforms.dedup.settings import DedupSettings
 
 URL, BODY, BAND = 'url', 'body', 'band'
 _CANONICAL = 'canonical'

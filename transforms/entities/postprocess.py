@@ -86,7 +86,7 @@ def split_at_dashes(spans: List[Span], is_place: Callable[[str], bool]) -> List[
       repaired.append(span)
       continue
     bounds = [0] + [b for dash in pieces for b in (dash.start(), dash.end())] + [len(span.text)]
-    for index, (start, end) in enumerate(zip(bounds[::2], bounds[1::2])):
+    for index, (start, end) in enumerate(zip(bounds[::2], bounds[1::2], strict=True)):
       text = span.text[start:end]
       type_ = span.type if index == 0 else ('LOC' if is_place(text) else None)
       if type_ and text:

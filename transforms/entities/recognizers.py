@@ -109,8 +109,7 @@ class NatashaRecognizer:
       raise InputError('ner_model_missing', missing_model_message(NATASHA))
     # pylint: disable=import-outside-toplevel  (heavy, per worker)
     import threadpoolctl
-    from natasha import (Doc, MorphVocab, NewsEmbedding, NewsMorphTagger,
-                         NewsNERTagger, Segmenter)
+    from natasha import Doc, MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, Segmenter
     # natasha's numpy kernels run four times slower with OpenBLAS threads
     # fighting the worker processes for the same cores.
     threadpoolctl.threadpool_limits(limits=1, user_api='blas')

@@ -1,61 +1,10 @@
 """JSON Feed 1.0 and 1.1 (jsonfeed.org), which feedparser 6 does not read."""
 from typing import List
 
-from transforms.errors import InputError
 from transforms.entry import ParsedEntry
-from transforms.normalize.text import render_text
-from transforms.parse.json_input import json_bytes, load_json
-
-JSON_FEED_VERSION_PREFIX = 'https://jsonfeed.org/version/'
-JSON_FEED_VERSION = JSON_FEED_VERSION_PREFIX + '1.1'
-
-
-def single_item_feed(item, title=None, home_page_url=None, language=None) -> bytes:
-  """A JSON Feed holding one item: the replayable raw bytes of a feed entry.
-
-  A feed entry cannot be cut out of its feed as bytes of its own, and a
-  dead letter must hold bytes that ``--replay`` can parse again: this is
-  that entry, with what its feed said about it.
-  """
-  feed = {'version': JSON_FEED_VERSION, 'title': title, 'home_page_url': home_page_url,
-          'language': language, 'items': [item]}
-  return json_bytes({key: value for key, value in feed.items() if value is not None})
-
-
-def entry_as_item(entry: ParsedEntry) -> dict:
-  """A parsed RSS, RDF or Atom entry as a JSON Feed item."""
-  item = {
-      'id': entry.guid, 'url': entry.link,
-      'title': render_text(entry.title, entry.title_is_html) or None,
-      'summary': render_text(entry.summary, entry.summary_is_html) or None,
-      'date_published': entry.firstcreated_raw,
-      'date_modified': entry.versioncreated_raw, 'language': entry.language,
-      'tags': entry.keywords or None,
-      'authors': [{'name': entry.byline}] if entry.byline else None,
-      ('content_html' if entry.body_is_html else 'content_text'): entry.body,
-  }
-  return {key: value for key, value in item.items() if value is not None}
-
-
-def record_as_feed(record: dict) -> bytes:
-  """An item record as a one-item JSON Feed: raw bytes for a record's dead letter.
-
-  A record dead-lettered after normalisation (arriving too late for its
-  window, say) keeps the item as the source gave it, in a form that
-  ``--replay`` parses again.
-  """
-  item = {
-      'id': record['uri'], 'url': record['link_raw'] or record['link'],
-      'title': record['headline_raw'] or record['headline'],
-      'summary': record['description_text'], 'content_text': record['body_text'],
-      'date_published': record['firstcreated_raw'],
-      'date_modified': record['versioncreated_raw'],
-      'language': record['language_declared'], 'tags': record['keywords'] or None,
-      'authors': [{'name': record['byline']}] if record['byline'] else None,
-  }
-  source = record['source']
-  return single_item_feed({key: value for key, value in item.items() if value is not None},
-                          source['feed_title'], source['feed_link'])
+from transforms.errors import InputError
+from transforms.parse.json_input import load_json
+from transforms.replayable import JSON_FEED_VERSION_PREFIX, single_item_feed
 
 
 def _list(value) -> list:

@@ -5,16 +5,6 @@ from typing import Any, Optional
 from transforms.errors import InputError
 
 
-def json_bytes(value: Any) -> bytes:
-  """JSON of a parsed value as UTF-8, for a dead letter's raw bytes.
-
-  Text from JSON or XML can hold lone surrogates, which UTF-8 cannot encode;
-  they are written as the JSON escapes they came from.
-  """
-  return json.dumps(value, ensure_ascii=False, default=str).encode(
-      'utf-8', 'backslashreplace')
-
-
 def small_int(text: str, digits: int = 3) -> Optional[int]:
   """A short run of digits as an int; None for anything else (5,000 digits...)."""
   text = text.strip()
@@ -26,8 +16,8 @@ def load_json(data: bytes) -> Any:
   try:
     text = data.decode(json.detect_encoding(data))
   except UnicodeDecodeError as error:
-    raise InputError('undecodable', f'not UTF-8, UTF-16 or UTF-32 JSON: {error}')
+    raise InputError('undecodable', f'not UTF-8, UTF-16 or UTF-32 JSON: {error}') from error
   try:
     return json.loads(text)
   except (ValueError, RecursionError) as error:
-    raise InputError('invalid_json', f'not valid JSON: {error}')
+    raise InputError('invalid_json', f'not valid JSON: {error}') from error

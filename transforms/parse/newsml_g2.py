@@ -12,8 +12,8 @@ from xml.etree import ElementTree
 import defusedxml
 from defusedxml import ElementTree as SafeElementTree
 
-from transforms.errors import InputError
 from transforms.entry import ParsedEntry
+from transforms.errors import InputError
 from transforms.parse.json_input import small_int
 
 NAR = '{http://iptc.org/std/nar/2006-10-01/}'
@@ -195,9 +195,9 @@ def _parse_xml(data: bytes):
     return SafeElementTree.fromstring(data)
   except defusedxml.DefusedXmlException as error:
     raise InputError('xml_entities_forbidden',
-                     f'entities and external references are refused: {error}')
+                     f'entities and external references are refused: {error}') from error
   except SafeElementTree.ParseError as error:
-    raise InputError('unrecoverable_xml', f'not well-formed XML: {error}')
+    raise InputError('unrecoverable_xml', f'not well-formed XML: {error}') from error
 
 
 def parse_newsml_g2(data: bytes, source: str,
@@ -221,4 +221,4 @@ def parse_newsml_g2(data: bytes, source: str,
                source, received_at, root.get(_XML_LANG))
         for position, item in enumerate(items)]
   except RecursionError:
-    raise InputError('unrecoverable_xml', 'XML nested too deeply to read')
+    raise InputError('unrecoverable_xml', 'XML nested too deeply to read') from None

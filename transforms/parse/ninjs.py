@@ -10,10 +10,11 @@ reader serves all three.
 """
 from typing import Any, List, NamedTuple, Optional
 
-from transforms.errors import InputError
 from transforms.entry import ParsedEntry
-from transforms.parse.json_input import json_bytes, load_json, small_int
+from transforms.errors import InputError
+from transforms.parse.json_input import load_json, small_int
 from transforms.parse.newsml_g2 import nitf_body_html
+from transforms.replayable import json_bytes
 
 # Property names (lower-cased) that mark a JSON object as a ninjs item; "uri"
 # is required by every ninjs version.

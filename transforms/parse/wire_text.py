@@ -10,10 +10,10 @@ Datelines differ by agency; these are the shapes handled:
 import re
 from typing import List, Optional, Tuple
 
-from transforms.normalize.text import decode_bytes
-from transforms.normalize.timestamps import MONTH_NAME_PATTERN
-from transforms.errors import InputError
 from transforms.entry import ParsedEntry
+from transforms.errors import InputError
+from transforms.text import decode_bytes
+from transforms.timestamps import MONTH_NAME_PATTERN
 
 # Agencies written bare in upper case (as Interfax does); anything in
 # parentheses or slashes is accepted as an agency whatever its name.

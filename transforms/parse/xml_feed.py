@@ -11,10 +11,10 @@ from typing import List, Optional
 
 import feedparser
 
-from transforms.normalize.text import decode_bytes
-from transforms.errors import InputError
 from transforms.entry import ParsedEntry
-from transforms.parse.json_feed import entry_as_item, single_item_feed
+from transforms.errors import InputError
+from transforms.replayable import entry_as_item, single_item_feed
+from transforms.text import decode_bytes
 
 _XML_DECLARATION = re.compile(r'^\s*<\?xml[^>]*\?>')
 _DECLARED_ENCODING = re.compile(
@@ -124,7 +124,7 @@ def parse_xml_feed(data: bytes, source: str, received_at=None,
   except (IndexError, KeyError, TypeError, ValueError, AttributeError) as error:
     # feedparser's loose parser trips over some broken markup (<link><links/>).
     raise InputError('unrecoverable_xml',
-                     f'feedparser failed: {type(error).__name__}: {error}')
+                     f'feedparser failed: {type(error).__name__}: {error}') from error
   if not parsed.entries:
     if parsed.bozo:
       raise InputError('unrecoverable_xml',

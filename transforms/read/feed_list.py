@@ -25,7 +25,7 @@ def _checked_url(url: str, where: str) -> str:
   try:
     check_url(url)
   except InputError as error:
-    raise InputError('invalid_feed_list', f'{where}: {error}')
+    raise InputError('invalid_feed_list', f'{where}: {error}') from error
   return url
 
 
@@ -60,9 +60,9 @@ def _parse_opml(data: bytes) -> List[FeedSpec]:
   try:
     root = SafeElementTree.fromstring(data)
   except defusedxml.DefusedXmlException as error:
-    raise InputError('invalid_feed_list', f'OPML refused: {error}')
+    raise InputError('invalid_feed_list', f'OPML refused: {error}') from error
   except SafeElementTree.ParseError as error:
-    raise InputError('invalid_feed_list', f'OPML is not well-formed XML: {error}')
+    raise InputError('invalid_feed_list', f'OPML is not well-formed XML: {error}') from error
   if root.tag != 'opml':
     raise InputError('invalid_feed_list', f'XML whose root is <{root.tag}>, not <opml>')
   return [FeedSpec(_checked_url(outline.get('xmlUrl').strip(), 'OPML outline'),
@@ -78,7 +78,7 @@ def parse_feed_list(data: bytes) -> List[FeedSpec]:
     try:
       specs = _parse_lines(data.decode('utf-8-sig'))
     except UnicodeDecodeError as error:
-      raise InputError('invalid_feed_list', f'not UTF-8 text: {error}')
+      raise InputError('invalid_feed_list', f'not UTF-8 text: {error}') from error
   unique = {}
   for spec in specs:
     unique.setdefault(spec.url, spec)

@@ -66,15 +66,15 @@ def check_url(url: str) -> urllib.parse.SplitResult:
   try:
     parts = urllib.parse.urlsplit(url)
   except ValueError as error:  # "http://[oops/": an unclosed IPv6 bracket
-    raise InputError('invalid_url', f'{url!r}: {error}')
+    raise InputError('invalid_url', f'{url!r}: {error}') from error
   if parts.scheme.lower() not in _CONNECTIONS or not parts.hostname:
     raise InputError('unsupported_url_scheme',
                      f'only http and https URLs are fetched, not {url!r}')
   try:
-    parts.port  # reading it parses it: a port that is not 0-65535 raises
+    _ = parts.port  # reading it parses it: a port that is not 0-65535 raises
     parts.hostname.encode('idna')  # as the socket will: 'a..b' is no host
   except (ValueError, UnicodeError) as error:
-    raise InputError('invalid_url', f'{url!r}: {error}')
+    raise InputError('invalid_url', f'{url!r}: {error}') from error
   return parts
 
 
@@ -130,7 +130,7 @@ def _read_body(response, max_bytes: int) -> bytes:
         # max_length bounds what one call may expand to: a bomb stops here.
         chunk = decompressor.decompress(chunk, max_bytes + 1 - len(body))
       except zlib.error as error:
-        raise BodyRefused('fetch_failed', f'corrupt {encoding} body: {error}')
+        raise BodyRefused('fetch_failed', f'corrupt {encoding} body: {error}') from error
     body += chunk
     if len(body) > max_bytes:
       raise BodyRefused('input_too_large',
@@ -191,7 +191,8 @@ def fetch(url: str, *, timeout: float = 20.0, max_bytes: int = 20 * 1024 * 1024,
           try:
             target = urllib.parse.urljoin(url, location)
           except ValueError as error:
-            raise InputError('redirect_refused', f'{url} redirects to {location!r}: {error}')
+            raise InputError('redirect_refused',
+                             f'{url} redirects to {location!r}: {error}') from error
           if urllib.parse.urlsplit(target).scheme.lower() not in _CONNECTIONS:
             raise InputError('redirect_refused',
                              f'{url} redirects to {target!r}, not http(s)')
@@ -209,7 +210,7 @@ def fetch(url: str, *, timeout: float = 20.0, max_bytes: int = 20 * 1024 * 1024,
             body = _read_body(response, max_bytes)
           except BodyRefused:
             if time.monotonic() >= deadline:  # cut short by the watchdog, not corrupt
-              raise TimeoutError
+              raise TimeoutError from None
             raise
         if time.monotonic() >= deadline:  # the watchdog cut the body short
           raise TimeoutError
@@ -219,6 +220,6 @@ def fetch(url: str, *, timeout: float = 20.0, max_bytes: int = 20 * 1024 * 1024,
             datetime.datetime.now(datetime.timezone.utc))
     except (OSError, http.client.HTTPException) as error:
       if isinstance(error, TimeoutError) or time.monotonic() >= deadline:
-        raise InputError('fetch_timeout', f'{url} not fetched within {timeout} s')
-      raise InputError('fetch_failed', f'{url}: {type(error).__name__}: {error}')
+        raise InputError('fetch_timeout', f'{url} not fetched within {timeout} s') from error
+      raise InputError('fetch_failed', f'{url}: {type(error).__name__}: {error}') from error
   raise InputError('too_many_redirects', f'more than {max_redirects} redirects')

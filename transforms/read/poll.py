@@ -39,14 +39,12 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms import window
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 
-from transforms.dead_letters import (DEAD_LETTERS, INTERNAL_ERROR,
-                                     METRICS_NAMESPACE, Origin,
-                                     dead_letter_output)
+from transforms.dead_letters import INTERNAL_ERROR, METRICS_NAMESPACE, Origin, dead_letter_output
 from transforms.errors import InputError
-from transforms.read import SOURCES, SourceData
 from transforms.read.feed_list import FeedSpec
-from transforms.read.fetch import (DEFAULT_USER_AGENT, BodyRefused,
-                                   FetchResult, HttpError, fetch)
+from transforms.read.fetch import DEFAULT_USER_AGENT, BodyRefused, FetchResult, HttpError, fetch
+from transforms.read.sources import SourceData
+from transforms.tags import DEAD_LETTERS, SOURCES
 
 FEED_DISABLED = 'feed_disabled'
 _HEAD = 64 * 1024  # where a feed states its <ttl> or sy:updatePeriod

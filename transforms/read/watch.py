@@ -19,8 +19,9 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 
-from transforms.dead_letters import DEAD_LETTERS, METRICS_NAMESPACE
-from transforms.read import SOURCES, ReadFileFn, is_hidden
+from transforms.dead_letters import METRICS_NAMESPACE
+from transforms.read.sources import ReadFileFn, is_hidden
+from transforms.tags import DEAD_LETTERS, SOURCES
 
 
 @dataclasses.dataclass(frozen=True)

@@ -126,7 +126,7 @@ def decode_bytes(data: bytes, declared: Optional[str] = None) -> str:
       try:
         return data.decode(encoding)
       except UnicodeDecodeError as error:
-        raise InputError('undecodable', f'invalid {encoding} after BOM: {error}')
+        raise InputError('undecodable', f'invalid {encoding} after BOM: {error}') from error
   if b'\x00' in data[:4096]:
     raise InputError('undecodable',
                      'NUL bytes without a UTF-16/32 byte-order mark: binary data')
@@ -156,16 +156,3 @@ def _utf8_with_replacements(data: bytes):
   text = data.decode('utf-8', 'replace')
   replaced = text.count('\ufffd') - data.count('\ufffd'.encode())
   return text, replaced, sum(1 for char in text if char > '\x7f') - text.count('\ufffd')
-
-
-_LANGUAGE_TAG = re.compile(r'^([a-zA-Z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*$')
-# Tags that name no single language.
-_NO_LANGUAGE = frozenset({'mul', 'und', 'zxx', 'mis'})
-
-
-def language_code(tag: Optional[str]) -> Optional[str]:
-  """ISO 639-1 (or 639-3 when there is no 639-1) from a BCP 47 tag: 'en-GB' -> 'en'."""
-  match = _LANGUAGE_TAG.match((tag or '').strip())
-  if not match or match.group(1).lower() in _NO_LANGUAGE:
-    return None
-  return match.group(1).lower()

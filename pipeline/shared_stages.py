@@ -1,0 +1,53 @@
+"""The stages batch and streaming runs share: sources read in, items and dead letters out.
+
+parse -> feed language -> normalize -> language -> entities. Every input
+ends in exactly one of the outputs, per entry (or per source when the
+source as a whole could not be read or parsed).
+"""
+import apache_beam as beam
+
+from transforms.dedup.settings import DedupSettings
+from transforms.entities.enrich import EnrichEntities, EntitySettings
+from transforms.language import DetectLanguage, InferFeedLanguages
+from transforms.normalize.record import NormalizeEntries
+from transforms.parse.entries import ParseEntries
+from transforms.tags import DEAD_LETTERS, ENTRIES, ITEMS, PARSED, SOURCES
+
+
+def entity_settings(options) -> EntitySettings:
+  return EntitySettings(models=(('en', options.ner_model_en), ('fr', options.ner_model_fr)))
+
+
+def dedup_settings(options) -> DedupSettings:
+  return DedupSettings(jaccard_threshold=options.near_duplicate_threshold,
+                       containment_threshold=options.containment_threshold)
+
+
+class ProcessSources(beam.PTransform):
+  """``{sources, dead_letters}`` of a read stage in; ``{items, dead_letters}`` out."""
+  def __init__(self, options):
+    super().__init__()
+    self._options = options
+
+  def expand(self, read):
+    options = self._options
+    parsed = read[SOURCES] | 'Parse' >> ParseEntries()
+    entries = parsed[PARSED] | 'FeedLanguage' >> InferFeedLanguages()
+    normalized = entries[ENTRIES] | 'Normalize' >> NormalizeEntries(
+        options.max_item_bytes)
+    languages = normalized[ITEMS] | 'Language' >> DetectLanguage()
+    dead_letters = [read[DEAD_LETTERS], parsed[DEAD_LETTERS], entries[DEAD_LETTERS],
+                    normalized[DEAD_LETTERS], languages[DEAD_LETTERS]]
+    items = languages[ITEMS]
+    if options.entities:
+      entities = items | 'Entities' >> EnrichEntities(entity_settings(options))
+      dead_letters.append(entities[DEAD_LETTERS])
+      items = entities[ITEMS]
+    return {ITEMS: items,
+            DEAD_LETTERS: dead_letters | 'CollectDeadLetters' >> beam.Flatten()}
+
+
+def split_duplicates(items):
+  """(canonical items, duplicates): what --split-duplicates writes apart."""
+  return items | 'SplitDuplicates' >> beam.Partition(
+      lambda record, _: 0 if record['is_canonical'] else 1, 2)

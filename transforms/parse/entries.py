@@ -1,0 +1,83 @@
+"""Parse stage: the bytes of a source into its entries, one ``ParsedEntry`` per news item.
+
+The format is recognised from the content (``sniff``); each format has its
+own pure parser module beside this one. A source's entries leave together
+(``ParsedSource``), since the language stage judges a feed's language on
+all of them.
+"""
+import dataclasses
+from typing import List
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from transforms.dead_letters import METRICS_NAMESPACE, GuardedDoFn, Origin
+from transforms.entry import ParsedEntry
+from transforms.errors import InputError
+from transforms.parse import sniff
+from transforms.parse.json_feed import parse_json_feed
+from transforms.parse.newsml_g2 import parse_newsml_g2
+from transforms.parse.ninjs import parse_ninjs
+from transforms.parse.wire_text import parse_wire_text
+from transforms.parse.xml_feed import parse_xml_feed
+from transforms.read.sources import SourceData
+from transforms.tags import DEAD_LETTERS, PARSED
+
+_PARSERS = {
+    sniff.WIRE_TEXT: parse_wire_text,
+    sniff.JSON_FEED: parse_json_feed,
+    sniff.NINJS: parse_ninjs,
+    sniff.NEWSML_G2: parse_newsml_g2,
+}
+
+
+@dataclasses.dataclass
+class ParsedSource:
+  """A source and the entries parsed from it, in order."""
+  source: SourceData
+  entries: List[ParsedEntry]
+
+
+def parse_source(location: str, data: bytes, received_at=None,
+                 content_type=None) -> List[ParsedEntry]:
+  """All entries of one source; raises InputError when there are none."""
+  input_format = sniff.detect_format(data)
+  if input_format == sniff.XML_FEED:
+    entries = parse_xml_feed(data, location, received_at, content_type)
+  else:
+    entries = _PARSERS[input_format](data, location, received_at)
+  if not entries:
+    raise InputError('no_entries', f'a {input_format} source with no items in it')
+  return entries
+
+
+def parse_source_data(source: SourceData) -> List[ParsedEntry]:
+  """``parse_source`` of a read source; a replayed entry keeps its format and position."""
+  entries = parse_source(source.location, source.data, source.received_at,
+                         source.content_type)
+  if source.replay_of is not None:
+    for entry in entries:
+      entry.format = source.replay_of.format
+      entry.position = source.replay_of.position
+  return entries
+
+
+class _ParseFn(GuardedDoFn):
+  stage = 'parse'
+
+  def origin(self, element):
+    return Origin(source=element.location, raw=element.data,
+                  received_at=element.received_at)
+
+  def process_element(self, source):
+    entries = parse_source_data(source)
+    Metrics.counter(METRICS_NAMESPACE, f'entries.{entries[0].format}').inc(
+        len(entries))
+    yield ParsedSource(source, entries)
+
+
+class ParseEntries(beam.PTransform):
+  """``SourceData`` in; ``ParsedSource`` under ``parsed``, dead letters under ``dead_letters``."""
+  def expand(self, sources):
+    return sources | 'ParseSources' >> beam.ParDo(_ParseFn()).with_outputs(
+        DEAD_LETTERS, main=PARSED)
