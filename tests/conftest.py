@@ -1,9 +1,18 @@
 """Shared fixtures: a real HTTP server on 127.0.0.1 serving what a test sets."""
 import http.server
+import os
+import pathlib
 import threading
 import time
 
+import apache_beam as beam
 import pytest
+from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
+from apache_beam.transforms.periodicsequence import (
+  ImpulseSeqGenDoFn,
+  ImpulseSeqGenRestrictionProvider,
+)
+from apache_beam.utils.timestamp import Timestamp
 
 
 class Route:
@@ -101,3 +110,76 @@ class MemoryState:
 
   def clear(self):
     self.value = None
+
+
+# Ticks that end when a test has seen what it waits for, not after a time.
+
+def wait_for(condition, timeout=120.0, interval=0.05):
+  """Waits until ``condition()`` holds; the timeout only bounds a hang."""
+  deadline = time.monotonic() + timeout
+  while not condition():
+    if time.monotonic() > deadline:
+      raise TimeoutError(f'still waiting after {timeout:g} s for {condition}')
+    time.sleep(interval)
+
+
+def stop_when(condition, stop_file, timeout=120.0):
+  """Creates ``stop_file`` from a thread once ``condition()`` holds, which
+  ends ``TicksUntil``'s ticks. Returns the (daemon) thread."""
+  def watch():
+    try:
+      wait_for(condition, timeout)
+    except TimeoutError:
+      return  # the ticks end at their own deadline; the test's assertions say what was missing
+    pathlib.Path(stop_file).touch()
+  thread = threading.Thread(target=watch, daemon=True)
+  thread.start()
+  return thread
+
+
+_RESTRICTION = beam.DoFn.RestrictionParam(ImpulseSeqGenRestrictionProvider())
+_WATERMARK = beam.DoFn.WatermarkEstimatorParam(ManualWatermarkEstimator.default_provider())
+
+
+class _TicksUntilFn(ImpulseSeqGenDoFn):
+  """``PeriodicImpulse``'s ticks, but once ``stop_file`` exists, ``then`` more
+  ticks at once and no more."""
+  def __init__(self, stop_file, then):
+    super().__init__()
+    self._stop_file, self._then = str(stop_file), then
+
+  @beam.DoFn.unbounded_per_element()
+  def process(self, element, restriction_tracker=_RESTRICTION,
+              watermark_estimator=_WATERMARK):
+    if not os.path.exists(self._stop_file):
+      yield from super().process(element, restriction_tracker, watermark_estimator)
+      return
+    start, _, interval = element
+    start = Timestamp.of(start).micros / 1e6
+    first = restriction_tracker.current_restriction().start
+    for index in range(first, first + self._then):
+      if not restriction_tracker.try_claim(index):
+        return
+      tick = self._get_output(index, start + interval * index)
+      if (watermark_estimator.current_watermark() is None
+          or tick.timestamp > watermark_estimator.current_watermark()):
+        watermark_estimator.set_watermark(tick.timestamp)
+      yield tick
+    restriction_tracker.try_claim(restriction_tracker.current_restriction().stop)
+
+
+class TicksUntil(beam.PTransform):
+  """Ticks like ``PeriodicImpulse`` (same arguments) until the file
+  ``stop_file`` exists, then ``then`` more at once. A test creates the file
+  when it has seen what it waits for (``stop_when``), so that a slow machine
+  makes the run longer, not different; ``stop_timestamp`` only bounds a hang.
+  """
+  def __init__(self, stop_file, start_timestamp, stop_timestamp, fire_interval,
+               then=0):
+    super().__init__()
+    self._element = (start_timestamp, stop_timestamp, fire_interval)
+    self._fn = _TicksUntilFn(stop_file, then)
+
+  def expand(self, pbegin):
+    return (pbegin | 'Start' >> beam.Create([self._element])
+            | 'Ticks' >> beam.ParDo(self._fn))

@@ -26,7 +26,9 @@ from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 import schemas
-from transforms.dedup import DedupSettings, index
+from transforms import output_folder
+from transforms.dedup import index
+from transforms.dedup.settings import DedupSettings
 
 REPO = pathlib.Path(__file__).parents[1]
 PUBLISHED = ('items', 'duplicates')
@@ -41,7 +43,8 @@ def write_feeds(folder: pathlib.Path, files: int) -> set:
   rng = random.Random(files)
   vocabulary = [''.join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 9)))
                 for _ in range(3000)]
-  text = lambda length: ' '.join(rng.choices(vocabulary, k=length))
+  def text(length):
+    return ' '.join(rng.choices(vocabulary, k=length))
   feeds = [[(f'g{number}-{i}', text(6), text(40)) for i in range(ITEMS_PER_FILE)]
            for number in range(files)]
   for number, entries in enumerate(feeds + feeds[:1]):
@@ -119,8 +122,10 @@ def test_killed_runs_leave_whole_files_and_a_rerun_publishes_every_item_once(tmp
   inputs, output = tmp_path / 'in', tmp_path / 'out'
   inputs.mkdir()
   uris = write_feeds(inputs, 120)
-  temp_folders = lambda: glob.glob(str(output / '*' / 'beam-temp-*'))
-  temp_items = lambda: glob.glob(str(output / 'items' / 'beam-temp-*' / '*'))
+  def temp_folders():
+    return glob.glob(str(output / '*' / 'beam-temp-*'))
+  def temp_items():
+    return glob.glob(str(output / 'items' / 'beam-temp-*' / '*'))
   before = top_level_files(output)
   # Early: the sinks have made their temporary folders, nothing is written yet.
   assert kill_when(temp_folders, inputs, output)
@@ -223,16 +228,16 @@ def shard_files(run_id, folder, shards, of):
 
 @pytest.mark.parametrize('files, expected', [
     (shard_files('r', 'items', [0, 1], 2) + shard_files('r', 'dedup_index', [0], 1),
-     [('/out/dedup_index/r-00000-of-00001.avro', index.INDEX_FILE)]),
+     [('/out/dedup_index/r-00000-of-00001.avro', output_folder.INDEX_FILE)]),
     (shard_files('r', 'items', [0, 1], 2) + shard_files('r', 'dedup_index', [1], 2)
      + shard_files('r', 'duplicates', [0], 1),
-     [('/out/items/r-00000-of-00002.avro', index.ALL_RECORDS),
-      ('/out/items/r-00001-of-00002.avro', index.ALL_RECORDS),
-      ('/out/duplicates/r-00000-of-00001.avro', index.ALL_RECORDS)]),
+     [('/out/items/r-00000-of-00002.avro', output_folder.ALL_RECORDS),
+      ('/out/items/r-00001-of-00002.avro', output_folder.ALL_RECORDS),
+      ('/out/duplicates/r-00000-of-00001.avro', output_folder.ALL_RECORDS)]),
     (shard_files('r', 'items', [1], 2) + shard_files('r', 'dedup_index', [0], 1)
      + shard_files('r', 'duplicates', [0], 1),
-     [('/out/items/r-00001-of-00002.avro', index.CANONICAL_RECORDS)]),
+     [('/out/items/r-00001-of-00002.avro', output_folder.CANONICAL_RECORDS)]),
     (shard_files('r', 'duplicates', [0], 1) + shard_files('r', 'dedup_index', [0], 1), []),
 ], ids=['all there', 'index shard missing', 'items shard missing', 'no items'])
 def test_which_files_of_a_run_make_its_index(files, expected):
-  assert index.files_to_read(files) == expected
+  assert output_folder.index_files_to_read(files) == expected

@@ -1,10 +1,9 @@
 """Fingerprints and verdicts of the dedup stage, without a pipeline."""
 import datetime
 
-from transforms.dedup.item_fingerprint import fingerprint, trusted_link
-from transforms.dedup.fingerprints import (MinHasher, band_keys, containment, jaccard,
-                                           shingles)
 from transforms.dedup import verdicts
+from transforms.dedup.fingerprints import MinHasher, band_keys, containment, jaccard, shingles
+from transforms.dedup.item_fingerprint import fingerprint, trusted_link
 
 UTC = datetime.timezone.utc
 STORY = ('The central bank left its key interest rate unchanged on Friday, in line '
@@ -37,7 +36,7 @@ def test_minhash_estimates_jaccard_and_bands_group_similar_texts():
   second = shingles(STORY * 2 + 'It said inflation was still too high.', 4)
   exact = jaccard(first, second)
   estimate = sum(a == b for a, b in zip(hasher.signature(first),
-                                        hasher.signature(second))) / 128
+                                        hasher.signature(second), strict=False)) / 128
   assert abs(exact - estimate) < 0.15
   assert set(band_keys(hasher.signature(first), 32)) & set(
       band_keys(hasher.signature(second), 32))

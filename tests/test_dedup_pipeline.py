@@ -15,9 +15,9 @@ from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline.batch import IngestWireItems
-from transforms.dedup.batch import DeduplicateItems
 from pipeline.options import WirebeamOptions
 from pipeline.run import resolve_file_patterns
+from transforms.dedup.batch import DeduplicateItems
 from transforms.dedup.settings import DedupSettings
 from transforms.tags import ITEMS
 
@@ -35,9 +35,9 @@ OTHER_STORY = ('A storm hit the northern coast overnight, cutting power to thous
 def rss(items):
   """An RSS 2.0 feed of (guid, link, title, description, pubDate) items."""
   body = ''.join(
-      f'<item><guid isPermaLink="false">{g}</guid><link>{l}</link><title>{t}</title>'
+      f'<item><guid isPermaLink="false">{g}</guid><link>{link}</link><title>{t}</title>'
       f'<description>{d}</description><pubDate>{p}</pubDate></item>'
-      for g, l, t, d, p in items)
+      for g, link, t, d, p in items)
   return (f'<rss version="2.0"><channel><title>f</title><link>https://f.example/</link>'
           f'<language>en</language>{body}</channel></rss>').encode()
 

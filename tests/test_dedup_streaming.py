@@ -15,9 +15,9 @@ from apache_beam.testing import test_stream
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import Timestamp
-
 from conftest import MemoryState
 from test_dedup_logic import STORY, record
+
 from transforms.dead_letters import METRICS_NAMESPACE
 from transforms.dedup import streaming, verdicts
 from transforms.dedup.batch import Deduplicate

@@ -5,8 +5,8 @@ import time
 import zlib
 
 import pytest
-
 from conftest import Route
+
 from transforms.errors import InputError
 from transforms.read.fetch import DEFAULT_USER_AGENT, fetch
 

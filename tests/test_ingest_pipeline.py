@@ -6,13 +6,12 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
-
 from conftest import Route
+
 from pipeline.batch import IngestWireItems
 from pipeline.options import WirebeamOptions
 from pipeline.run import resolve_file_patterns
-from transforms.tags import DEAD_LETTERS
-from transforms.tags import ITEMS
+from transforms.tags import DEAD_LETTERS, ITEMS
 
 SEED = (pathlib.Path(__file__).parents[1] / 'seeds' /
         'interfax-2021-09-28-us-bases-central-asia.txt')

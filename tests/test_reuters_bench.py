@@ -7,10 +7,17 @@ import pathlib
 import pytest
 
 from bench import dedup_growth, throughput
-from bench.reuters import (CORPUS_FOLDER, ReutersItem, load_reuters, main,
-                           replicate, to_ninjs, write_inputs)
-from transforms.dedup.settings import DedupSettings
+from bench.reuters import (
+  CORPUS_FOLDER,
+  ReutersItem,
+  load_reuters,
+  main,
+  replicate,
+  to_ninjs,
+  write_inputs,
+)
 from transforms.dedup.fingerprints import MinHasher
+from transforms.dedup.settings import DedupSettings
 from transforms.normalize.record import normalize_entry
 from transforms.parse.entries import parse_source
 from transforms.parse.ninjs import parse_ninjs

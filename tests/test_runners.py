@@ -10,7 +10,6 @@ import time
 
 import fastavro
 import pytest
-
 from test_dedup_pipeline import write_dedup_inputs
 
 REPO = pathlib.Path(__file__).parents[1]

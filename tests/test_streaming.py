@@ -13,24 +13,22 @@ from apache_beam.io.filesystem import BeamIOError
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing import test_stream
 from apache_beam.testing.util import assert_that, equal_to
-from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import Timestamp
+from conftest import MemoryState, TicksUntil, stop_when, wait_for
+from test_end_to_end import read_fastavro
 
 import schemas
-from conftest import MemoryState
-from pipeline.streaming import paths_already_read
 from pipeline.options import duration
-from test_end_to_end import read_fastavro
-from transforms.dead_letters import DEAD_LETTERS
 from transforms.entry import ParsedEntry
-from transforms.normalize import ITEMS, normalize_entry
-from transforms.parse import parse_source
-from transforms.read import SOURCES, watch
+from transforms.normalize.record import normalize_entry
+from transforms.output_folder import paths_already_read, window_file_name
+from transforms.parse.entries import parse_source
+from transforms.read import watch
 from transforms.read.watch import FolderState, WatchFolders, settle
-from transforms.window import (LATE_DATA, FixedEventWindows, StampEventTime,
-                               seconds_late)
-from transforms.write import WriteWindowedAvroRecords, window_file_name
+from transforms.tags import DEAD_LETTERS, ITEMS, SOURCES
+from transforms.window import LATE_DATA, FixedEventWindows, StampEventTime, seconds_late
+from transforms.write import WriteWindowedAvroRecords
 
 UTC = datetime.timezone.utc
 NOON = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -157,30 +155,43 @@ def test_files_read_by_earlier_runs_are_not_read_again():
   assert to_read == ['/d/new.xml']
 
 
+READ_SO_FAR = []  # basenames of the files the watcher read, as it reads them
+
+
+def note_read(source):
+  READ_SO_FAR.append(os.path.basename(source.location))
+
+
 def test_watched_folder_reads_each_file_arriving_during_the_run_once(tmp_path):
   drop = tmp_path / 'drop'
   drop.mkdir()
   (drop / 'before.txt').write_text('Before\n\nMOSCOW, Nov 28 - Text one.')
   (drop / 'earlier-run.txt').write_text('Earlier\n\nText read by an earlier run.')
+  READ_SO_FAR.clear()
 
   def deliver():
-    time.sleep(1.0)
+    """Each step once the watcher read what the last one delivered, however long it took."""
+    wait_for(lambda: 'before.txt' in READ_SO_FAR)
     (drop / 'during.txt').write_text('During\n\nText two.')
     (drop / '.during.txt.part').write_text('an upload in progress')
-    time.sleep(1.0)
+    wait_for(lambda: 'during.txt' in READ_SO_FAR)
     (drop / 'before.txt').write_text('Before, rewritten in place\n\nText one again.')
     nested = drop / 'sub'
     nested.mkdir()
     (nested / 'nested.txt').write_text('Nested\n\nText three.')
 
-  delivery = threading.Thread(target=deliver)
+  delivery = threading.Thread(target=deliver, daemon=True)
+  # The listings that settle nested.txt also show before.txt rewritten: by
+  # the time nested.txt is read, a second read of before.txt would have been too.
+  stop_when(lambda: 'nested.txt' in READ_SO_FAR, tmp_path / 'stop')
   start = time.time()
   with beam.Pipeline() as p:
-    ticks = p | PeriodicImpulse(start_timestamp=start, stop_timestamp=start + 4.5,
-                                fire_interval=0.25)
+    ticks = p | TicksUntil(tmp_path / 'stop', start_timestamp=start,
+                           stop_timestamp=start + 120, fire_interval=0.25)
     read = ticks | WatchFolders([str(drop)], 1 << 20,
                                 {str(drop): [str(drop / 'earlier-run.txt')]})
     delivery.start()
+    _ = read[SOURCES] | 'NoteRead' >> beam.Map(note_read)
     names = read[SOURCES] | beam.Map(lambda s: (os.path.basename(s.location),
                                                 s.data.split(b'\n')[0]))
     assert_that(names, equal_to([('before.txt', b'Before'), ('during.txt', b'During'),

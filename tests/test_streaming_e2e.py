@@ -16,6 +16,19 @@ import pytest
 from tests.conftest import Route
 
 REPO = pathlib.Path(__file__).parents[1]
+DEADLINE = 120  # seconds: only bounds a hang
+
+# The command, but its clock (PeriodicImpulse) ticks until the file named by
+# WIREBEAM_TEST_STOP exists, then twice more at once, rather than for a time:
+# a slow machine makes the run longer, not different. --stop-after still ends it.
+COMMAND_UNTIL_STOP_FILE = """
+import functools, os, runpy
+from apache_beam.transforms import periodicsequence
+from tests.conftest import TicksUntil
+periodicsequence.PeriodicImpulse = functools.partial(
+    TicksUntil, os.environ['WIREBEAM_TEST_STOP'], then=2)
+runpy.run_module('pipeline', run_name='__main__', alter_sys=True)
+"""
 
 
 def rss_feed(items):
@@ -47,8 +60,9 @@ def wait_for(condition, timeout=60.0):
 @pytest.mark.e2e
 def test_streaming_run_writes_every_item_once(tmp_path, feed_server):
   now = datetime.datetime.now(datetime.timezone.utc)
-  date = lambda minutes: (now - datetime.timedelta(minutes=minutes)).strftime(
-      '%a, %d %b %Y %H:%M:%S GMT')
+  def date(minutes):
+    return (now - datetime.timedelta(minutes=minutes)).strftime(
+        '%a, %d %b %Y %H:%M:%S GMT')
   first = [('w-1', 'Port reopens after storm', 'The port reopened on Monday after '
             'the storm that closed it for three days, the harbour master said.', date(5)),
            ('w-2', 'Central bank holds rates', 'The central bank kept its main rate '
@@ -57,8 +71,10 @@ def test_streaming_run_writes_every_item_once(tmp_path, feed_server):
             'for Friday after the government raised its pay offer.', date(1))]
   dateline = f'{now:%b} {now.day}'  # today: a dateline date has no time or year
   ancient = [('w-0', 'Old story', 'A story from the day before yesterday.', date(3000))]
-  feed_server.routes['/wire.xml'] = Route(200, rss_feed(first + ancient),
-                                          {'Content-Type': 'application/rss+xml'})
+  # A new item from the second request on, however late that comes.
+  feed_server.routes['/wire.xml'] = [
+      Route(200, rss_feed(first + ancient), {'Content-Type': 'application/rss+xml'}),
+      Route(200, rss_feed(first + later + ancient), {'Content-Type': 'application/rss+xml'})]
   feeds = tmp_path / 'feeds.txt'
   feeds.write_text(f'{feed_server.url("/wire.xml")} interval=1\n')
   drop = tmp_path / 'drop'
@@ -67,25 +83,28 @@ def test_streaming_run_writes_every_item_once(tmp_path, feed_server):
       f'Grain harvest up a fifth\n\nKYIV, {dateline} (Reuters) - The grain harvest rose by a '
       'fifth this year, the ministry said on Friday.')
   output = tmp_path / 'out'
+  stop = tmp_path / 'stop'
 
   def deliver():
-    """Once the job polls, the feed gets a new item and a file lands in the folder."""
-    wait_for(lambda: feed_server.requests)
-    feed_server.routes['/wire.xml'] = Route(200, rss_feed(first + later + ancient),
-                                            {'Content-Type': 'application/rss+xml'})
+    """Once the job polls, a file lands in the folder; once the job has polled
+    again (and got the new item), it stops: its last two ticks list the folder."""
+    wait_for(lambda: feed_server.requests, timeout=DEADLINE)
     (drop / '.during.txt.part').write_text('an upload in progress')
     (drop / 'during.txt').write_text(
         f'Airline orders jets\n\nPARIS, {dateline} (AFP) - The airline ordered forty jets '
         'for its short-haul routes, it said on Friday.')
+    wait_for(lambda: len(feed_server.requests) >= 2, timeout=DEADLINE)
+    stop.touch()
 
   delivery = threading.Thread(target=deliver, daemon=True)
   delivery.start()
   result = subprocess.run(
-      [sys.executable, '-m', 'pipeline', '--streaming', '--feeds', str(feeds),
-       '--watch', str(drop), '--output', str(output), '--stop-after', '12s',
+      [sys.executable, '-c', COMMAND_UNTIL_STOP_FILE, '--streaming', '--feeds', str(feeds),
+       '--watch', str(drop), '--output', str(output), '--stop-after', f'{DEADLINE}s',
        '--watch-interval', '0.5s', '--poll-interval', '1s', '--window', '1m',
        '--allowed-lateness', '1d', '--split-duplicates'],
-      cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+      cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
+      env={**os.environ, 'WIREBEAM_TEST_STOP': str(stop)})
   delivery.join(timeout=1)
   assert result.returncode == 0, result.stderr[-3000:]
   assert 'every input accounted for' in result.stdout, result.stdout

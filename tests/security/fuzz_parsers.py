@@ -39,10 +39,10 @@ with atheris.instrument_imports(include=['transforms', 'feedparser', 'defusedxml
   from transforms.entry import ParsedEntry
   from transforms.errors import InputError
   from transforms.normalize.record import normalize_entry
-  from transforms.timestamps import parse_timestamp
   from transforms.normalize.urls import canonical_url
   from transforms.parse.entries import parse_source
   from transforms.read.feed_list import parse_feed_list
+  from transforms.timestamps import parse_timestamp
 
 MAX_ITEM_BYTES = 1 << 20
 # Where the fuzzed bytes go: each REF is replaced by them.
@@ -102,7 +102,7 @@ def _spliced(fdp, skeletons):
   pieces = [consume(fdp.ConsumeIntInRange(0, 256)) for _ in parts[2:]]
   pieces.append(consume(fdp.remaining_bytes()))
   spliced = parts[0]
-  for piece, part in zip(pieces, parts[1:]):
+  for piece, part in zip(pieces, parts[1:], strict=False):
     spliced += piece + part
   return spliced
 

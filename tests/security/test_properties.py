@@ -19,25 +19,24 @@ import tempfile
 import unicodedata
 
 import apache_beam as beam
+import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-import pytest
 
 from pipeline.batch import IngestWireItems
 from pipeline.options import WirebeamOptions
 from pipeline.run import resolve_file_patterns
-from transforms.tags import DEAD_LETTERS
 from transforms.entry import ParsedEntry
 from transforms.errors import InputError
 from transforms.normalize.record import normalize_entry
-from transforms.tags import ITEMS
-from transforms.timestamps import parse_timestamp
 from transforms.normalize.urls import canonical_url
 from transforms.parse.entries import parse_source
 from transforms.read.feed_list import parse_feed_list
+from transforms.tags import DEAD_LETTERS, ITEMS
+from transforms.timestamps import parse_timestamp
 
 PROPERTY = settings(max_examples=150, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])

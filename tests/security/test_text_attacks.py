@@ -16,8 +16,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from pipeline.batch import IngestWireItems
 from pipeline.options import WirebeamOptions
 from pipeline.run import resolve_file_patterns
-from transforms.tags import DEAD_LETTERS
-from transforms.tags import ITEMS
+from transforms.tags import DEAD_LETTERS, ITEMS
 
 MIB = 1024 * 1024
 BODY = b'Ministers met on Monday to agree the budget for next year.'

@@ -26,8 +26,8 @@ import time
 from typing import Tuple
 
 import pytest
-
 from conftest import FeedServer, Route
+
 from transforms.errors import InputError
 from transforms.parse.entries import parse_source
 from transforms.read.feed_list import parse_feed_list
