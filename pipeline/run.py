@@ -12,16 +12,20 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from pipeline.batch import BatchInputs, IngestBatch
 from pipeline.local_runner import merge_bundle_metrics_eagerly
 from pipeline.options import WirebeamOptions
-from pipeline.shared_stages import entity_settings
+from pipeline.shared_stages import dedup_settings, entity_settings
 from pipeline.streaming import IngestStream, poll_settings
 from pipeline.summary import collect_counters, format_summary
 from transforms import output_folder
+from transforms.dedup.index import compact
 from transforms.entities.recognizers import missing_models
 from transforms.errors import InputError
 from transforms.read.feed_list import FeedSpec, parse_feed_list
 from transforms.read.poll import check_feed_specs, feed_interval
 
 SEEDS = pathlib.Path(__file__).resolve().parents[1] / 'seeds'
+EXIT_USAGE = 2
+# sysexits' EX_TEMPFAIL: another run holds the output folder; try again later.
+EXIT_BUSY = 75
 _GLOB_CHARS = frozenset('*?[')
 TICK_SECONDS = 5.0
 
@@ -146,12 +150,15 @@ def streaming_inputs(known):
   return specs, settings, folders
 
 
-def build_batch(pipeline, known, options, run_id: str) -> None:
-  _ = pipeline | 'Batch' >> IngestBatch(batch_inputs(known), options, run_id)
+def build_batch(pipeline, inputs: BatchInputs, options, run_id: str) -> None:
+  if options.dedup_index:
+    compact(options.output, dedup_settings(options), options.dedup_window, run_id,
+            options.codec)
+  _ = pipeline | 'Batch' >> IngestBatch(inputs, options, run_id)
 
 
-def build_streaming(pipeline, known, options, run_id: str) -> None:
-  specs, settings, folders = streaming_inputs(known)
+def build_streaming(pipeline, streaming_plan, options, run_id: str) -> None:
+  specs, settings, folders = streaming_plan
   # The clock ticks at least every few seconds, so that a retry or a file
   # that settled waits one tick at most, and as often as the busiest feed.
   tick = min([TICK_SECONDS] + [feed_interval(spec, settings) for spec in specs]
@@ -159,6 +166,14 @@ def build_streaming(pipeline, known, options, run_id: str) -> None:
   already_read = output_folder.paths_already_read(options.output, folders)
   _ = pipeline | 'Streaming' >> IngestStream(specs, settings, folders, already_read,
                                              tick, options, run_id)
+
+
+def run(pipeline, options, run_id: str) -> int:
+  result = pipeline.run()
+  result.wait_until_finish()
+  files = output_folder.files_written(output_folder.run_prefixes(options.output, run_id))
+  print(format_summary(collect_counters(result), files))
+  return 0
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -171,19 +186,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
   pipeline = beam.Pipeline(options=options)
   try:
     check_models(known)
-    if streaming:
-      merge_bundle_metrics_eagerly()
-      build_streaming(pipeline, known, wirebeam_options, run_id)
-      if not wirebeam_options.stop_after and is_local(options):
-        print(LOCAL_STREAMING_WARNING, file=sys.stderr)
-    else:
-      build_batch(pipeline, known, wirebeam_options, run_id)
+    plan = streaming_inputs(known) if streaming else batch_inputs(known)
+    with output_folder.exclusive(wirebeam_options.output, wirebeam_options.wait_for_lock):
+      if streaming:
+        merge_bundle_metrics_eagerly()
+        build_streaming(pipeline, plan, wirebeam_options, run_id)
+        if not wirebeam_options.stop_after and is_local(options):
+          print(LOCAL_STREAMING_WARNING, file=sys.stderr)
+      else:
+        build_batch(pipeline, plan, wirebeam_options, run_id)
+      return run(pipeline, wirebeam_options, run_id)
   except UsageError as error:
     print(f'wirebeam: error: {error}', file=sys.stderr)
-    return 2
-  result = pipeline.run()
-  result.wait_until_finish()
-  files = output_folder.files_written(
-      output_folder.run_prefixes(wirebeam_options.output, run_id))
-  print(format_summary(collect_counters(result), files))
-  return 0
+    return EXIT_USAGE
+  except output_folder.OutputFolderBusy as error:
+    print(f'wirebeam: {error}', file=sys.stderr)
+    return EXIT_BUSY
+  except output_folder.OutputFolderError as error:
+    print(f'wirebeam: error: --output {wirebeam_options.output}: {error}', file=sys.stderr)
+    return EXIT_USAGE

@@ -1,8 +1,10 @@
 """The stages batch and streaming runs share: sources read in, items and dead letters out.
 
-parse -> feed language -> normalize -> language -> entities. Every input
-ends in exactly one of the outputs, per entry (or per source when the
-source as a whole could not be read or parsed).
+parse -> feed language -> normalize (``NormalizeSources``), then language
+-> entities (``EnrichItems``): a batch run takes the items it has published
+before out between the two. Every input ends in exactly one of the
+outputs, per entry (or per source when the source as a whole could not be
+read or parsed).
 """
 import apache_beam as beam
 
@@ -23,6 +25,41 @@ def dedup_settings(options) -> DedupSettings:
                        containment_threshold=options.containment_threshold)
 
 
+class NormalizeSources(beam.PTransform):
+  """``{sources, dead_letters}`` of a read stage in; normalised ``{items, dead_letters}`` out."""
+  def __init__(self, options):
+    super().__init__()
+    self._options = options
+
+  def expand(self, read):
+    parsed = read[SOURCES] | 'Parse' >> ParseEntries()
+    entries = parsed[PARSED] | 'FeedLanguage' >> InferFeedLanguages()
+    normalized = entries[ENTRIES] | 'Normalize' >> NormalizeEntries(
+        self._options.max_item_bytes)
+    return {ITEMS: normalized[ITEMS],
+            DEAD_LETTERS: (read[DEAD_LETTERS], parsed[DEAD_LETTERS], entries[DEAD_LETTERS],
+                           normalized[DEAD_LETTERS])
+                          | 'CollectDeadLetters' >> beam.Flatten()}
+
+
+class EnrichItems(beam.PTransform):
+  """Normalised ``{items, dead_letters}`` in; with language and entities out."""
+  def __init__(self, options):
+    super().__init__()
+    self._options = options
+
+  def expand(self, normalized):
+    languages = normalized[ITEMS] | 'Language' >> DetectLanguage()
+    dead_letters = [normalized[DEAD_LETTERS], languages[DEAD_LETTERS]]
+    items = languages[ITEMS]
+    if self._options.entities:
+      entities = items | 'Entities' >> EnrichEntities(entity_settings(self._options))
+      dead_letters.append(entities[DEAD_LETTERS])
+      items = entities[ITEMS]
+    return {ITEMS: items,
+            DEAD_LETTERS: dead_letters | 'CollectDeadLetters' >> beam.Flatten()}
+
+
 class ProcessSources(beam.PTransform):
   """``{sources, dead_letters}`` of a read stage in; ``{items, dead_letters}`` out."""
   def __init__(self, options):
@@ -30,21 +67,9 @@ class ProcessSources(beam.PTransform):
     self._options = options
 
   def expand(self, read):
-    options = self._options
-    parsed = read[SOURCES] | 'Parse' >> ParseEntries()
-    entries = parsed[PARSED] | 'FeedLanguage' >> InferFeedLanguages()
-    normalized = entries[ENTRIES] | 'Normalize' >> NormalizeEntries(
-        options.max_item_bytes)
-    languages = normalized[ITEMS] | 'Language' >> DetectLanguage()
-    dead_letters = [read[DEAD_LETTERS], parsed[DEAD_LETTERS], entries[DEAD_LETTERS],
-                    normalized[DEAD_LETTERS], languages[DEAD_LETTERS]]
-    items = languages[ITEMS]
-    if options.entities:
-      entities = items | 'Entities' >> EnrichEntities(entity_settings(options))
-      dead_letters.append(entities[DEAD_LETTERS])
-      items = entities[ITEMS]
-    return {ITEMS: items,
-            DEAD_LETTERS: dead_letters | 'CollectDeadLetters' >> beam.Flatten()}
+    return (read
+            | 'Normalize' >> NormalizeSources(self._options)
+            | 'Enrich' >> EnrichItems(self._options))
 
 
 def split_duplicates(items):

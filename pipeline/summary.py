@@ -39,19 +39,22 @@ def format_summary(counters: dict, files: dict) -> str:
     return dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
 
   items = counters.get('written.wire_item', 0)
+  resightings = counters.get('written.resighting', 0)
   dead_letters = counters.get('written.dead_letter', 0)
   # Inputs: every entry found, plus every source that failed as a whole.
   inputs = sum(group('entries.').values()) + sum(
       count for reason, count in group('dead_letter.').items()
       if reason.startswith(('read.', 'parse.')))
-  accounted = ('every input accounted for' if inputs == items + dead_letters
-               else 'MISMATCH: some inputs are neither items nor dead letters')
+  accounted = ('every input accounted for'
+               if inputs == items + resightings + dead_letters
+               else 'MISMATCH: some inputs are neither items, re-sightings nor dead letters')
   lines = [
       'wirebeam run summary',
       line('sources', group('sources.')),
       line('entries', group('entries.')),
-      f'  {"inputs":<14}{inputs} = items + dead letters: {accounted}',
+      f'  {"inputs":<14}{inputs} = items + re-sightings + dead letters: {accounted}',
       f'  {"items":<14}{items} ({counters.get("dedup.canonical", 0)} canonical)',
+      f'  {"re-sightings":<14}{resightings} (published before, seen again unchanged)',
       f'  {"dead letters":<14}{dead_letters}',
       line('  by reason', by_count(group('dead_letter.'))),
       line('dedup', {'canonical': counters.get('dedup.canonical', 0),

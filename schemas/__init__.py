@@ -9,6 +9,7 @@ _HERE = pathlib.Path(__file__).parent
 WIRE_ITEM = 'wire_item'
 DEAD_LETTER = 'dead_letter'
 DEDUP_INDEX = 'dedup_index'
+RESIGHTING = 'resighting'
 
 
 @functools.lru_cache(maxsize=None)

@@ -4,6 +4,7 @@ import json
 import os
 import pathlib
 import random
+import shutil
 import subprocess
 import sys
 
@@ -100,7 +101,7 @@ def test_every_reason_is_found_through_the_pipeline(tmp_path):
   with test_pipeline.TestPipeline(options=options) as p:
     items = p | IngestWireItems(resolve_file_patterns([str(tmp_path)]), [],
                                 options.view_as(WirebeamOptions))
-    deduped = items[ITEMS] | DeduplicateItems(DedupSettings(), output=None)
+    deduped = items[ITEMS] | DeduplicateItems(DedupSettings())
     assert_that(deduped | beam.Map(
         lambda r: (r['uri'], r['is_canonical'], r['duplicate_reason'], r['duplicate_of'])),
                 equal_to(expected_rows()))
@@ -145,7 +146,7 @@ def test_verdicts_do_not_depend_on_input_order(one_worker_records, seed):
                   duplicate_similarity=None, previous_version=None)
   with test_pipeline.TestPipeline() as p:
     deduped = (p | beam.Create(records, reshuffle=True)
-               | DeduplicateItems(DedupSettings(), output=None))
+               | DeduplicateItems(DedupSettings()))
     assert_that(deduped | beam.Map(
         lambda r: (r['uri'], r['is_canonical'], r['duplicate_reason'], r['duplicate_of'])),
                 equal_to(expected_rows()))
@@ -167,26 +168,47 @@ def test_two_worker_processes_give_the_same_records_as_one(dedup_inputs, one_wor
   assert comparable(records_of(two_folder)) == comparable(one)
 
 
+def read_folder(output, folder):
+  records = []
+  for path in sorted(glob.glob(str(output / folder / '*.avro'))):
+    with open(path, 'rb') as f:
+      records.extend(fastavro.reader(f))
+  return records
+
+
 @pytest.mark.e2e
-def test_a_second_run_on_the_same_inputs_marks_everything_seen(dedup_inputs, tmp_path):
-  output = tmp_path / 'out'
+def test_a_second_run_records_what_it_saw_again_without_enriching_it(dedup_inputs, tmp_path):
+  output, full = tmp_path / 'out', tmp_path / 'full'
   first = run_wirebeam('--input', str(dedup_inputs), '--output', str(output),
                        '--split-duplicates')
   assert 'items         9 (3 canonical)' in first
+  shutil.copytree(output, full)
   second = run_wirebeam('--input', str(dedup_inputs), '--output', str(output),
                         '--split-duplicates')
-  assert 'items         9 (0 canonical)' in second
-  assert 'resighting 9' in second
-  canonical_files = sorted(glob.glob(str(output / 'items' / '*.avro')))
-  assert len(canonical_files) == 2
-  with open(canonical_files[1], 'rb') as f:
-    assert list(fastavro.reader(f)) == []  # the second run adds no canonical item
-  duplicates = []
-  for path in glob.glob(str(output / 'duplicates' / '*.avro')):
-    with open(path, 'rb') as f:
-      duplicates.extend(fastavro.reader(f))
-  assert len(duplicates) == 6 + 9
-  assert len(glob.glob(str(output / 'dedup_index' / '*.avro'))) == 2
+  assert 'items         0 (0 canonical)' in second
+  assert 're-sightings  9 (published before' in second
+  assert 'resighting 9' in second and 'every input accounted for' in second
+  assert 'languages     none' in second and 'entities      found 0' in second
+  # Nothing new was published: no new items, duplicates or index rows.
+  for folder in ('items', 'duplicates', 'dedup_index'):
+    assert len(glob.glob(str(output / folder / '*.avro'))) == 1, folder
+  sightings = read_folder(output, 'resightings')
+  # The same verdicts as the full records that --write-resightings writes.
+  as_before = run_wirebeam('--input', str(dedup_inputs), '--output', str(full),
+                           '--split-duplicates', '--write-resightings')
+  assert 'items         9 (0 canonical)' in as_before and 'resighting 9' in as_before
+  (_, latest) = sorted(glob.glob(str(full / 'duplicates' / '*.avro')))
+  with open(latest, 'rb') as f:
+    full_records = list(fastavro.reader(f))
+  assert [r['duplicate_reason'] for r in full_records] == ['resighting'] * 9
+
+  def key(record):
+    source = record['source']
+    return (record['uri'], record['version'], record['content_hash'], record['duplicate_of'],
+            record['received_at'], source['format'], source['location'], source['position'])
+
+  assert sorted(map(key, sightings)) == sorted(map(key, full_records))
+  assert {s['seen_at'] for s in sightings} == {min(s['seen_at'] for s in sightings)}
 
 
 @pytest.mark.e2e

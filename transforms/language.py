@@ -11,6 +11,7 @@ they are normalised), which serves as a weaker declaration for its short
 headlines. ``language_reason`` says which rule decided.
 """
 import dataclasses
+import functools
 import os
 import re
 import unicodedata
@@ -75,6 +76,12 @@ class LanguageDetector:
   def supported_languages():
     """ISO 639-1 codes of the languages langdetect has profiles for."""
     return sorted({name.split('-')[0] for name in os.listdir(PROFILES_DIRECTORY)})
+
+  @staticmethod
+  @functools.lru_cache(maxsize=None)
+  def shared() -> 'LanguageDetector':
+    """One profile set per process, for every DoFn that detects (they only read it)."""
+    return LanguageDetector()
 
   def detect(self, text: str):
     """(ISO 639-1 code, probability), or (None, None) when nothing to judge."""
@@ -170,7 +177,7 @@ class _FeedLanguageFn(GuardedDoFn):
   stage = 'language'
 
   def setup(self):
-    self._detector = LanguageDetector()  # profiles load once per worker
+    self._detector = LanguageDetector.shared()  # profiles load once per process
 
   def origin(self, element):
     source = element.source
@@ -192,7 +199,7 @@ class _DetectLanguageFn(GuardedDoFn):
   stage = 'language'
 
   def setup(self):
-    self._detector = LanguageDetector()  # profiles load once per worker
+    self._detector = LanguageDetector.shared()  # profiles load once per process
 
   def origin(self, element):
     return record_origin(element)

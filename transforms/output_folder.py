@@ -5,27 +5,40 @@
     DIR/items/         wire_item.avsc    every item (canonical ones only with --split-duplicates)
     DIR/duplicates/    wire_item.avsc    the other items, with --split-duplicates
     DIR/dead_letters/  dead_letter.avsc  what could not be ingested, and why
+    DIR/resightings/   resighting.avsc   items published before, seen again (batch)
     DIR/dedup_index/   dedup_index.avsc  what batch runs published, for the runs after
 
-A batch run writes one file set per folder, named by the run id (its UTC
-start): ``<run id>-SSSSS-of-NNNNN.avro``; a streaming run one file per window,
-pane and shard: ``<run id>-<start>-<end>-pane<N>-<shard>.avro``. Both are
-written under temporary names and renamed, so only top-level ``*.avro``
-files are ever read back, never the ``beam-temp-*`` or ``.temp-*`` folders of
-a run that was stopped.
+A batch run writes one file set per folder that it has records for, named
+by the run id (its UTC start): ``<run id>-SSSSS-of-NNNNN.avro``; a streaming
+run one file per window, pane and shard:
+``<run id>-<start>-<end>-pane<N>-<shard>.avro``. Both are written under
+temporary names and renamed, so only top-level ``*.avro`` files are ever
+read back, never the ``beam-temp-*`` or ``.temp-*`` folders of a run that
+was stopped.
+
+The bookkeeping folders (``dedup_index``, ``resightings``) are compacted:
+many runs' file sets become one generation, a folder
+``compacted-<run id>/`` of part files and a ``MANIFEST.json`` naming the
+runs it replaces. It is written as ``.compacting-<run id>/`` and renamed
+whole, so a reader sees all of it or none; the replaced file sets are
+deleted after, and ignored if a kill left them.
 
 Earlier outputs are read back for three things, all here: the dead letters
 that ``--replay`` ingests again, the files a restarted streaming job has
-already read, and the rows of the dedup index.
+already read, and the files the dedup index is made of.
 """
 import collections
+import contextlib
+import dataclasses
 import datetime
+import json
+import os
 import re
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import apache_beam as beam
 import fastavro
-from apache_beam.io import fileio
+import fasteners
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms.window import GlobalWindow
@@ -36,28 +49,79 @@ from transforms.read.sources import ReplayedEntry, SourceData
 ITEMS = 'items'
 DUPLICATES = 'duplicates'
 DEAD_LETTERS = 'dead_letters'
+RESIGHTINGS = 'resightings'
 DEDUP_INDEX = 'dedup_index'
 SCHEMA_OF = {ITEMS: schemas.WIRE_ITEM, DUPLICATES: schemas.WIRE_ITEM,
-             DEAD_LETTERS: schemas.DEAD_LETTER, DEDUP_INDEX: schemas.DEDUP_INDEX}
-BATCH_FOLDERS = (ITEMS, DUPLICATES, DEAD_LETTERS, DEDUP_INDEX)
+             DEAD_LETTERS: schemas.DEAD_LETTER, RESIGHTINGS: schemas.RESIGHTING,
+             DEDUP_INDEX: schemas.DEDUP_INDEX}
+BATCH_FOLDERS = (ITEMS, DUPLICATES, DEAD_LETTERS, RESIGHTINGS, DEDUP_INDEX)
 # Streaming keeps its dedup state in Beam, not in an index.
 STREAMING_FOLDERS = (ITEMS, DUPLICATES, DEAD_LETTERS)
 AVRO_SUFFIX = '.avro'
 # Beam's default shard names, as a batch run's files have them.
 _SHARD_NAME = re.compile(r'(?P<run>.+)-(?P<shard>\d{5,})-of-(?P<shards>\d{5,})\.avro\Z')
+_RUN_ID_FORMAT = '%Y%m%dT%H%M%S.%fZ'
+# Where Beam's file sink writes a run's files before renaming them into place.
+_BEAM_TEMP_PREFIX = 'beam-temp-'
+_BEAM_TEMP_FOLDER = re.compile(r'beam-temp-(?P<run>.+)-[0-9a-f]{32}\Z')
+GENERATION_PREFIX = 'compacted-'
+_TEMP_GENERATION_PREFIX = '.compacting-'
+MANIFEST = 'MANIFEST.json'
+# Rows per part file of a compacted generation: parts are read in parallel.
+ROWS_PER_PART = 100_000
 # How a file's rows make index rows: they are index rows; all its item
 # records make them; or only its canonical item records do.
 INDEX_FILE, ALL_RECORDS, CANONICAL_RECORDS = 'index', 'records', 'canonical'
+
+
+LOCK_FILE = '.wirebeam.lock'
 
 
 class OutputFolderError(Exception):
   """Earlier outputs that cannot be read as asked (the launcher reports it)."""
 
 
+class OutputFolderBusy(OutputFolderError):
+  """Another run holds the output folder."""
+
+
+@contextlib.contextmanager
+def exclusive(output: str, wait: bool):
+  """Holds the output folder for one run at a time (a lock file in it).
+
+  Two runs on one folder would read the same dedup index and publish the
+  same items twice. Without ``wait``, a busy folder raises
+  ``OutputFolderBusy`` at once. Remote folders (gs://, s3://) have no lock
+  file: a scheduler must not overlap runs there.
+  """
+  if '://' in output:
+    yield
+    return
+  try:
+    os.makedirs(output, exist_ok=True)
+  except OSError as error:
+    raise OutputFolderError(f'cannot create {output}: {error.strerror}') from error
+  lock = fasteners.InterProcessLock(os.path.join(output, LOCK_FILE))
+  if not lock.acquire(blocking=wait):
+    raise OutputFolderBusy(
+        f'another wirebeam run is writing to {output}; it was not started twice '
+        '(give --wait-for-lock to wait for the other run to end)')
+  try:
+    yield
+  finally:
+    lock.release()
+
+
 def new_run_id(now: Optional[datetime.datetime] = None) -> str:
   """A run's id: its UTC start to the microsecond, so that runs never collide."""
   now = now or datetime.datetime.now(datetime.timezone.utc)
-  return now.strftime('%Y%m%dT%H%M%S.%fZ')
+  return now.strftime(_RUN_ID_FORMAT)
+
+
+def run_time(run_id: str) -> datetime.datetime:
+  """When the run of ``run_id`` started (UTC)."""
+  return datetime.datetime.strptime(run_id, _RUN_ID_FORMAT).replace(
+      tzinfo=datetime.timezone.utc)
 
 
 def folder_path(output: str, folder: str) -> str:
@@ -166,67 +230,173 @@ def _complete(paths: List[str]) -> bool:
   return len(counts) == 1 and {shard for shard, _ in shards} == set(range(counts.pop()))
 
 
-def index_files_to_read(files: Iterable[Tuple[str, str]]) -> List[Tuple[str, str]]:
+def _finished(paths: List[str], folder: str, unfinished: FrozenSet[str]) -> bool:
+  """Whether a run's file set of a folder is all in place: every shard, or no
+  file and none left unrenamed (a run with no records for a folder writes none)."""
+  return folder not in unfinished and (not paths or _complete(paths))
+
+
+def index_files_to_read(files: Iterable[Tuple[str, str]],
+                        unfinished: FrozenSet[str] = frozenset()) -> List[Tuple[str, str]]:
   """What to read of one batch run's (folder, path) files: (path, how) pairs.
 
-  Beam renames each folder's files into place at the end of a run, one
-  folder after another, so a run killed in between leaves index files
-  whose items were never published, or published items without their
-  index files. The index therefore never says more or less than what
-  consumers got: the run's index files, when all of them and all of its
-  items files are there; else its rows are made again from the items it
-  published: from all its item records (duplicates too) when all its items
-  files are there, from its canonical ones when some are missing (a
-  duplicate must not name a canonical item that never reached consumers).
-  A run with no items file published nothing: nothing of it is read.
+  ``unfinished`` names the folders where the run left files it never
+  renamed into place (Beam's ``beam-temp-<run id>-*`` folders). Beam renames
+  each folder's files at the end of a run, one folder after another, so a
+  run killed in between leaves index files whose items were never
+  published, or published items without their index files. The index
+  therefore never says more or less than what consumers got: the run's
+  index files, when they and its items and duplicates are all in place;
+  else its rows are made again from the records it published: from all of
+  them when its items are all in place, from its canonical ones when some
+  are not (a duplicate must not name a canonical item that never reached
+  consumers).
   """
   paths = collections.defaultdict(list)
   for folder, path in files:
     paths[folder].append(path)
-  items = sorted(paths[ITEMS])
-  if not items:
-    return []
-  if not _complete(items):
+  items, duplicates, index = (sorted(paths[folder]) for folder in (ITEMS, DUPLICATES,
+                                                                   DEDUP_INDEX))
+  if not _finished(items, ITEMS, unfinished):
     return [(path, CANONICAL_RECORDS) for path in items]
-  if _complete(paths[DEDUP_INDEX]):
-    return [(path, INDEX_FILE) for path in sorted(paths[DEDUP_INDEX])]
-  return [(path, ALL_RECORDS) for path in items + sorted(paths[DUPLICATES])]
+  if (index and _finished(index, DEDUP_INDEX, unfinished)
+      and _finished(duplicates, DUPLICATES, unfinished)):
+    return [(path, INDEX_FILE) for path in index]
+  return [(path, ALL_RECORDS) for path in items + duplicates]
 
 
-def _by_run(folder_and_path):
-  name = shard_name(folder_and_path[1])
-  return [(name[0], folder_and_path)] if name else []
+class ListIndexFiles(beam.PTransform):
+  """(path, how) for every file the dedup index is made of (``index_file_plan``).
 
-
-def _rows_of(path_and_how):
-  path, how = path_and_how
-  for row in read_records(path):
-    yield how, row
-
-
-class ReadIndexSources(beam.PTransform):
-  """(how, row) for every row the dedup index is made of (``index_files_to_read``).
-
-  ``how`` is ``INDEX_FILE`` for an index row, else the records it comes
-  from (``ALL_RECORDS``, ``CANONICAL_RECORDS``); none before the first run.
+  Listed when the pipeline runs, on a worker, as Beam's own file matching
+  is; none before the first run.
   """
   def __init__(self, output: str):
     super().__init__()
     self._output = output
 
   def expand(self, pbegin):
-    listed = [
-        pbegin
-        | f'Match_{folder}' >> fileio.MatchFiles(
-            FileSystems.join(self._output, folder, '*' + AVRO_SUFFIX),
-            empty_match_treatment=fileio.EmptyMatchTreatment.ALLOW)
-        | f'In_{folder}' >> beam.Map(lambda metadata, folder: (folder, metadata.path),
-                                     folder)
-        for folder in (ITEMS, DUPLICATES, DEDUP_INDEX)]
-    return (listed
-            | 'AllFiles' >> beam.Flatten()
-            | 'KeyByRun' >> beam.FlatMap(_by_run)
-            | 'GroupByRun' >> beam.GroupByKey()
-            | 'FilesToRead' >> beam.FlatMap(lambda run: index_files_to_read(run[1]))
-            | 'SpreadFiles' >> beam.Reshuffle()
-            | 'ReadRows' >> beam.FlatMap(_rows_of))
+    return (pbegin
+            | 'Output' >> beam.Create([self._output])
+            | 'IndexFilePlan' >> beam.FlatMap(index_file_plan)
+            | 'SpreadFiles' >> beam.Reshuffle())
+
+
+@dataclasses.dataclass(frozen=True)
+class Generation:
+  """The latest compacted generation of a bookkeeping folder, if any."""
+  path: Optional[str]  # compacted-<run id>/ ; None before the first compaction
+  replaced: FrozenSet[str]  # ids of the runs whose file sets it holds
+  parts: Tuple[str, ...]
+
+
+def _subfolders(folder: str, prefix: str) -> List[str]:
+  """Paths of ``folder``'s subfolders whose names start with ``prefix``."""
+  if '://' in folder:  # object stores have no folders to list
+    names = {FileSystems.split(FileSystems.split(m.path)[0])[1] for m in
+             FileSystems.match([FileSystems.join(folder, prefix + '*', '*')])[0].metadata_list}
+  else:
+    names = {name for name in (os.listdir(folder) if os.path.isdir(folder) else ())
+             if os.path.isdir(os.path.join(folder, name))}
+  return sorted(FileSystems.join(folder, name) for name in names if name.startswith(prefix))
+
+
+def latest_generation(folder: str) -> Generation:
+  """The newest ``compacted-*`` generation of a folder (a complete one: it was renamed)."""
+  generations = _subfolders(folder, GENERATION_PREFIX)
+  if not generations:
+    return Generation(None, frozenset(), ())
+  path = generations[-1]
+  with FileSystems.open(FileSystems.join(path, MANIFEST)) as f:
+    manifest = json.loads(f.read().decode('utf-8'))
+  parts = tuple(sorted(m.path for m in FileSystems.match(
+      [FileSystems.join(path, '*' + AVRO_SUFFIX)])[0].metadata_list))
+  return Generation(path, frozenset(manifest['replaced_runs']), parts)
+
+
+def run_files(output: str, folder: str, replaced: FrozenSet[str] = frozenset()
+              ) -> Dict[str, List[str]]:
+  """A folder's top-level file sets by run id, less the runs a generation replaced."""
+  by_run = collections.defaultdict(list)
+  for path in avro_files(output, folder):
+    name = shard_name(path)
+    if name and name[0] not in replaced:
+      by_run[name[0]].append(path)
+  return dict(by_run)
+
+
+def index_file_plan(output: str) -> List[Tuple[str, str]]:
+  """(path, how) of every file the dedup index is made of now.
+
+  The latest generation's parts, and the runs since, each read as
+  ``index_files_to_read`` says.
+  """
+  generation = latest_generation(folder_path(output, DEDUP_INDEX))
+  plan = [(path, INDEX_FILE) for path in generation.parts]
+  runs, unfinished = collections.defaultdict(list), collections.defaultdict(set)
+  for folder in (ITEMS, DUPLICATES, DEDUP_INDEX):
+    for run, paths in run_files(output, folder, generation.replaced).items():
+      runs[run].extend((folder, path) for path in paths)
+    for run in unfinished_runs(output, folder):
+      unfinished[run].add(folder)
+  for run in sorted(runs):
+    plan.extend(index_files_to_read(runs[run], frozenset(unfinished[run])))
+  return plan
+
+
+def unfinished_runs(output: str, folder: str) -> FrozenSet[str]:
+  """Ids of the runs that left files in a folder without renaming them into place."""
+  pattern = FileSystems.join(output, folder, _BEAM_TEMP_PREFIX + '*', '*')
+  runs = set()
+  for metadata in FileSystems.match([pattern])[0].metadata_list:
+    temp_folder = FileSystems.split(FileSystems.split(metadata.path)[0])[1]
+    found = _BEAM_TEMP_FOLDER.match(temp_folder)
+    if found:
+      runs.add(found['run'])
+  return frozenset(runs)
+
+
+def in_parts(records: Iterator[dict], size: int = ROWS_PER_PART) -> Iterator[List[dict]]:
+  """Consecutive parts of at most ``size`` records; none for no records."""
+  while True:
+    part = [record for _, record in zip(range(size), records, strict=False)]
+    if not part:
+      return
+    yield part
+
+
+def write_generation(folder: str, run_id: str, parts: Iterable[Iterable[dict]],
+                     schema_name: str, codec: str, replaced_runs: Iterable[str]) -> str:
+  """Writes a compacted generation of ``folder`` and puts it in place whole.
+
+  ``parts`` are the records of each part file, streamed. The generation is
+  written under a dot-name, then renamed: until then readers see the one
+  before. Returns its path.
+  """
+  temp = FileSystems.join(folder, _TEMP_GENERATION_PREFIX + run_id)
+  final = FileSystems.join(folder, GENERATION_PREFIX + run_id)
+  FileSystems.mkdirs(temp)
+  schema = schemas.parsed_schema(schema_name)
+  for number, records in enumerate(parts):
+    with FileSystems.create(FileSystems.join(temp, f'part-{number:05d}{AVRO_SUFFIX}')) as f:
+      fastavro.writer(f, schema, records, codec=codec)
+  with FileSystems.create(FileSystems.join(temp, MANIFEST)) as f:
+    f.write(json.dumps({'replaced_runs': sorted(set(replaced_runs))}).encode('utf-8'))
+  FileSystems.rename([temp], [final])
+  return final
+
+
+def delete_replaced(output: str, folder: str) -> int:
+  """Deletes what the latest generation replaced: earlier generations, unfinished
+  ones, and the runs' file sets. Returns how many paths went."""
+  path = folder_path(output, folder)
+  generation = latest_generation(path)
+  if generation.path is None:
+    return 0
+  gone = [old for old in _subfolders(path, GENERATION_PREFIX) if old < generation.path]
+  gone += _subfolders(path, _TEMP_GENERATION_PREFIX)
+  gone += [file for run, files in run_files(output, folder).items()
+           if run in generation.replaced for file in files]
+  if gone:
+    FileSystems.delete(gone)
+  return len(gone)

@@ -9,3 +9,4 @@ PARSED = 'parsed'  # parse: ParsedSource, a source's entries
 ENTRIES = 'entries'  # feed language: ParsedEntry, one news item each
 ITEMS = 'items'  # normalize and later: records of schemas/wire_item.avsc
 DEAD_LETTERS = 'dead_letters'  # every stage: records of schemas/dead_letter.avsc
+RESIGHTINGS = 'resightings'  # dedup: records of schemas/resighting.avsc

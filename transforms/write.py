@@ -4,6 +4,7 @@ Batch runs write through Beam's Avro sink; streaming runs write one set of
 files per window and pane, named by ``output_folder``. Both write to
 temporary names and rename when done, so a reader never sees a partial file.
 """
+import logging
 import uuid
 import zlib
 from typing import Callable
@@ -24,11 +25,39 @@ def _count(record, counter):
   return record
 
 
+def _not_about_skipped_shards(record: logging.LogRecord) -> bool:
+  return 'No shards found to finalize' not in record.getMessage()
+
+
+# With no records there is no shard to finalize, which Beam warns about.
+logging.getLogger('apache_beam.io.filebasedsink').addFilter(_not_about_skipped_shards)
+
+
+class _WriteToAvroUnlessEmpty(WriteToAvro):
+  """Beam's Avro sink, which writes no file at all when there are no records.
+
+  Beam writes one empty shard by default: a clean run would leave an empty
+  dead-letters file, which some readers refuse (polars: OutOfSpec), and
+  every run a file set in every folder.
+  """
+  def __init__(self, *args, **kwargs):
+    super().__init__(*args, **kwargs)
+    make_sink = self._sink_provider
+
+    def sink_that_skips_if_empty(avro_schema):
+      sink = make_sink(avro_schema)
+      sink.skip_if_empty = True
+      return sink
+
+    self._sink_provider = sink_that_skips_if_empty
+
+
 class WriteAvroRecords(beam.PTransform):
   """Writes records of the named schema to ``<path_prefix>-SSSSS-of-NNNNN.avro``.
 
   Beam's file sink writes to temporary files and renames them when the
-  bundle is done, so a failed run leaves no partial file under the prefix.
+  bundle is done, so a failed run leaves no partial file under the prefix;
+  no records, no file.
   """
   def __init__(self, schema_name: str, path_prefix: str, codec: str):
     super().__init__()
@@ -40,7 +69,7 @@ class WriteAvroRecords(beam.PTransform):
     counter = Metrics.counter(METRICS_NAMESPACE, f'written.{self._schema_name}')
     return (records
             | 'Count' >> beam.Map(_count, counter)
-            | 'WriteAvro' >> WriteToAvro(
+            | 'WriteAvro' >> _WriteToAvroUnlessEmpty(
                 self._path_prefix, schema=schemas.parsed_schema(self._schema_name),
                 codec=self._codec, file_name_suffix=AVRO_SUFFIX))
 

@@ -25,7 +25,7 @@ from apache_beam.metrics import Metrics
 from transforms.dead_letters import METRICS_NAMESPACE
 from transforms.dedup import verdicts
 from transforms.dedup.fingerprints import MinHasher, band_keys
-from transforms.dedup.index import ReadDedupIndex
+from transforms.dedup.index import indexed_item
 from transforms.dedup.item_fingerprint import fingerprint, packed, unpacked, without_shingles
 from transforms.dedup.settings import DedupSettings
 
@@ -200,20 +200,19 @@ class Deduplicate(beam.PTransform):
 class DeduplicateItems(beam.PTransform):
   """Items in, every item out with its verdict, also against the runs before.
 
-  ``output`` is the output folder whose dedup index holds the earlier runs;
-  None deduplicates the items among themselves only.
+  ``index_rows`` are the rows of the dedup index that the items can meet
+  (``index.ReadDedupIndex``); without them the items are deduplicated among
+  themselves only.
   """
-  def __init__(self, settings: DedupSettings, output: Optional[str]):
+  def __init__(self, settings: DedupSettings, index_rows: Optional[beam.PCollection] = None):
     super().__init__()
     self._settings = settings
-    self._output = output
+    self._index_rows = index_rows
 
   def expand(self, items):
-    pbegin = beam.pvalue.PBegin(items.pipeline)
-    if self._output:
-      indexed = pbegin | 'ReadDedupIndex' >> ReadDedupIndex(
-          self._output, self._settings.shingle_size)
+    if self._index_rows is None:
+      indexed = items.pipeline | 'NoDedupIndex' >> beam.Create([])
     else:
-      indexed = pbegin | 'NoDedupIndex' >> beam.Create([])
+      indexed = self._index_rows | 'IndexedItems' >> beam.Map(indexed_item)
     return {'records': items, 'indexed': indexed} | 'Deduplicate' >> Deduplicate(
         self._settings)

@@ -1,20 +1,33 @@
 """The dedup index: what earlier runs published, so that a re-run does not repeat it.
 
 It lives beside the output (``DIR/dedup_index/``): one row per new (uri,
-version) of each batch run, written with the run's items and read at the
-start of every run. Which files make it, and how, is the output folder's
-business (``output_folder.ReadIndexSources``); this module turns records
-into rows and rows into what the dedup stage matches against.
+version) of each batch run, written with the run's items. Which files make
+it, and how, is the output folder's business (``output_folder``); this
+module turns records into rows, finds the rows a run needs, and compacts.
+
+A run never reads the whole index into its shuffles: each file is scanned
+and only the rows sharing a key with the run's items are kept (its uri,
+canonical URL, content hash or an LSH band), which are all the rows that
+can change a verdict, since an indexed item is never itself matched. The
+index keeps what is younger than the dedup horizon (``--dedup-window``),
+counted from when an item was last published or re-sighted: compaction
+merges the runs' file sets into one generation and drops older rows.
 """
 import dataclasses
-from typing import Optional
+import datetime
+import logging
+from typing import FrozenSet, Iterable, Iterator, List, Optional
 
 import apache_beam as beam
 
 from transforms import output_folder
 from transforms.dedup import verdicts
-from transforms.dedup.fingerprints import shingles, words
+from transforms.dedup.fingerprints import MinHasher, band_keys, shingles, words
 from transforms.dedup.item_fingerprint import dedup_text, trusted_link
+from transforms.dedup.settings import DedupSettings
+
+# Compaction runs once this many runs' file sets wait in a bookkeeping folder.
+COMPACT_AFTER_RUNS = 12
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,9 +55,20 @@ def is_indexed(record: dict) -> bool:
   return record['duplicate_reason'] != verdicts.RESIGHTING
 
 
-def index_row(record: dict, shingle_size: int) -> dict:
-  """The index row of a deduplicated record of this run."""
+def packed_bands(shingle_set: FrozenSet[int], settings: DedupSettings,
+                 hasher: MinHasher) -> List[int]:
+  """The LSH band keys of a shingle set as longs; none for too short a text."""
+  if len(shingle_set) < settings.min_shingles:
+    return []
+  return [band << 32 | value
+          for band, value in band_keys(hasher.signature(shingle_set), settings.bands)]
+
+
+def index_row(record: dict, settings: DedupSettings, hasher: MinHasher,
+              seen_at: Optional[datetime.datetime]) -> dict:
+  """The index row of a deduplicated record of the run that started at ``seen_at``."""
   canonical = record['is_canonical']
+  shingle_set = shingles(dedup_text(record), settings.shingle_size) if canonical else frozenset()
   return {
       'uri': record['uri'], 'version': record['version'],
       'versioncreated': record['versioncreated'], 'link': record['link'],
@@ -53,40 +77,213 @@ def index_row(record: dict, shingle_size: int) -> dict:
       'canceled': record['pubstatus'] == verdicts.CANCELED,
       'headline': record['headline'],
       'headline_flags': record['headline_flags'],
-      'shingles': sorted(shingles(dedup_text(record), shingle_size)) if canonical else [],
+      'shingles': sorted(shingle_set),
+      'bands': packed_bands(shingle_set, settings, hasher),
+      'last_seen': seen_at,
   }
 
 
-def rows_from(how_and_row, shingle_size: int):
-  """The index rows a row of ``output_folder.ReadIndexSources`` gives."""
+def rows_from(how_and_row, settings: DedupSettings, hasher: MinHasher) -> Iterator[dict]:
+  """The index rows a row of a file of ``output_folder.index_file_plan`` gives."""
   how, row = how_and_row
   if how == output_folder.INDEX_FILE:
     yield row
   elif is_indexed(row) and (how == output_folder.ALL_RECORDS or row['is_canonical']):
-    yield index_row(row, shingle_size)
+    yield index_row(row, settings, hasher, None)
+
+
+def _keys(uri: str, link: Optional[str], content_hash: str, bands: Iterable[int]):
+  yield 'uri', uri
+  trusted = trusted_link(uri, link)
+  if trusted:
+    yield 'url', trusted
+  yield 'body', content_hash
+  for band in bands:
+    yield 'band', band
+
+
+def record_keys(record: dict, settings: DedupSettings, hasher: MinHasher):
+  """The keys by which a new record can meet an index row."""
+  bands = packed_bands(shingles(dedup_text(record), settings.shingle_size), settings, hasher)
+  return _keys(record['uri'], record['link'], record['content_hash'], bands)
+
+
+def row_keys(row: dict, settings: DedupSettings, hasher: MinHasher):
+  """The keys by which an index row can meet a new record.
+
+  A non-canonical row only ever counts in its own family (its uri). Rows
+  written before bands were kept get theirs computed here.
+  """
+  if row['duplicate_of'] is not None:
+    return [('uri', row['uri'])]
+  bands = row.get('bands') or packed_bands(frozenset(row['shingles']), settings, hasher)
+  return _keys(row['uri'], row['link'], row['content_hash'], bands)
+
+
+class _RunKeysFn(beam.DoFn):
+  def __init__(self, settings: DedupSettings):
+    self._settings = settings
+
+  def setup(self):
+    self._hasher = MinHasher(self._settings.num_perm)
+
+  def process(self, record):
+    for key in record_keys(record, self._settings, self._hasher):
+      yield key, True
+
+
+class _MatchingRowsFn(beam.DoFn):
+  """Scans one index file; yields its rows that share a key with the run."""
+  def __init__(self, settings: DedupSettings):
+    self._settings = settings
+
+  def setup(self):
+    self._hasher = MinHasher(self._settings.num_perm)
+
+  def process(self, path_and_how, run_keys):
+    path, how = path_and_how
+    for record in output_folder.read_records(path):
+      for row in rows_from((how, record), self._settings, self._hasher):
+        if any(key in run_keys for key in row_keys(row, self._settings, self._hasher)):
+          yield row
 
 
 class ReadDedupIndex(beam.PTransform):
-  """Index entries of the runs that wrote under ``output``; none before the first."""
-  def __init__(self, output: str, shingle_size: int):
+  """The index rows of earlier runs under ``output`` that the given records can meet.
+
+  Returns rows of ``schemas/dedup_index.avsc``; none before the first run.
+  """
+  def __init__(self, output: str, settings: DedupSettings):
     super().__init__()
     self._output = output
-    self._shingle_size = shingle_size
+    self._settings = settings
 
-  def expand(self, pbegin):
-    return (pbegin
-            | 'ReadIndexSources' >> output_folder.ReadIndexSources(self._output)
-            | 'IndexRows' >> beam.FlatMap(rows_from, self._shingle_size)
-            | 'IndexedItems' >> beam.Map(indexed_item))
+  def expand(self, records):
+    run_keys = beam.pvalue.AsDict(
+        records | 'RunKeys' >> beam.ParDo(_RunKeysFn(self._settings)))
+    return (records.pipeline
+            | 'ListIndexFiles' >> output_folder.ListIndexFiles(self._output)
+            | 'MatchingRows' >> beam.ParDo(_MatchingRowsFn(self._settings), run_keys))
+
+
+class _IndexRowFn(beam.DoFn):
+  def __init__(self, settings: DedupSettings, seen_at: datetime.datetime):
+    self._settings = settings
+    self._seen_at = seen_at
+
+  def setup(self):
+    self._hasher = MinHasher(self._settings.num_perm)
+
+  def process(self, record):
+    if is_indexed(record):
+      yield index_row(record, self._settings, self._hasher, self._seen_at)
 
 
 class IndexRows(beam.PTransform):
   """Index rows for a run's deduplicated records: every new (uri, version) once."""
-  def __init__(self, shingle_size: int):
+  def __init__(self, settings: DedupSettings, seen_at: datetime.datetime):
     super().__init__()
-    self._shingle_size = shingle_size
+    self._settings = settings
+    self._seen_at = seen_at
 
   def expand(self, records):
-    return (records
-            | 'SkipResightings' >> beam.Filter(is_indexed)
-            | 'ToIndexRows' >> beam.Map(index_row, self._shingle_size))
+    return records | 'ToIndexRows' >> beam.ParDo(_IndexRowFn(self._settings, self._seen_at))
+
+
+@dataclasses.dataclass(frozen=True)
+class Compaction:
+  """What a compaction did: rows and re-sightings kept and dropped, paths deleted."""
+  runs: int
+  rows_kept: int
+  rows_dropped: int
+  resightings_kept: int
+  deleted: int
+
+
+def _row_seen(row: dict, file_seen: Optional[datetime.datetime]) -> Optional[datetime.datetime]:
+  return row.get('last_seen') or file_seen
+
+
+def _file_run_time(path: str) -> Optional[datetime.datetime]:
+  name = output_folder.shard_name(path)
+  return output_folder.run_time(name[0]) if name else None
+
+
+def compact(output: str, settings: DedupSettings, horizon_seconds: float,
+            run_id: str, codec: str, min_runs: int = COMPACT_AFTER_RUNS
+            ) -> Optional[Compaction]:
+  """Merges the index and the re-sightings of finished runs into one generation each.
+
+  Run before a run starts, while it holds the output folder. Rows not
+  published nor re-sighted within the horizon before ``run_id``'s start
+  are dropped; of the re-sighting records, the latest of each item from
+  each source within the horizon is kept. Nothing
+  happens (None) while fewer than ``min_runs`` runs wait uncompacted, or
+  for a remote folder. A kill at any point loses and repeats nothing: the
+  new generation counts only once renamed into place, and the file sets it
+  replaces are ignored from then on, deleted or not.
+  """
+  if '://' in output:
+    return None
+  index_folder = output_folder.folder_path(output, output_folder.DEDUP_INDEX)
+  sightings_folder = output_folder.folder_path(output, output_folder.RESIGHTINGS)
+  index_generation = output_folder.latest_generation(index_folder)
+  sightings_generation = output_folder.latest_generation(sightings_folder)
+  index_runs = {run for folder in (output_folder.ITEMS, output_folder.DUPLICATES,
+                                   output_folder.DEDUP_INDEX)
+                for run in output_folder.run_files(output, folder, index_generation.replaced)}
+  sighting_runs = output_folder.run_files(output, output_folder.RESIGHTINGS,
+                                          sightings_generation.replaced)
+  if len(index_runs | set(sighting_runs)) < min_runs:
+    return None
+  cutoff = output_folder.run_time(run_id) - datetime.timedelta(seconds=horizon_seconds)
+  hasher = MinHasher(settings.num_perm)
+
+  # Re-sightings: each refreshes its item's last_seen; the latest of each
+  # item from each source is kept, within the horizon.
+  latest, last_sighting = {}, {}
+  for path in list(sightings_generation.parts) + sorted(
+      path for paths in sighting_runs.values() for path in paths):
+    for sighting in output_folder.read_records(path):
+      key = (sighting['uri'], sighting['version'])
+      last_sighting[key] = max(sighting['seen_at'], last_sighting.get(key, sighting['seen_at']))
+      where = (*key, sighting['source']['location'])
+      if sighting['seen_at'] >= cutoff and (
+          where not in latest or latest[where]['seen_at'] < sighting['seen_at']):
+        latest[where] = sighting
+  sightings = [latest[where] for where in sorted(latest, key=repr)]
+
+  counts = {'kept': 0, 'dropped': 0}
+  seen_keys = set()
+
+  def kept_rows():
+    for path, how in output_folder.index_file_plan(output):
+      file_seen = _file_run_time(path)
+      for record in output_folder.read_records(path):
+        for row in rows_from((how, record), settings, hasher):
+          key = (row['uri'], row['version'])
+          last_seen = max(filter(None, (_row_seen(row, file_seen), last_sighting.get(key))),
+                          default=None)
+          if key in seen_keys or (last_seen is not None and last_seen < cutoff):
+            counts['dropped'] += key not in seen_keys
+            continue
+          seen_keys.add(key)
+          counts['kept'] += 1
+          if not row.get('bands') and row['duplicate_of'] is None:
+            row['bands'] = packed_bands(frozenset(row['shingles']), settings, hasher)
+          yield dict(row, last_seen=last_seen)
+
+  output_folder.write_generation(
+      index_folder, run_id, output_folder.in_parts(kept_rows()),
+      output_folder.SCHEMA_OF[output_folder.DEDUP_INDEX], codec,
+      index_generation.replaced | index_runs)
+  output_folder.write_generation(
+      sightings_folder, run_id, output_folder.in_parts(iter(sightings)),
+      output_folder.SCHEMA_OF[output_folder.RESIGHTINGS], codec,
+      sightings_generation.replaced | set(sighting_runs))
+  deleted = (output_folder.delete_replaced(output, output_folder.DEDUP_INDEX)
+             + output_folder.delete_replaced(output, output_folder.RESIGHTINGS))
+  result = Compaction(len(index_runs | set(sighting_runs)), counts['kept'],
+                      counts['dropped'], len(sightings), deleted)
+  logging.info('dedup index compacted: %s', result)
+  return result

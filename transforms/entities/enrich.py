@@ -71,9 +71,16 @@ class _EnrichEntitiesFn(GuardedDoFn):
     self._models = dict(settings.models)
 
   def setup(self):
-    self._gazetteer = Gazetteer()
-    self._is_given_name = given_name_test(self._gazetteer)
-    self._recognizers: Dict[str, Optional[object]] = {}  # loaded on first use
+    # The models and the gazetteer load on first use: a run that sees only
+    # items published before (re-sightings) sends none here.
+    self._gazetteer = None
+    self._recognizers: Dict[str, Optional[object]] = {}
+
+  def _linking(self) -> Gazetteer:
+    if self._gazetteer is None:
+      self._gazetteer = Gazetteer()
+      self._is_given_name = given_name_test(self._gazetteer)
+    return self._gazetteer
 
   def _recognizer(self, language: str):
     if language not in self._recognizers:
@@ -122,9 +129,10 @@ class _EnrichEntitiesFn(GuardedDoFn):
     yield self._with_entities(record, spans, recognizer.name)
 
   def _with_entities(self, record, spans, model):
+    gazetteer = self._linking()
     mentions = repair(spans, self._is_place, self._is_given_name)
     Metrics.counter(METRICS_NAMESPACE, 'entities.found').inc(len(mentions))
-    return dict(record, entities=entity_records(mentions, self._gazetteer, model))
+    return dict(record, entities=entity_records(mentions, gazetteer, model))
 
 
 def _at(output, timestamp):
