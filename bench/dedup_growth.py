@@ -66,7 +66,7 @@ def measure(folder: str) -> dict:
     _ = (pipeline
          | beam.Create(shards)
          | beam.FlatMap(_load)
-         | DeduplicateItems(DedupSettings(), output=None))
+         | DeduplicateItems(DedupSettings()))
   elapsed = time.perf_counter() - started
   counters = pipeline.result.metrics().query(MetricsFilter())['counters']
   # Every record is counted once: canonical, or under its duplicate reason.

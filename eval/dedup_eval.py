@@ -78,7 +78,7 @@ def corpus_run(records, folder: pathlib.Path, settings: DedupSettings):
   with beam.Pipeline() as pipeline:
     _ = (pipeline
          | 'Records' >> beam.Create(records)
-         | 'Deduplicate' >> DeduplicateItems(settings, output=None)
+         | 'Deduplicate' >> DeduplicateItems(settings)
          | 'Verdicts' >> beam.Map(lambda r: json.dumps(
              [r['uri'], r['is_canonical'], r['duplicate_reason'], r['duplicate_of']]))
          | 'Write' >> beam.io.WriteToText(prefix))
