@@ -71,7 +71,7 @@ def synthetic_rows(count: int, now: datetime.datetime, rng: random.Random):
         'canceled': False,
         'headline': ' '.join(rng.choices(WORDS, k=8)), 'headline_flags': [],
         'shingles': sorted(rng.getrandbits(32) for _ in range(120)) if canonical else [],
-        'bands': [band << 32 | rng.getrandbits(32) for band in range(32)] if canonical else [],
+        'bands': [band << 56 | rng.getrandbits(56) for band in range(32)] if canonical else [],
         'last_seen': now - datetime.timedelta(seconds=rng.uniform(0, HORIZON / 2)),
     }
 
@@ -83,8 +83,11 @@ def write_history(output: pathlib.Path, count: int) -> float:
   parts = output_folder.in_parts(synthetic_rows(count, now, random.Random(0)))
   folder = output_folder.folder_path(str(output), output_folder.DEDUP_INDEX)
   os.makedirs(folder, exist_ok=True)
-  output_folder.write_generation(folder, output_folder.new_run_id(now - datetime.timedelta(
-      minutes=1)), parts, schemas.DEDUP_INDEX, 'deflate', [])
+  settings, hasher = DedupSettings(), MinHasher(DedupSettings().num_perm)
+  output_folder.write_generation(
+      folder, output_folder.new_run_id(now - datetime.timedelta(minutes=1)), parts,
+      schemas.DEDUP_INDEX, 'deflate', [],
+      part_keys=lambda rows: index.part_key_hashes(rows, settings, hasher))
   return time.perf_counter() - started
 
 

@@ -146,14 +146,15 @@ def test_compaction_merges_runs_into_one_generation_and_keeps_every_row(tmp_path
   assert sorted(row['uri'] for row in index_rows(tmp_path)) == before
   generation = f'compacted-{run_id(10)}'
   assert files_under(tmp_path, 'dedup_index') == [
-      f'{generation}/MANIFEST.json', f'{generation}/part-00000.avro']
+      f'{generation}/MANIFEST.json', f'{generation}/part-00000.avro',
+      f'{generation}/part-00000.keys.npy']
   assert len(files_under(tmp_path, 'items')) == 5  # the consumers' files stay
   # The next runs add file sets; the next compaction folds them in again.
   write_run(tmp_path, run_id(11), [record('r11')])
   index.compact(str(tmp_path), SETTINGS, 7 * 86400, run_id(12), 'deflate', min_runs=1)
   assert sorted(row['uri'] for row in index_rows(tmp_path)) == sorted(
       before + [record('r11')['uri']])
-  assert len(files_under(tmp_path, 'dedup_index')) == 2
+  assert len(files_under(tmp_path, 'dedup_index')) == 3
 
 
 def test_the_horizon_drops_rows_not_seen_again_and_keeps_re_sighted_ones(tmp_path):
@@ -206,14 +207,14 @@ def test_a_compaction_killed_before_deleting_what_it_replaced_repeats_nothing(
   expected = sorted(row['uri'] for row in index_rows(tmp_path))
   monkeypatch.setattr(output_folder, 'delete_replaced', lambda output, folder: 0)
   index.compact(str(tmp_path), SETTINGS, 7 * 86400, run_id(4), 'deflate', min_runs=1)
-  assert len(files_under(tmp_path, 'dedup_index')) == 3 + 2  # the old sets are still there
+  assert len(files_under(tmp_path, 'dedup_index')) == 3 + 3  # the old sets are still there
   assert sorted(row['uri'] for row in index_rows(tmp_path)) == expected  # each row once
   monkeypatch.undo()
   write_run(tmp_path, run_id(5), [record('r5')])
   index.compact(str(tmp_path), SETTINGS, 7 * 86400, run_id(6), 'deflate', min_runs=1)
   assert sorted(row['uri'] for row in index_rows(tmp_path)) == sorted(
       expected + [record('r5')['uri']])
-  assert len(files_under(tmp_path, 'dedup_index')) == 2
+  assert len(files_under(tmp_path, 'dedup_index')) == 3
 
 
 def test_after_many_runs_the_index_holds_a_bounded_number_of_files(tmp_path):
@@ -221,7 +222,7 @@ def test_after_many_runs_the_index_holds_a_bounded_number_of_files(tmp_path):
     write_run(tmp_path, run_id(n), [record(f'r{n}')])
     index.compact(str(tmp_path), SETTINGS, 7 * 86400, run_id(n + 0.5), 'deflate')
   files = files_under(tmp_path, 'dedup_index')
-  assert len(files) <= 2 + index.COMPACT_AFTER_RUNS
+  assert len(files) <= 3 + index.COMPACT_AFTER_RUNS
   assert len(index_rows(tmp_path)) == 60
   assert len(files_under(tmp_path, 'items')) == 60
 
@@ -287,3 +288,21 @@ def test_a_run_that_published_only_duplicates_is_remembered(tmp_path):
   assert len(files_under(output, 'items')) == 1  # no empty file for the second run
   again = run(second)
   assert 'items         0 (0 canonical)' in again and 're-sightings  1 ' in again
+
+
+def test_a_compacted_part_holding_none_of_a_runs_keys_is_not_read(tmp_path):
+  write_run(tmp_path, run_id(0), [record('a'), record('b', body='Other words. ' * 20)])
+  index.compact(str(tmp_path), SETTINGS, 7 * 86400, run_id(1), 'deflate', min_runs=1)
+  (part,) = (tmp_path / 'dedup_index').rglob('part-*.avro')
+  summary = output_folder.read_keys(str(part))
+  wanted = index.key_hashes(index.record_keys(record('a'), SETTINGS, HASHER))
+  assert index.holds_any(summary, wanted)
+  # A near copy meets the part by its bands, a stranger not at all.
+  near = record('c', body=STORY + 'One more sentence.')
+  assert index.holds_any(summary, index.key_hashes(index.record_keys(near, SETTINGS, HASHER)))
+  stranger = record('d', body='Nothing here is like the rest at all. ' * 5)
+  assert not index.holds_any(
+      summary, index.key_hashes(index.record_keys(stranger, SETTINGS, HASHER)))
+  with test_pipeline.TestPipeline() as p:
+    rows = (p | beam.Create([stranger]) | index.ReadDedupIndex(str(tmp_path), SETTINGS))
+    assert_that(rows, equal_to([]))

@@ -31,14 +31,16 @@ import collections
 import contextlib
 import dataclasses
 import datetime
+import io
 import json
 import os
 import re
-from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import apache_beam as beam
 import fastavro
 import fasteners
+import numpy as np
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms.window import GlobalWindow
@@ -67,8 +69,9 @@ _BEAM_TEMP_FOLDER = re.compile(r'beam-temp-(?P<run>.+)-[0-9a-f]{32}\Z')
 GENERATION_PREFIX = 'compacted-'
 _TEMP_GENERATION_PREFIX = '.compacting-'
 MANIFEST = 'MANIFEST.json'
+KEYS_SUFFIX = '.keys.npy'
 # Rows per part file of a compacted generation: parts are read in parallel.
-ROWS_PER_PART = 100_000
+ROWS_PER_PART = 25_000
 # How a file's rows make index rows: they are index rows; all its item
 # records make them; or only its canonical item records do.
 INDEX_FILE, ALL_RECORDS, CANONICAL_RECORDS = 'index', 'records', 'canonical'
@@ -365,21 +368,44 @@ def in_parts(records: Iterator[dict], size: int = ROWS_PER_PART) -> Iterator[Lis
     yield part
 
 
-def write_generation(folder: str, run_id: str, parts: Iterable[Iterable[dict]],
-                     schema_name: str, codec: str, replaced_runs: Iterable[str]) -> str:
+def keys_path(part: str) -> str:
+  """Where a part file's key summary lies: ``part-NNNNN.keys.npy`` beside it."""
+  return part[:-len(AVRO_SUFFIX)] + KEYS_SUFFIX
+
+
+def read_keys(part: str) -> Optional[np.ndarray]:
+  """A part's key summary (sorted 64-bit key hashes), or None if it has none."""
+  path = keys_path(part)
+  if not FileSystems.exists(path):
+    return None
+  with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+    return np.load(io.BytesIO(f.read()), allow_pickle=False)
+
+
+def write_generation(folder: str, run_id: str, parts: Iterable[List[dict]],
+                     schema_name: str, codec: str, replaced_runs: Iterable[str],
+                     part_keys: Optional[Callable[[List[dict]], np.ndarray]] = None) -> str:
   """Writes a compacted generation of ``folder`` and puts it in place whole.
 
-  ``parts`` are the records of each part file, streamed. The generation is
-  written under a dot-name, then renamed: until then readers see the one
-  before. Returns its path.
+  ``parts`` are the records of each part file, streamed; ``part_keys``,
+  when given, summarises a part's records by keys (``keys_path``), so that
+  a reader can tell without reading a part that it holds nothing it wants.
+  The generation is written under a dot-name, then renamed: until then
+  readers see the one before. Returns its path.
   """
   temp = FileSystems.join(folder, _TEMP_GENERATION_PREFIX + run_id)
   final = FileSystems.join(folder, GENERATION_PREFIX + run_id)
   FileSystems.mkdirs(temp)
   schema = schemas.parsed_schema(schema_name)
   for number, records in enumerate(parts):
-    with FileSystems.create(FileSystems.join(temp, f'part-{number:05d}{AVRO_SUFFIX}')) as f:
+    part = FileSystems.join(temp, f'part-{number:05d}{AVRO_SUFFIX}')
+    with FileSystems.create(part) as f:
       fastavro.writer(f, schema, records, codec=codec)
+    if part_keys is not None:
+      summary = io.BytesIO()
+      np.save(summary, part_keys(records), allow_pickle=False)
+      with FileSystems.create(keys_path(part)) as f:
+        f.write(summary.getvalue())
   with FileSystems.create(FileSystems.join(temp, MANIFEST)) as f:
     f.write(json.dumps({'replaced_runs': sorted(set(replaced_runs))}).encode('utf-8'))
   FileSystems.rename([temp], [final])

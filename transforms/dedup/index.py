@@ -8,21 +8,27 @@ module turns records into rows, finds the rows a run needs, and compacts.
 A run never reads the whole index into its shuffles: each file is scanned
 and only the rows sharing a key with the run's items are kept (its uri,
 canonical URL, content hash or an LSH band), which are all the rows that
-can change a verdict, since an indexed item is never itself matched. The
+can change a verdict, since an indexed item is never itself matched; a
+compacted part whose key summary holds none of the run's keys is not read
+at all. The
 index keeps what is younger than the dedup horizon (``--dedup-window``),
 counted from when an item was last published or re-sighted: compaction
 merges the runs' file sets into one generation and drops older rows.
 """
 import dataclasses
 import datetime
+import hashlib
 import logging
 from typing import FrozenSet, Iterable, Iterator, List, Optional
 
 import apache_beam as beam
+import numpy as np
+from apache_beam.metrics import Metrics
 
 from transforms import output_folder
+from transforms.dead_letters import METRICS_NAMESPACE
 from transforms.dedup import verdicts
-from transforms.dedup.fingerprints import MinHasher, band_keys, shingles, words
+from transforms.dedup.fingerprints import MinHasher, shingles, words
 from transforms.dedup.item_fingerprint import dedup_text, trusted_link
 from transforms.dedup.settings import DedupSettings
 
@@ -57,11 +63,19 @@ def is_indexed(record: dict) -> bool:
 
 def packed_bands(shingle_set: FrozenSet[int], settings: DedupSettings,
                  hasher: MinHasher) -> List[int]:
-  """The LSH band keys of a shingle set as longs; none for too short a text."""
+  """The LSH band keys of a shingle set as longs (band << 56 | a 56-bit hash of
+  its rows); none for too short a text.
+
+  Wider than the dedup stage's own bucket keys: a run looks its bands up
+  among all of a long history's, where 32 bits would collide by chance.
+  """
   if len(shingle_set) < settings.min_shingles:
     return []
-  return [band << 32 | value
-          for band, value in band_keys(hasher.signature(shingle_set), settings.bands)]
+  signature = hasher.signature(shingle_set)
+  rows = len(signature) // settings.bands
+  return [band << 56 | int.from_bytes(hashlib.blake2b(
+      repr(signature[band * rows:(band + 1) * rows]).encode(), digest_size=7).digest(), 'big')
+          for band in range(settings.bands)]
 
 
 def index_row(record: dict, settings: DedupSettings, hasher: MinHasher,
@@ -120,6 +134,30 @@ def row_keys(row: dict, settings: DedupSettings, hasher: MinHasher):
   return _keys(row['uri'], row['link'], row['content_hash'], bands)
 
 
+def key_hash(key) -> int:
+  """A key as a 64-bit number, the same in every process."""
+  return int.from_bytes(hashlib.blake2b(repr(key).encode('utf-8'), digest_size=8).digest(),
+                        'big')
+
+
+def key_hashes(keys: Iterable) -> np.ndarray:
+  """Sorted distinct hashes of keys: what a part's key summary holds."""
+  return np.unique(np.fromiter((key_hash(key) for key in keys), dtype=np.uint64))
+
+
+def part_key_hashes(rows: List[dict], settings: DedupSettings, hasher: MinHasher) -> np.ndarray:
+  """The key summary of a part of the index: the keys of all its rows."""
+  return key_hashes(key for row in rows for key in row_keys(row, settings, hasher))
+
+
+def holds_any(summary: np.ndarray, wanted: np.ndarray) -> bool:
+  """Whether a sorted key summary holds any of the wanted (sorted) hashes."""
+  if not len(summary) or not len(wanted):
+    return False
+  found = np.searchsorted(summary, wanted)
+  return bool((summary[np.minimum(found, len(summary) - 1)] == wanted).any())
+
+
 class _RunKeysFn(beam.DoFn):
   def __init__(self, settings: DedupSettings):
     self._settings = settings
@@ -133,15 +171,30 @@ class _RunKeysFn(beam.DoFn):
 
 
 class _MatchingRowsFn(beam.DoFn):
-  """Scans one index file; yields its rows that share a key with the run."""
+  """Scans one index file; yields its rows that share a key with the run.
+
+  A compacted part whose key summary holds none of the run's keys is not
+  read at all: a long history costs a lookup per part, not a scan.
+  """
   def __init__(self, settings: DedupSettings):
     self._settings = settings
 
   def setup(self):
     self._hasher = MinHasher(self._settings.num_perm)
+    self._keys_seen, self._wanted = None, None
+
+  def _wanted_hashes(self, run_keys) -> np.ndarray:
+    if run_keys is not self._keys_seen:
+      self._keys_seen, self._wanted = run_keys, key_hashes(run_keys)
+    return self._wanted
 
   def process(self, path_and_how, run_keys):
     path, how = path_and_how
+    if how == output_folder.INDEX_FILE:
+      summary = output_folder.read_keys(path)
+      if summary is not None and not holds_any(summary, self._wanted_hashes(run_keys)):
+        Metrics.counter(METRICS_NAMESPACE, 'index.parts_skipped').inc()
+        return
     for record in output_folder.read_records(path):
       for row in rows_from((how, record), self._settings, self._hasher):
         if any(key in run_keys for key in row_keys(row, self._settings, self._hasher)):
@@ -276,7 +329,8 @@ def compact(output: str, settings: DedupSettings, horizon_seconds: float,
   output_folder.write_generation(
       index_folder, run_id, output_folder.in_parts(kept_rows()),
       output_folder.SCHEMA_OF[output_folder.DEDUP_INDEX], codec,
-      index_generation.replaced | index_runs)
+      index_generation.replaced | index_runs,
+      part_keys=lambda rows: part_key_hashes(rows, settings, hasher))
   output_folder.write_generation(
       sightings_folder, run_id, output_folder.in_parts(iter(sightings)),
       output_folder.SCHEMA_OF[output_folder.RESIGHTINGS], codec,
