@@ -14,6 +14,8 @@ from typing import Dict, Optional, Sequence
 
 import apache_beam as beam
 
+from pipeline import progress
+from pipeline.progress import CountProgress
 from pipeline.shared_stages import (
   EnrichItems,
   NormalizeSources,
@@ -98,13 +100,20 @@ class IngestBatch(beam.PTransform):
 
   With the dedup index, the items published before and seen again
   unchanged leave after normalising, as re-sighting records, unless
-  ``--write-resightings`` asks for their full records.
+  ``--write-resightings`` asks for their full records. With ``progress``,
+  each worker prints what it read and wrote every few seconds.
   """
-  def __init__(self, inputs: BatchInputs, options, run_id: str):
+  def __init__(self, inputs: BatchInputs, options, run_id: str, progress: bool = False):
     super().__init__()
     self._inputs = inputs
     self._options = options
     self._run_id = run_id
+    self._progress = progress
+
+  def _counted(self, elements, name: str):
+    if not self._progress:
+      return elements
+    return elements | f'Progress_{name.replace(" ", "_")}' >> CountProgress(name)
 
   def expand(self, pbegin):
     options, inputs = self._options, self._inputs
@@ -113,6 +122,8 @@ class IngestBatch(beam.PTransform):
         inputs.file_patterns, inputs.feed_urls, options.max_input_bytes,
         options.fetch_timeout, replayed=inputs.replayed)
     normalized = read | 'Normalize' >> NormalizeSources(options)
+    normalized = {ITEMS: self._counted(normalized[ITEMS], progress.ENTRIES),
+                  DEAD_LETTERS: normalized[DEAD_LETTERS]}
     index_rows, outputs = None, {}
     if options.dedup_index:
       index_rows = normalized[ITEMS] | 'ReadDedupIndex' >> ReadDedupIndex(
@@ -124,8 +135,9 @@ class IngestBatch(beam.PTransform):
         outputs[RESIGHTINGS] = split[RESIGHTINGS]
         normalized = {ITEMS: split[ITEMS], DEAD_LETTERS: normalized[DEAD_LETTERS]}
     enriched = normalized | 'Enrich' >> EnrichItems(options)
-    outputs[ITEMS] = enriched[ITEMS] | 'Dedup' >> DeduplicateItems(settings, index_rows)
-    outputs[DEAD_LETTERS] = enriched[DEAD_LETTERS]
+    outputs[ITEMS] = self._counted(
+        enriched[ITEMS] | 'Dedup' >> DeduplicateItems(settings, index_rows), progress.ITEMS)
+    outputs[DEAD_LETTERS] = self._counted(enriched[DEAD_LETTERS], progress.DEAD_LETTERS)
     return outputs | 'WriteOutputs' >> WriteRunOutputs(
         output_folder.run_prefixes(options.output, self._run_id), options.codec,
         options.split_duplicates, settings if options.dedup_index else None,

@@ -1,8 +1,17 @@
-"""Command line: options in, the ingestion pipeline run, a summary printed."""
+"""Command line: options in, the ingestion pipeline run, a summary printed.
+
+Every mistake the command line can show is a usage error (exit status 2)
+before any work starts; see EXIT_* for the others.
+"""
 import argparse
+import difflib
+import glob
+import json
+import logging
 import os
 import pathlib
 import sys
+import time
 from typing import List, Optional, Sequence
 
 import apache_beam as beam
@@ -11,19 +20,22 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from pipeline.batch import BatchInputs, IngestBatch
 from pipeline.local_runner import merge_bundle_metrics_eagerly
-from pipeline.options import WirebeamOptions
+from pipeline.options import BATCH_ONLY, STREAMING_ONLY, WirebeamOptions, add_wirebeam_arguments
 from pipeline.shared_stages import dedup_settings, entity_settings
 from pipeline.streaming import IngestStream, poll_settings
-from pipeline.summary import collect_counters, format_summary
+from pipeline.summary import collect_counters, format_summary, summary
 from transforms import output_folder
 from transforms.dedup.index import compact
 from transforms.entities.recognizers import missing_models
 from transforms.errors import InputError
 from transforms.read.feed_list import FeedSpec, parse_feed_list
 from transforms.read.poll import check_feed_specs, feed_interval
+from transforms.read.sources import is_hidden
 
 SEEDS = pathlib.Path(__file__).resolve().parents[1] / 'seeds'
 EXIT_USAGE = 2
+# A batch run that could read no source at all: none matched, or all failed.
+EXIT_NOTHING_READ = 3
 # sysexits' EX_TEMPFAIL: another run holds the output folder; try again later.
 EXIT_BUSY = 75
 _GLOB_CHARS = frozenset('*?[')
@@ -41,7 +53,11 @@ EPILOG = """\
 Apache Beam's own options pass through, for example --runner,
 --direct_num_workers=2 --direct_running_mode=multi_processing (use
 multi_processing rather than multi_threading, which was seen losing
-elements), or a distributed runner's options.
+elements), or a distributed runner's options. Any other option is an error.
+
+Exit status: 0 when every input became an item, a re-sighting or a dead
+letter; 2 for a mistake in the command line; 3 when a batch run could read
+no source at all; 75 when another run holds the --output folder.
 """
 
 
@@ -61,18 +77,28 @@ class UsageError(Exception):
   """A mistake in the command line, reported before any work starts."""
 
 
+def _has_input_file(paths) -> bool:
+  return any(os.path.isfile(path) and not is_hidden(path) for path in paths)
+
+
 def resolve_file_patterns(inputs: Sequence[str]) -> List[str]:
   """Beam file patterns for --input values: a folder means all files under it.
 
-  A local path that does not exist is an error now rather than an empty run;
-  globs and remote paths (gs://, s3://) are matched by Beam at run time.
+  A local path, folder or glob that gives no file to read is an error now
+  rather than an empty run; remote paths (gs://, s3://) are matched by Beam
+  at run time (the run then ends with EXIT_NOTHING_READ if none matched).
   """
   patterns = []
   for value in inputs:
-    is_remote = '://' in value
-    if os.path.isdir(value):
+    if '://' in value:
+      patterns.append(value)
+    elif os.path.isdir(value):
+      if not _has_input_file(glob.iglob(os.path.join(value, '**'), recursive=True)):
+        raise UsageError(f'--input {value}: the folder has no file to read')
       patterns.append(FileSystems.join(os.path.abspath(value), '**'))
-    elif is_remote or _GLOB_CHARS & set(value):
+    elif _GLOB_CHARS & set(value):
+      if not _has_input_file(glob.iglob(value, recursive=True)):
+        raise UsageError(f'--input {value}: no file matches')
       patterns.append(value)
     elif os.path.isfile(value):
       patterns.append(os.path.abspath(value))
@@ -86,19 +112,81 @@ def read_feed_specs(feed_list: Optional[str]) -> List[FeedSpec]:
     return []
   try:
     with open(feed_list, 'rb') as f:
-      return parse_feed_list(f.read())
+      specs = parse_feed_list(f.read())
   except OSError as error:
     raise UsageError(f'--feeds {feed_list}: {error.strerror}') from error
   except InputError as error:
     raise UsageError(f'--feeds {feed_list}: {error}') from error
+  if not specs:
+    raise UsageError(f'--feeds {feed_list}: no feed URL in it')
+  return specs
 
 
 def build_parser() -> argparse.ArgumentParser:
+  # No abbreviations: Beam reads the options again without them.
   parser = argparse.ArgumentParser(
-      prog='wirebeam', description=DESCRIPTION, epilog=EPILOG,
+      prog='wirebeam', description=DESCRIPTION, epilog=EPILOG, allow_abbrev=False,
       formatter_class=argparse.RawDescriptionHelpFormatter)
-  WirebeamOptions._add_argparse_args(parser)  # pylint: disable=protected-access
+  add_wirebeam_arguments(parser, streaming_flag=True)
   return parser
+
+
+def _spellings(name: str):
+  return {f'--{name}', f'--{name.replace("-", "_")}'}
+
+
+def _given(argv: Sequence[str], names: Sequence[str]) -> List[str]:
+  """Which of the named options appear in argv, as written."""
+  found = []
+  for word in argv:
+    option = word.split('=', 1)[0]
+    if any(option in _spellings(name) for name in names) and option not in found:
+      found.append(option)
+  return found
+
+
+def check_arguments(argv: Sequence[str], streaming: bool) -> None:
+  """Unknown options, stray words and options of the other mode are usage errors.
+
+  Beam warns about options it does not know and goes on; wirebeam would then
+  read the seeds into the user's folder. Beam's own options are known: every
+  PipelineOptions class's, as Beam itself gathers them.
+  """
+  parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+  for options_class in PipelineOptions.__subclasses__():
+    options_class._add_argparse_args(parser)  # pylint: disable=protected-access
+  _, unknown = parser.parse_known_args(argv)
+  if unknown:
+    word = unknown[0]
+    if not word.startswith('-'):
+      raise UsageError(f'unexpected {word!r}: give inputs with --input PATH')
+    option = word.split('=', 1)[0]
+    known_options = [o for action in parser._actions  # pylint: disable=protected-access
+                     for o in action.option_strings]
+    close = difflib.get_close_matches(option, known_options, n=1)
+    raise UsageError(f'unknown option {option}'
+                     + (f'; did you mean {close[0]}?' if close else ''))
+  other_mode = _given(argv, BATCH_ONLY if streaming else STREAMING_ONLY)
+  if other_mode and streaming:
+    raise UsageError(f'{", ".join(other_mode)}: for batch runs only; with --streaming, '
+                     'watch a folder with --watch DIR and poll feeds with --feeds FILE')
+  if other_mode:
+    raise UsageError(f'{", ".join(other_mode)}: for streaming runs only (add --streaming)')
+
+
+def beam_log_level(level: str) -> str:
+  """Beam's own chatter shows only when asked for, from info on."""
+  return level.upper() if level in ('debug', 'info') else 'ERROR'
+
+
+def configure_logging(level: str, argv: Sequence[str]) -> List[str]:
+  """wirebeam's messages at ``level``, Beam's at ``beam_log_level``, in this
+  process and in worker processes; returns the Beam options that say so."""
+  logging.basicConfig(level=level.upper(), format='%(levelname)s %(name)s: %(message)s')
+  logging.getLogger('apache_beam').setLevel(beam_log_level(level))
+  if _given(argv, ['default_sdk_harness_log_level']):
+    return []
+  return [f'--default_sdk_harness_log_level={beam_log_level(level)}']
 
 
 def check_models(known) -> None:
@@ -109,7 +197,10 @@ def check_models(known) -> None:
 
 
 def batch_inputs(known) -> BatchInputs:
-  """What a batch run reads: files, feeds, and the dead letters it replays."""
+  """What a batch run reads: files, feeds, and the dead letters it replays.
+
+  The seeds only when no input option at all was given.
+  """
   feed_urls = [spec.url for spec in read_feed_specs(known.feeds)]
   replayed, replayed_paths = [], []
   if known.replay:
@@ -119,17 +210,14 @@ def batch_inputs(known) -> BatchInputs:
     except output_folder.OutputFolderError as error:
       raise UsageError(f'--replay {known.replay}: {error}') from error
     feed_urls += replayed_urls
-  inputs = known.input or ([] if feed_urls or known.replay else [str(SEEDS)])
+  inputs = known.input or ([] if known.feeds or known.replay else [str(SEEDS)])
   if inputs == [str(SEEDS)] and not SEEDS.is_dir():
-    raise UsageError(f'no --input or --feeds given and no seeds folder at {SEEDS}')
+    raise UsageError(f'no --input, --feeds or --replay given and no seeds folder at {SEEDS}')
   return BatchInputs(resolve_file_patterns(inputs) + replayed_paths, feed_urls, replayed)
 
 
 def streaming_inputs(known):
   """(feed specs, poll settings, watched folders) of a streaming run."""
-  if known.input or known.replay:
-    raise UsageError('--input and --replay are for batch runs; with --streaming, '
-                     'watch a folder with --watch DIR and poll feeds with --feeds FILE')
   specs = read_feed_specs(known.feeds)
   try:
     settings = poll_settings(known)
@@ -154,7 +242,8 @@ def build_batch(pipeline, inputs: BatchInputs, options, run_id: str) -> None:
   if options.dedup_index:
     compact(options.output, dedup_settings(options), options.dedup_window, run_id,
             options.codec)
-  _ = pipeline | 'Batch' >> IngestBatch(inputs, options, run_id)
+  progress = options.progress or sys.stderr.isatty()
+  _ = pipeline | 'Batch' >> IngestBatch(inputs, options, run_id, progress)
 
 
 def build_streaming(pipeline, streaming_plan, options, run_id: str) -> None:
@@ -168,23 +257,34 @@ def build_streaming(pipeline, streaming_plan, options, run_id: str) -> None:
                                              tick, options, run_id)
 
 
-def run(pipeline, options, run_id: str) -> int:
+def run(pipeline, options, run_id: str, streaming: bool) -> int:
+  started = time.monotonic()
   result = pipeline.run()
   result.wait_until_finish()
   files = output_folder.files_written(output_folder.run_prefixes(options.output, run_id))
-  print(format_summary(collect_counters(result), files))
+  values = summary(collect_counters(result), files, time.monotonic() - started)
+  print(format_summary(values))
+  if options.summary_json:
+    with open(options.summary_json, 'w', encoding='utf-8') as f:
+      json.dump(values, f, indent=2)
+  if values['nothing_read'] and not streaming:
+    print('wirebeam: no source could be read: '
+          + ('every one failed (see the dead letters)' if values['sources']
+             else 'no input was found'), file=sys.stderr)
+    return EXIT_NOTHING_READ
   return 0
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
   argv = list(sys.argv[1:] if argv is None else argv)
   known, _ = build_parser().parse_known_args(argv)  # --help exits here
-  options = PipelineOptions(argv)
+  options = PipelineOptions(argv + configure_logging(known.log_level, argv))
   wirebeam_options = options.view_as(WirebeamOptions)
   streaming = options.view_as(StandardOptions).streaming
   run_id = output_folder.new_run_id()
   pipeline = beam.Pipeline(options=options)
   try:
+    check_arguments(argv, streaming)
     check_models(known)
     plan = streaming_inputs(known) if streaming else batch_inputs(known)
     with output_folder.exclusive(wirebeam_options.output, wirebeam_options.wait_for_lock):
@@ -195,7 +295,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
           print(LOCAL_STREAMING_WARNING, file=sys.stderr)
       else:
         build_batch(pipeline, plan, wirebeam_options, run_id)
-      return run(pipeline, wirebeam_options, run_id)
+      return run(pipeline, wirebeam_options, run_id, streaming)
   except UsageError as error:
     print(f'wirebeam: error: {error}', file=sys.stderr)
     return EXIT_USAGE

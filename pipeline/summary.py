@@ -1,7 +1,6 @@
-"""The run summary printed at the end of a run, from the run's Beam counters."""
-from typing import List
+"""The run summary: what a run read and wrote, from its Beam counters, for people and as JSON."""
+from typing import Dict, List
 
-from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 
 from transforms.dead_letters import METRICS_NAMESPACE
@@ -18,55 +17,85 @@ def collect_counters(result) -> dict:
   return counters
 
 
-def _listing(paths: List[str]) -> str:
-  """The files a run wrote, or how many and where when they are many (windows)."""
-  if len(paths) > 3:
-    return f'{len(paths)} files in {FileSystems.split(paths[0])[0]}'
-  return ' '.join(paths) or 'none'
+def _group(counters: dict, prefix: str) -> Dict[str, int]:
+  return {name[len(prefix):]: value for name, value in sorted(counters.items())
+          if name.startswith(prefix)}
 
 
-def format_summary(counters: dict, files: dict) -> str:
-  """The run summary people read at the end of a run."""
-  def group(prefix):
-    return {name[len(prefix):]: value for name, value in sorted(counters.items())
-            if name.startswith(prefix)}
+def _by_count(values: Dict[str, int]) -> Dict[str, int]:
+  return dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
 
-  def line(label, values):
-    return f'  {label:<14}' + (', '.join(f'{k} {v}' for k, v in values.items())
-                              or 'none')
 
-  def by_count(values):
-    return dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
+def nothing_read(counters: dict) -> bool:
+  """Whether a batch run read no source at all: none found, or every one failed."""
+  sources = sum(_group(counters, 'sources.').values())
+  return sources == sum(_group(counters, 'dead_letter.read.').values())
 
+
+def summary(counters: dict, files: Dict[str, List[str]], seconds: float) -> dict:
+  """The run summary as data (what ``--summary-json`` writes)."""
   items = counters.get('written.wire_item', 0)
   resightings = counters.get('written.resighting', 0)
   dead_letters = counters.get('written.dead_letter', 0)
+  dead_letter_reasons = _group(counters, 'dead_letter.')
   # Inputs: every entry found, plus every source that failed as a whole.
-  inputs = sum(group('entries.').values()) + sum(
-      count for reason, count in group('dead_letter.').items()
+  inputs = sum(_group(counters, 'entries.').values()) + sum(
+      count for reason, count in dead_letter_reasons.items()
       if reason.startswith(('read.', 'parse.')))
-  accounted = ('every input accounted for'
-               if inputs == items + resightings + dead_letters
+  return {
+      'seconds': round(seconds, 3),
+      'entries_per_second': round(inputs / seconds, 1) if seconds else None,
+      'sources': _group(counters, 'sources.'),
+      'entries': _group(counters, 'entries.'),
+      'inputs': inputs,
+      'accounted_for': inputs == items + resightings + dead_letters,
+      'nothing_read': nothing_read(counters),
+      'items': items, 'canonical': counters.get('dedup.canonical', 0),
+      'resightings': resightings, 'dead_letters': dead_letters,
+      'dead_letters_by_reason': _by_count(dead_letter_reasons),
+      'dedup': {'canonical': counters.get('dedup.canonical', 0),
+                **_by_count({k: v for k, v in _group(counters, 'dedup.').items()
+                             if k != 'canonical'})},
+      'languages': _by_count(_group(counters, 'language.')),
+      'entities': {'found': counters.get('entities.found', 0),
+                   'no_model': _by_count(_group(counters, 'entities.no_model.'))},
+      'polls': {**_group(counters, 'poll.'),
+                **{f'watch {k}': v for k, v in _group(counters, 'watch.').items()}},
+      'files': files,
+  }
+
+
+def format_summary(values: dict) -> str:
+  """The run summary people read at the end of a run."""
+  def line(label, counts):
+    return f'  {label:<14}' + (', '.join(f'{k} {v}' for k, v in counts.items()) or 'none')
+
+  accounted = ('every input accounted for' if values['accounted_for']
                else 'MISMATCH: some inputs are neither items, re-sightings nor dead letters')
+  rate = values['entries_per_second']
   lines = [
       'wirebeam run summary',
-      line('sources', group('sources.')),
-      line('entries', group('entries.')),
-      f'  {"inputs":<14}{inputs} = items + re-sightings + dead letters: {accounted}',
-      f'  {"items":<14}{items} ({counters.get("dedup.canonical", 0)} canonical)',
-      f'  {"re-sightings":<14}{resightings} (published before, seen again unchanged)',
-      f'  {"dead letters":<14}{dead_letters}',
-      line('  by reason', by_count(group('dead_letter.'))),
-      line('dedup', {'canonical': counters.get('dedup.canonical', 0),
-                     **by_count({k: v for k, v in group('dedup.').items()
-                                 if k != 'canonical'})}),
-      line('languages', by_count(group('language.'))),
-      line('entities', {'found': counters.get('entities.found', 0),
+      f'  {"time":<14}{values["seconds"]:.1f} s'
+      + (f', {rate:,.1f} entries/s' if rate is not None else ''),
+      line('sources', values['sources']),
+      line('entries', values['entries']),
+      f'  {"inputs":<14}{values["inputs"]} = items + re-sightings + dead letters: {accounted}',
+      f'  {"items":<14}{values["items"]} ({values["canonical"]} canonical)',
+      f'  {"re-sightings":<14}{values["resightings"]} (published before, seen again unchanged)',
+      f'  {"dead letters":<14}{values["dead_letters"]}',
+      line('  by reason', values['dead_letters_by_reason']),
+      line('dedup', values['dedup']),
+      line('languages', values['languages']),
+      line('entities', {'found': values['entities']['found'],
                         **{f'no model for {k}': v
-                           for k, v in by_count(group('entities.no_model.')).items()}}),
-      line('files', {name: _listing(paths) for name, paths in files.items()}),
+                           for k, v in values['entities']['no_model'].items()}}),
+      '  files' + ('' if any(values['files'].values()) else '         none'),
   ]
-  streaming = {**group('poll.'), **{f'watch {k}': v for k, v in group('watch.').items()}}
-  if streaming:  # polls and folder listings of a streaming run
-    lines.insert(2, line('polls', streaming))
+  if values['polls']:  # polls and folder listings of a streaming run
+    lines.insert(3, line('polls', values['polls']))
+  for folder, paths in values['files'].items():
+    if len(paths) > 3:  # a streaming run's windows
+      lines.append(f'    {folder + ":":<14}{len(paths)} files in {paths[0].rsplit("/", 1)[0]}')
+    else:
+      lines.extend(f'    {folder + ":":<14}{path}' for path in paths)
   return '\n'.join(lines)

@@ -139,7 +139,7 @@ def test_streaming_command_line_errors_are_clear(tmp_path):
                           check=False)
   for args, message in (
       ((), 'needs feeds to poll'),
-      (('--input', str(tmp_path)), '--input and --replay are for batch runs'),
+      (('--input', str(tmp_path)), '--input: for batch runs only'),
       (('--watch', str(tmp_path / 'missing')), 'no such folder'),
       (('--watch', str(tmp_path), '--window', 'soon'), 'not a duration')):
     result = run('--no-entities', *args)

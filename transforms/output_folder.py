@@ -100,12 +100,15 @@ def exclusive(output: str, wait: bool):
   if '://' in output:
     yield
     return
+  if os.path.exists(output) and not os.path.isdir(output):
+    raise OutputFolderError('it is a file, not a folder')
+  lock = fasteners.InterProcessLock(os.path.join(output, LOCK_FILE))
   try:
     os.makedirs(output, exist_ok=True)
+    acquired = lock.acquire(blocking=wait)
   except OSError as error:
-    raise OutputFolderError(f'cannot create {output}: {error.strerror}') from error
-  lock = fasteners.InterProcessLock(os.path.join(output, LOCK_FILE))
-  if not lock.acquire(blocking=wait):
+    raise OutputFolderError(f'cannot write there: {error.strerror}') from error
+  if not acquired:
     raise OutputFolderBusy(
         f'another wirebeam run is writing to {output}; it was not started twice '
         '(give --wait-for-lock to wait for the other run to end)')

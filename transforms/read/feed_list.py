@@ -45,6 +45,7 @@ def _parse_lines(text: str) -> List[FeedSpec]:
     words = _words_before_comment(line)
     if not words:
       continue
+    url = _checked_url(words[0], f'line {number}')
     options = {}
     for word in words[1:]:
       key, sep, value = word.partition('=')
@@ -52,7 +53,7 @@ def _parse_lines(text: str) -> List[FeedSpec]:
         raise InputError('invalid_feed_list',
                          f'line {number}: {word!r} is not a key=value option')
       options[key] = value
-    specs.append(FeedSpec(_checked_url(words[0], f'line {number}'), None, options))
+    specs.append(FeedSpec(url, None, options))
   return specs
 
 

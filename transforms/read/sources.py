@@ -93,6 +93,11 @@ class _FetchFeedFn(GuardedDoFn):
     yield SourceData(url, result.body, result.fetched_at, result.content_type)
 
 
+def _counted(source: SourceData, counter_name: str) -> SourceData:
+  Metrics.counter(METRICS_NAMESPACE, counter_name).inc()
+  return source
+
+
 class ReadSources(beam.PTransform):
   """Outputs ``SourceData`` under ``sources`` and dead letters under ``dead_letters``."""
   def __init__(self, file_patterns: Sequence[str], feed_urls: Sequence[str],
@@ -129,7 +134,9 @@ class ReadSources(beam.PTransform):
                                DEAD_LETTERS, main=SOURCES))
     if self._replayed:
       results.append({
-          SOURCES: pbegin | 'ReplayedSources' >> beam.Create(self._replayed),
+          SOURCES: (pbegin
+                    | 'ReplayedSources' >> beam.Create(self._replayed)
+                    | 'CountReplayed' >> beam.Map(_counted, 'sources.replayed')),
           DEAD_LETTERS: pbegin | 'NoReplayFailures' >> beam.Create([])})
     return {
         tag: [result[tag] for result in results]
