@@ -93,6 +93,9 @@ def format_summary(values: dict) -> str:
   ]
   if values['polls']:  # polls and folder listings of a streaming run
     lines.insert(3, line('polls', values['polls']))
+  elif values['nothing_read']:
+    lines.insert(3, f'  {"warning":<14}no source could be read'
+                 + (': every one failed' if values['sources'] else ': none was found'))
   for folder, paths in values['files'].items():
     if len(paths) > 3:  # a streaming run's windows
       lines.append(f'    {folder + ":":<14}{len(paths)} files in {paths[0].rsplit("/", 1)[0]}')

@@ -86,6 +86,7 @@ def test_a_run_that_reads_no_source_exits_3_with_its_dead_letters(tmp_path):
   assert result.returncode == 3, result.stderr
   assert 'no source could be read: every one failed' in result.stderr
   assert 'read.fetch_failed 2' in result.stdout
+  assert 'warning       no source could be read: every one failed' in result.stdout
   assert len(list((tmp_path / 'out' / 'dead_letters').glob('*.avro'))) == 1
   assert not list((tmp_path / 'out').glob('items/*.avro'))
 

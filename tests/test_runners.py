@@ -64,6 +64,9 @@ def run_and_read(inputs, output, runner_args):
       check=False)
   assert result.returncode == 0, result.stderr[-3000:]
   assert 'every input accounted for' in result.stdout
+  # Beam's chatter, from this process and its workers, is hidden by default.
+  assert 'Discarding unparseable args' not in result.stderr
+  assert len(result.stderr.splitlines()) < 10, result.stderr
   records = {}
   for folder in ('items', 'dead_letters', 'dedup_index'):
     rows = []
