@@ -281,13 +281,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
   options = PipelineOptions(argv + configure_logging(known.log_level, argv))
   wirebeam_options = options.view_as(WirebeamOptions)
   streaming = options.view_as(StandardOptions).streaming
-  run_id = output_folder.new_run_id()
   pipeline = beam.Pipeline(options=options)
   try:
     check_arguments(argv, streaming)
     check_models(known)
     plan = streaming_inputs(known) if streaming else batch_inputs(known)
     with output_folder.exclusive(wirebeam_options.output, wirebeam_options.wait_for_lock):
+      # Taken once the folder is ours: run ids order the runs that wrote it.
+      run_id = output_folder.new_run_id()
       if streaming:
         merge_bundle_metrics_eagerly()
         build_streaming(pipeline, plan, wirebeam_options, run_id)
