@@ -13,6 +13,7 @@ import datetime
 from typing import Dict, Optional, Sequence
 
 import apache_beam as beam
+from apache_beam.transforms.util import WaitOn
 
 from pipeline import progress
 from pipeline.progress import CountProgress
@@ -64,7 +65,11 @@ class WriteRunOutputs(beam.PTransform):
   """Items, duplicates, re-sightings, dead letters and new index rows, a file set each.
 
   Duplicates go to the items folder unless ``split``; index rows are
-  written only when there is an index to keep (``index_settings``).
+  written only when there is an index to keep (``index_settings``). The
+  published folders are written in order, each once the one before is in
+  place: items, then duplicates, then the index. So whatever a killed run
+  left, its index files mean its items are published, and its duplicates
+  that its canonical items are (``output_folder.index_files_to_read``).
   """
   def __init__(self, prefixes: Dict[str, str], codec: str, split: bool,
                index_settings: Optional[DedupSettings], seen_at: datetime.datetime):
@@ -83,14 +88,17 @@ class WriteRunOutputs(beam.PTransform):
     items = outputs[ITEMS]
     if self._split:
       items, duplicates = split_duplicates(items)
-      self._write(duplicates, output_folder.DUPLICATES)
-    self._write(items, output_folder.ITEMS)
+    published = [self._write(items, output_folder.ITEMS)]
+    if self._split:
+      published.append(self._write(
+          duplicates | 'AfterItems' >> WaitOn(*published), output_folder.DUPLICATES))
     self._write(outputs[DEAD_LETTERS], output_folder.DEAD_LETTERS)
     if RESIGHTINGS in outputs:
       self._write(outputs[RESIGHTINGS], output_folder.RESIGHTINGS)
     if self._index_settings:
       self._write(outputs[ITEMS]
-                  | 'IndexRows' >> IndexRows(self._index_settings, self._seen_at),
+                  | 'IndexRows' >> IndexRows(self._index_settings, self._seen_at)
+                  | 'AfterPublished' >> WaitOn(*published),
                   output_folder.DEDUP_INDEX)
     return beam.pvalue.PDone(items.pipeline)
 

@@ -82,6 +82,21 @@ def test_family_already_in_the_index_makes_every_record_a_duplicate():
       (verdicts.RESIGHTING, 'urn:root'), (verdicts.NEW_VERSION, 'urn:root')]
 
 
+def test_a_re_sighting_is_not_the_version_before_the_next():
+  """The same whether the re-sighting is in the run or was taken out before."""
+  def entry(version, minute):
+    when = datetime.datetime(2026, 1, 1, 0, minute, tzinfo=UTC)
+    return verdicts.IndexEntry('urn:a', version, verdicts.order_key(when, 'urn:a', True),
+                               None, False)
+
+  indexed = [entry('1', 0), entry('2', 5)]
+  with_resighting, _ = verdicts.resolve_family(
+      [record('urn:a', minute=1, version='1'), record('urn:a', minute=9, version='3')],
+      indexed)
+  without, _ = verdicts.resolve_family([record('urn:a', minute=9, version='3')], indexed)
+  assert with_resighting[-1]['previous_version'] == without[0]['previous_version'] == '2'
+
+
 def test_order_puts_indexed_first_then_earliest_then_uri_and_undated_last():
   early = datetime.datetime(2026, 1, 1, tzinfo=UTC)
   keys = [verdicts.order_key(early, 'b', False), verdicts.order_key(None, 'a', False),

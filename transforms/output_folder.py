@@ -63,9 +63,6 @@ AVRO_SUFFIX = '.avro'
 # Beam's default shard names, as a batch run's files have them.
 _SHARD_NAME = re.compile(r'(?P<run>.+)-(?P<shard>\d{5,})-of-(?P<shards>\d{5,})\.avro\Z')
 _RUN_ID_FORMAT = '%Y%m%dT%H%M%S.%fZ'
-# Where Beam's file sink writes a run's files before renaming them into place.
-_BEAM_TEMP_PREFIX = 'beam-temp-'
-_BEAM_TEMP_FOLDER = re.compile(r'beam-temp-(?P<run>.+)-[0-9a-f]{32}\Z')
 GENERATION_PREFIX = 'compacted-'
 _TEMP_GENERATION_PREFIX = '.compacting-'
 MANIFEST = 'MANIFEST.json'
@@ -236,38 +233,29 @@ def _complete(paths: List[str]) -> bool:
   return len(counts) == 1 and {shard for shard, _ in shards} == set(range(counts.pop()))
 
 
-def _finished(paths: List[str], folder: str, unfinished: FrozenSet[str]) -> bool:
-  """Whether a run's file set of a folder is all in place: every shard, or no
-  file and none left unrenamed (a run with no records for a folder writes none)."""
-  return folder not in unfinished and (not paths or _complete(paths))
-
-
-def index_files_to_read(files: Iterable[Tuple[str, str]],
-                        unfinished: FrozenSet[str] = frozenset()) -> List[Tuple[str, str]]:
+def index_files_to_read(files: Iterable[Tuple[str, str]]) -> List[Tuple[str, str]]:
   """What to read of one batch run's (folder, path) files: (path, how) pairs.
 
-  ``unfinished`` names the folders where the run left files it never
-  renamed into place (Beam's ``beam-temp-<run id>-*`` folders). Beam renames
-  each folder's files at the end of a run, one folder after another, so a
-  run killed in between leaves index files whose items were never
-  published, or published items without their index files. The index
-  therefore never says more or less than what consumers got: the run's
-  index files, when they and its items and duplicates are all in place;
+  Beam renames each folder's files into place at the end of a run, and a
+  run writes its published folders in order (items, duplicates, then the
+  index: ``pipeline.batch.WriteRunOutputs``), so a run killed in between
+  leaves items without their index, or some shards of a folder only. The
+  index never says more or less than what consumers got: the run's index
+  files when all of them are there (its items and duplicates are, then);
   else its rows are made again from the records it published: from all of
-  them when its items are all in place, from its canonical ones when some
-  are not (a duplicate must not name a canonical item that never reached
-  consumers).
+  them when all its items shards are there (or it had none), from its
+  canonical ones when some are missing (a duplicate must not name a
+  canonical item that never reached consumers).
   """
   paths = collections.defaultdict(list)
   for folder, path in files:
     paths[folder].append(path)
   items, duplicates, index = (sorted(paths[folder]) for folder in (ITEMS, DUPLICATES,
                                                                    DEDUP_INDEX))
-  if not _finished(items, ITEMS, unfinished):
-    return [(path, CANONICAL_RECORDS) for path in items]
-  if (index and _finished(index, DEDUP_INDEX, unfinished)
-      and _finished(duplicates, DUPLICATES, unfinished)):
+  if index and _complete(index):
     return [(path, INDEX_FILE) for path in index]
+  if items and not _complete(items):
+    return [(path, CANONICAL_RECORDS) for path in items]
   return [(path, ALL_RECORDS) for path in items + duplicates]
 
 
@@ -339,27 +327,13 @@ def index_file_plan(output: str) -> List[Tuple[str, str]]:
   """
   generation = latest_generation(folder_path(output, DEDUP_INDEX))
   plan = [(path, INDEX_FILE) for path in generation.parts]
-  runs, unfinished = collections.defaultdict(list), collections.defaultdict(set)
+  runs = collections.defaultdict(list)
   for folder in (ITEMS, DUPLICATES, DEDUP_INDEX):
     for run, paths in run_files(output, folder, generation.replaced).items():
       runs[run].extend((folder, path) for path in paths)
-    for run in unfinished_runs(output, folder):
-      unfinished[run].add(folder)
   for run in sorted(runs):
-    plan.extend(index_files_to_read(runs[run], frozenset(unfinished[run])))
+    plan.extend(index_files_to_read(runs[run]))
   return plan
-
-
-def unfinished_runs(output: str, folder: str) -> FrozenSet[str]:
-  """Ids of the runs that left files in a folder without renaming them into place."""
-  pattern = FileSystems.join(output, folder, _BEAM_TEMP_PREFIX + '*', '*')
-  runs = set()
-  for metadata in FileSystems.match([pattern])[0].metadata_list:
-    temp_folder = FileSystems.split(FileSystems.split(metadata.path)[0])[1]
-    found = _BEAM_TEMP_FOLDER.match(temp_folder)
-    if found:
-      runs.add(found['run'])
-  return frozenset(runs)
 
 
 def in_parts(records: Iterator[dict], size: int = ROWS_PER_PART) -> Iterator[List[dict]]:

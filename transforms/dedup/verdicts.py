@@ -196,7 +196,8 @@ def resolve_family(records: List[dict], indexed: List[IndexEntry]):
   annotated, seen_versions, canonical = [], [], None
   for *_, version, position in members:
     if position is None:
-      seen_versions.append(version)
+      if version not in seen_versions:
+        seen_versions.append(version)
       continue
     record = dict(records[position])
     if canceled:
@@ -211,7 +212,8 @@ def resolve_family(records: List[dict], indexed: List[IndexEntry]):
       canonical = record
     if record is not canonical:
       record['duplicate_of'] = family_root or record['uri']
-    seen_versions.append(version)
+    if version not in seen_versions:  # a re-sighting is no version before the next
+      seen_versions.append(version)
     annotated.append(record)
   return annotated, canonical
 
