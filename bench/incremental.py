@@ -24,6 +24,11 @@ default run's, and its full re-sighting records must carry the same uri,
 version, content hash, duplicate_of and source as the slim ones; otherwise
 the command fails after the table.
 
+Then the compaction the next run would start with is timed on a copy of
+the folder, in a process of its own, both ways: adding the runs' rows as
+a part (every 12 runs) and rewriting every row (once a day, when the
+horizon is applied).
+
 Last, --runs runs of one new item each go through the command's own
 compaction (synthetic file sets, no Beam), and the files left per folder
 are counted.
@@ -56,6 +61,8 @@ from transforms.normalize.record import normalize_entry
 WORDS = ('market bank rate minister talks port storm election court company shares oil '
          'gas grain budget strike police river bridge school hospital union vote').split()
 HORIZON = 7 * 86400.0
+COMPACTION_MODES = {'add': "add the runs' rows (every 12 runs)",
+                    'rewrite': 'rewrite every row (once a day)'}
 
 
 def synthetic_rows(count: int, now: datetime.datetime, rng: random.Random):
@@ -121,6 +128,36 @@ def run(output: pathlib.Path, *inputs, extra=()) -> dict:
   return {'seconds': seconds, 'peak_mb': peak, 'enriched': enriched, 'summary': stdout}
 
 
+COMPACT = """
+import sys
+from transforms import output_folder
+from transforms.dedup.index import compact
+from transforms.dedup.settings import DedupSettings
+result = compact(sys.argv[1], DedupSettings(), {horizon}, output_folder.new_run_id(),
+                 'deflate', min_runs=0, rewrite_every=float(sys.argv[2]))
+print(result.rewrote, result.rows_kept)
+"""
+
+
+def time_compaction(output: pathlib.Path, copy: pathlib.Path, rewrite: bool) -> dict:
+  """A compaction of a copy of ``output``, in a process of its own: seconds, peak MB."""
+  shutil.copytree(output, copy)
+  command = [sys.executable, '-c', COMPACT.format(horizon=HORIZON), str(copy),
+             '0' if rewrite else '1e12']
+  started = time.perf_counter()
+  process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+  memory = PeakMemory(process.pid)
+  stdout, stderr = process.communicate()
+  seconds, peak = time.perf_counter() - started, memory.stop()
+  shutil.rmtree(copy)
+  if process.returncode:
+    sys.exit(f'compaction failed:\n{stderr[-3000:]}')
+  rewrote, rows = stdout.split()
+  return {'seconds': seconds, 'peak_mb': peak, 'rows': int(rows),
+          'mode': 'rewrite' if rewrote == 'True' else 'add'}
+
+
 def read(output: pathlib.Path, folder: str, newest_only=False) -> list:
   paths = sorted(glob.glob(str(output / folder / '*.avro')))
   records = []
@@ -182,7 +219,7 @@ def main(argv=None):
   if not feeds.is_dir():
     sys.exit(f'no feeds under {feeds}: give the evaluation data folder (see its README)')
   history = sorted(set(args.history) | {0})
-  rows, problems = [], []
+  rows, problems, compactions = [], [], {}
   with tempfile.TemporaryDirectory() as tmp:
     tmp = pathlib.Path(tmp)
     write_new_items(tmp / 'new', args.new_items, seed=1)
@@ -196,6 +233,9 @@ def main(argv=None):
       if count == 0:
         run(tmp / 'full', feeds, tmp / 'new', extra=['--write-resightings'])
         problems = same_output(output, tmp / 'full')
+      # With no history yet, the first compaction rewrites whatever it is asked.
+      compactions[count] = [time_compaction(output, tmp / 'compacted', rewrite)
+                            for rewrite in ((False, True) if count else (True,))]
       rows.append((count, built, runs))
     files = files_after_runs(tmp, args.runs) if args.runs else {}
   none = rows[0][2]
@@ -210,6 +250,12 @@ def main(argv=None):
             f'{measured["seconds"] / runs["first"]["seconds"]:.2f}x | '
             f'{measured["seconds"] / none[name]["seconds"]:.2f}x | '
             f'{measured["peak_mb"]:.0f} | {measured["enriched"]} |')
+  print('\n| history (items) | compaction | seconds | peak RSS MB | rows written |')
+  print('|---|---|---|---|---|')
+  for count, measured_modes in compactions.items():
+    for measured in measured_modes:
+      print(f'| {count:,} | {COMPACTION_MODES[measured["mode"]]} | '
+            f'{measured["seconds"]:.1f} | {measured["peak_mb"]:.0f} | {measured["rows"]:,} |')
   if files:
     print(f'\nFiles after {args.runs} runs of one new item each (compacted as the '
           'command does): ' + ', '.join(f'{folder} {n}' for folder, n in files.items()))

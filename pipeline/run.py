@@ -36,6 +36,8 @@ SEEDS = pathlib.Path(__file__).resolve().parents[1] / 'seeds'
 EXIT_USAGE = 2
 # A batch run that could read no source at all: none matched, or all failed.
 EXIT_NOTHING_READ = 3
+# Some inputs became neither items, re-sightings nor dead letters: a bug.
+EXIT_UNACCOUNTED = 4
 # sysexits' EX_TEMPFAIL: another run holds the output folder; try again later.
 EXIT_BUSY = 75
 _GLOB_CHARS = frozenset('*?[')
@@ -57,7 +59,8 @@ elements), or a distributed runner's options. Any other option is an error.
 
 Exit status: 0 when every input became an item, a re-sighting or a dead
 letter; 2 for a mistake in the command line; 3 when a batch run could read
-no source at all; 75 when another run holds the --output folder.
+no source at all; 4 when some input was accounted for nowhere (a bug); 75
+when another run holds the --output folder.
 """
 
 
@@ -267,6 +270,10 @@ def run(pipeline, options, run_id: str, streaming: bool) -> int:
   if options.summary_json:
     with open(options.summary_json, 'w', encoding='utf-8') as f:
       json.dump(values, f, indent=2)
+  if not values['accounted_for']:
+    print('wirebeam: some inputs are neither items, re-sightings nor dead letters; '
+          'this is a bug: please report it with the summary', file=sys.stderr)
+    return EXIT_UNACCOUNTED
   if values['nothing_read'] and not streaming:
     print('wirebeam: no source could be read: '
           + ('every one failed (see the dead letters)' if values['sources']

@@ -18,8 +18,14 @@ def test_the_incremental_benchmark_runs_and_checks_its_output(tmp_path):
        '--new-items', '2', '--runs', '14'],
       cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
   assert result.returncode == 0, result.stdout + result.stderr
-  table = [line for line in result.stdout.splitlines() if line.startswith('| ')]
+  runs, compactions = (
+      [line for line in block.splitlines() if line.startswith('| ')]
+      for block in result.stdout.split('\n\n') if block.startswith('| history'))
+  table = runs
   assert len(table) == 1 + 3 * 2  # the header, three runs per history size
+  assert [line.split(' | ')[1] for line in compactions[1:]] == [
+      'rewrite every row (once a day)', "add the runs' rows (every 12 runs)",
+      'rewrite every row (once a day)']
   assert '| 300 |  | again |' in result.stdout
   assert 'items through language and NER' in table[0]
   # The scheduled run enriched only the new items; the repeat none.

@@ -149,11 +149,18 @@ def test_compaction_merges_runs_into_one_generation_and_keeps_every_row(tmp_path
       f'{generation}/MANIFEST.json', f'{generation}/part-00000.avro',
       f'{generation}/part-00000.keys.npy']
   assert len(files_under(tmp_path, 'items')) == 5  # the consumers' files stay
-  # The next runs add file sets; the next compaction folds them in again.
+  # The next runs add file sets; the next compaction adds their rows as a part.
   write_run(tmp_path, run_id(11), [record('r11')])
-  index.compact(str(tmp_path), SETTINGS, 7 * 86400, run_id(12), 'deflate', min_runs=1)
+  result = index.compact(str(tmp_path), SETTINGS, 7 * 86400, run_id(12), 'deflate',
+                         min_runs=1)
+  assert not result.rewrote and result.rows_kept == 1  # only the new run's row was read
   assert sorted(row['uri'] for row in index_rows(tmp_path)) == sorted(
       before + [record('r11')['uri']])
+  assert len(files_under(tmp_path, 'dedup_index')) == 5
+  # Once a day every row is rewritten: one part again.
+  result = index.compact(str(tmp_path), SETTINGS, 7 * 86400, run_id(13), 'deflate',
+                         min_runs=0, rewrite_every=0)
+  assert result.rewrote and result.rows_kept == 6
   assert len(files_under(tmp_path, 'dedup_index')) == 3
 
 
@@ -214,17 +221,22 @@ def test_a_compaction_killed_before_deleting_what_it_replaced_repeats_nothing(
   index.compact(str(tmp_path), SETTINGS, 7 * 86400, run_id(6), 'deflate', min_runs=1)
   assert sorted(row['uri'] for row in index_rows(tmp_path)) == sorted(
       expected + [record('r5')['uri']])
-  assert len(files_under(tmp_path, 'dedup_index')) == 3
+  assert len(files_under(tmp_path, 'dedup_index')) == 5  # a part added, the old sets gone
 
 
 def test_after_many_runs_the_index_holds_a_bounded_number_of_files(tmp_path):
-  for n in range(60):
-    write_run(tmp_path, run_id(n), [record(f'r{n}')])
-    index.compact(str(tmp_path), SETTINGS, 7 * 86400, run_id(n + 0.5), 'deflate')
-  files = files_under(tmp_path, 'dedup_index')
-  assert len(files) <= 3 + index.COMPACT_AFTER_RUNS
-  assert len(index_rows(tmp_path)) == 60
-  assert len(files_under(tmp_path, 'items')) == 60
+  """A run every 5 minutes for more than a day: the files are bounded by the day's
+  compactions (two files each) and the runs since the last, not by the runs."""
+  runs, most = 340, 0
+  for n in range(runs):
+    write_run(tmp_path, run_id(5 * n), [record(f'r{n}')])
+    index.compact(str(tmp_path), SETTINGS, 7 * 86400, run_id(5 * n + 1), 'deflate')
+    most = max(most, len(files_under(tmp_path, 'dedup_index')))
+  per_day = 24 * 60 // 5 // index.COMPACT_AFTER_RUNS
+  assert most <= 1 + 2 * (per_day + 1) + index.COMPACT_AFTER_RUNS
+  assert len(files_under(tmp_path, 'dedup_index')) < most  # the daily rewrite folded them
+  assert len(index_rows(tmp_path)) == runs
+  assert len(files_under(tmp_path, 'items')) == runs
 
 
 # One run at a time per output folder.
@@ -306,3 +318,24 @@ def test_a_compacted_part_holding_none_of_a_runs_keys_is_not_read(tmp_path):
   with test_pipeline.TestPipeline() as p:
     rows = (p | beam.Create([stranger]) | index.ReadDedupIndex(str(tmp_path), SETTINGS))
     assert_that(rows, equal_to([]))
+
+
+def test_a_family_stays_while_any_version_or_copy_is_seen(tmp_path):
+  """The horizon counts per story: the first version's canonical row stays while a
+  later version, or a full record re-sighted by the dedup stage, is still seen."""
+  days = 24 * 60
+  first, later = record('a'), record('a', version='2', canonical=False)
+  later = dict(later, duplicate_of=first['uri'], duplicate_reason='new_version')
+  copy = dict(record('b'), is_canonical=False, duplicate_of=record('b')['uri'])
+  write_run(tmp_path, run_id(0), [first, record('b')])
+  write_run(tmp_path, run_id(3 * days), [later])
+  # Seen again at day 6: 'a' v2 through the early split, 'b' by the dedup stage's
+  # verdict in a full record (--write-resightings).
+  write_run(tmp_path, run_id(6 * days), [], sightings=[sighting(dict(later), run_id(6 * days))])
+  write(tmp_path / 'items' / f'{run_id(6 * days + 1)}-00000-of-00001.avro', schemas.WIRE_ITEM,
+        [dict(copy, duplicate_reason='resighting')])
+  result = index.compact(str(tmp_path), SETTINGS, 7 * 86400, run_id(8 * days), 'deflate',
+                         min_runs=1)
+  assert result.rewrote and result.rows_dropped == 0
+  kept = {(row['uri'], row['version']) for row in index_rows(tmp_path)}
+  assert kept == {(first['uri'], None), (first['uri'], '2'), (record('b')['uri'], None)}

@@ -215,8 +215,17 @@ def test_a_restarted_job_knows_the_files_its_outputs_record(tmp_path):
             'failed_at': NOON}
   with open(output / 'dead_letters' / 'run-x.avro', 'wb') as f:
     fastavro.writer(f, schemas.parsed_schema(schemas.DEAD_LETTER), [failed])
+  # A batch run into the same folder saw d.xml's items again, in a compacted generation.
+  seen = {'uri': 'u', 'version': None, 'content_hash': 'h', 'duplicate_of': 'u',
+          'seen_at': NOON, 'received_at': NOON,
+          'source': {'format': 'rss', 'location': str(drop / 'd.xml'), 'position': 0}}
+  generation = output / 'resightings' / 'compacted-run-y'
+  generation.mkdir(parents=True)
+  (generation / 'MANIFEST.json').write_text('{"replaced_runs": []}')
+  with open(generation / 'part-00000.avro', 'wb') as f:
+    fastavro.writer(f, schemas.parsed_schema(schemas.RESIGHTING), [seen])
   assert paths_already_read(str(output), [str(drop)]) == {
-      str(drop): [str(drop / 'a.txt'), str(drop / 'sub' / 'c.xml')]}
+      str(drop): [str(drop / 'a.txt'), str(drop / 'd.xml'), str(drop / 'sub' / 'c.xml')]}
   assert paths_already_read(str(tmp_path / 'nothing-yet'), [str(drop)]) == {str(drop): []}
 
 

@@ -107,7 +107,7 @@ def exclusive(output: str, wait: bool):
     raise OutputFolderError(f'cannot write there: {error.strerror}') from error
   if not acquired:
     raise OutputFolderBusy(
-        f'another wirebeam run is writing to {output}; it was not started twice '
+        f'another wirebeam run is writing to {output}, so this one did not start '
         '(give --wait-for-lock to wait for the other run to end)')
   try:
     yield
@@ -211,16 +211,19 @@ def dead_letters_to_replay(folder: str):
 def paths_already_read(output: str, watched: Sequence[str]) -> Dict[str, List[str]]:
   """Files under each watched folder that earlier runs' outputs record.
 
-  Every file read ends in item records or dead letters, so the outputs are
-  the ledger of what was read: a restarted job reads those files again only
-  if their records were never written.
+  Every file read ends in item, re-sighting or dead-letter records (a batch
+  run into the same folder writes re-sightings), so the outputs are the
+  ledger of what was read: a restarted job reads those files again only if
+  their records were never written.
   """
+  paths = [path for folder in STREAMING_FOLDERS + (RESIGHTINGS,)
+           for path in avro_files(output, folder)]
+  paths += latest_generation(folder_path(output, RESIGHTINGS)).parts
   locations = set()
-  for folder in STREAMING_FOLDERS:
-    for path in avro_files(output, folder):
-      for record in read_records(path):
-        source = record['source']
-        locations.add(source['location'] if isinstance(source, dict) else source)
+  for path in paths:
+    for record in read_records(path):
+      source = record['source']
+      locations.add(source['location'] if isinstance(source, dict) else source)
   return {watched_folder: sorted(path for path in locations
                                  if path.startswith(watched_folder.rstrip('/') + '/'))
           for watched_folder in watched}
@@ -282,6 +285,8 @@ class Generation:
   path: Optional[str]  # compacted-<run id>/ ; None before the first compaction
   replaced: FrozenSet[str]  # ids of the runs whose file sets it holds
   parts: Tuple[str, ...]
+  # The run that last rewrote every row (the others only added parts).
+  rewritten_by: Optional[str] = None
 
 
 def _subfolders(folder: str, prefix: str) -> List[str]:
@@ -305,7 +310,8 @@ def latest_generation(folder: str) -> Generation:
     manifest = json.loads(f.read().decode('utf-8'))
   parts = tuple(sorted(m.path for m in FileSystems.match(
       [FileSystems.join(path, '*' + AVRO_SUFFIX)])[0].metadata_list))
-  return Generation(path, frozenset(manifest['replaced_runs']), parts)
+  return Generation(path, frozenset(manifest['replaced_runs']), parts,
+                    manifest.get('rewritten_by'))
 
 
 def run_files(output: str, folder: str, replaced: FrozenSet[str] = frozenset()
@@ -361,20 +367,29 @@ def read_keys(part: str) -> Optional[np.ndarray]:
 
 def write_generation(folder: str, run_id: str, parts: Iterable[List[dict]],
                      schema_name: str, codec: str, replaced_runs: Iterable[str],
-                     part_keys: Optional[Callable[[List[dict]], np.ndarray]] = None) -> str:
+                     part_keys: Optional[Callable[[List[dict]], np.ndarray]] = None,
+                     kept_parts: Sequence[str] = (),
+                     rewritten_by: Optional[str] = None) -> str:
   """Writes a compacted generation of ``folder`` and puts it in place whole.
 
-  ``parts`` are the records of each part file, streamed; ``part_keys``,
-  when given, summarises a part's records by keys (``keys_path``), so that
-  a reader can tell without reading a part that it holds nothing it wants.
-  The generation is written under a dot-name, then renamed: until then
-  readers see the one before. Returns its path.
+  ``kept_parts``, parts of the generation before, are linked in unchanged
+  (a local folder: hard links, no copy); ``parts`` are the records of each
+  new part file, streamed; ``part_keys``, when given, summarises a part's
+  records by keys (``keys_path``), so that a reader can tell without
+  reading a part that it holds nothing it wants. The generation is written
+  under a dot-name, then renamed: until then readers see the one before.
+  Returns its path.
   """
   temp = FileSystems.join(folder, _TEMP_GENERATION_PREFIX + run_id)
   final = FileSystems.join(folder, GENERATION_PREFIX + run_id)
   FileSystems.mkdirs(temp)
   schema = schemas.parsed_schema(schema_name)
-  for number, records in enumerate(parts):
+  for number, kept in enumerate(kept_parts):
+    part = os.path.join(temp, f'part-{number:05d}{AVRO_SUFFIX}')
+    os.link(kept, part)
+    if os.path.exists(keys_path(kept)):
+      os.link(keys_path(kept), keys_path(part))
+  for number, records in enumerate(parts, start=len(kept_parts)):
     part = FileSystems.join(temp, f'part-{number:05d}{AVRO_SUFFIX}')
     with FileSystems.create(part) as f:
       fastavro.writer(f, schema, records, codec=codec)
@@ -384,7 +399,8 @@ def write_generation(folder: str, run_id: str, parts: Iterable[List[dict]],
       with FileSystems.create(keys_path(part)) as f:
         f.write(summary.getvalue())
   with FileSystems.create(FileSystems.join(temp, MANIFEST)) as f:
-    f.write(json.dumps({'replaced_runs': sorted(set(replaced_runs))}).encode('utf-8'))
+    f.write(json.dumps({'replaced_runs': sorted(set(replaced_runs)),
+                        'rewritten_by': rewritten_by or run_id}).encode('utf-8'))
   FileSystems.rename([temp], [final])
   return final
 

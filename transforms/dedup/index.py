@@ -19,7 +19,7 @@ import dataclasses
 import datetime
 import hashlib
 import logging
-from typing import FrozenSet, Iterable, Iterator, List, Optional
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional
 
 import apache_beam as beam
 import numpy as np
@@ -30,10 +30,13 @@ from transforms.dead_letters import METRICS_NAMESPACE
 from transforms.dedup import verdicts
 from transforms.dedup.fingerprints import MinHasher, shingles, words
 from transforms.dedup.item_fingerprint import dedup_text, trusted_link
+from transforms.dedup.resightings import sighting_record
 from transforms.dedup.settings import DedupSettings
 
-# Compaction runs once this many runs' file sets wait in a bookkeeping folder.
+# Compaction runs once this many runs' file sets wait in a bookkeeping folder,
+# and rewrites every row (applying the horizon) once in this many seconds.
 COMPACT_AFTER_RUNS = 12
+REWRITE_EVERY = 86400.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -245,16 +248,14 @@ class IndexRows(beam.PTransform):
 
 @dataclasses.dataclass(frozen=True)
 class Compaction:
-  """What a compaction did: rows and re-sightings kept and dropped, paths deleted."""
+  """What a compaction did: whether it rewrote every row, rows and re-sightings kept
+  and dropped, paths deleted."""
   runs: int
+  rewrote: bool
   rows_kept: int
   rows_dropped: int
   resightings_kept: int
   deleted: int
-
-
-def _row_seen(row: dict, file_seen: Optional[datetime.datetime]) -> Optional[datetime.datetime]:
-  return row.get('last_seen') or file_seen
 
 
 def _file_run_time(path: str) -> Optional[datetime.datetime]:
@@ -262,19 +263,81 @@ def _file_run_time(path: str) -> Optional[datetime.datetime]:
   return output_folder.run_time(name[0]) if name else None
 
 
+def _identities(how: str, record: dict):
+  """(uri, duplicate_of, last_seen) of the index rows a file's record gives, cheaply."""
+  if how == output_folder.INDEX_FILE:
+    yield record['uri'], record['duplicate_of'], record.get('last_seen')
+  elif is_indexed(record) and (how == output_folder.ALL_RECORDS or record['is_canonical']):
+    yield record['uri'], None if record['is_canonical'] else record['duplicate_of'], None
+
+
+def family_activity(plan, sightings: Iterable[dict]) -> Dict[str, datetime.datetime]:
+  """When each uri was last published or seen again: as an item of its own family
+  (any version), or as the canonical item other items duplicate.
+
+  An item stays in the index while its family or its duplicates are seen:
+  the canonical row of a story whose later version alone is still in the
+  feeds must not expire before it.
+  """
+  latest: Dict[str, datetime.datetime] = {}
+
+  def seen(uri, when):
+    if uri and when and (uri not in latest or latest[uri] < when):
+      latest[uri] = when
+
+  for path, how in plan:
+    file_seen = _file_run_time(path)
+    for record in output_folder.read_records(path):
+      for uri, duplicate_of, last_seen in _identities(how, record):
+        seen(uri, last_seen or file_seen)
+        seen(duplicate_of, last_seen or file_seen)
+  for sighting in sightings:
+    seen(sighting['uri'], sighting['seen_at'])
+    seen(sighting['duplicate_of'], sighting['seen_at'])
+  return latest
+
+
+def _sightings(output: str, generation, runs: Dict[str, List[str]], index_runs,
+               cutoff: datetime.datetime) -> List[dict]:
+  """The re-sightings to keep: the latest of each item from each source, in the
+  horizon; from the re-sighting records, and from the re-sighting verdicts in
+  the records of the runs compacted now (--write-resightings, or other
+  content under a version already seen)."""
+  latest = {}
+
+  def note(sighting):
+    where = (sighting['uri'], sighting['version'], sighting['source']['location'])
+    if sighting['seen_at'] >= cutoff and (
+        where not in latest or latest[where]['seen_at'] < sighting['seen_at']):
+      latest[where] = sighting
+
+  for path in list(generation.parts) + sorted(p for paths in runs.values() for p in paths):
+    for sighting in output_folder.read_records(path):
+      note(sighting)
+  for run in sorted(index_runs):
+    for folder in (output_folder.ITEMS, output_folder.DUPLICATES):
+      for path in output_folder.run_files(output, folder).get(run, ()):
+        for record in output_folder.read_records(path):
+          if record['duplicate_reason'] == verdicts.RESIGHTING:
+            note(sighting_record(record, record['duplicate_of'], output_folder.run_time(run)))
+  return [latest[where] for where in sorted(latest, key=repr)]
+
+
 def compact(output: str, settings: DedupSettings, horizon_seconds: float,
-            run_id: str, codec: str, min_runs: int = COMPACT_AFTER_RUNS
-            ) -> Optional[Compaction]:
+            run_id: str, codec: str, min_runs: int = COMPACT_AFTER_RUNS,
+            rewrite_every: float = REWRITE_EVERY) -> Optional[Compaction]:
   """Merges the index and the re-sightings of finished runs into one generation each.
 
-  Run before a run starts, while it holds the output folder. Rows not
-  published nor re-sighted within the horizon before ``run_id``'s start
-  are dropped; of the re-sighting records, the latest of each item from
-  each source within the horizon is kept. Nothing
-  happens (None) while fewer than ``min_runs`` runs wait uncompacted, or
-  for a remote folder. A kill at any point loses and repeats nothing: the
-  new generation counts only once renamed into place, and the file sets it
-  replaces are ignored from then on, deleted or not.
+  Run before a run starts, while it holds the output folder. Nothing
+  happens (None) while fewer than ``min_runs`` runs wait uncompacted, or for
+  a remote folder. Usually the runs' rows become new parts beside the
+  generation's (linked, not copied): a cost in proportion to the runs.
+  Once every ``rewrite_every`` seconds every row is rewritten, and the rows
+  of families not published nor seen again within the horizon are dropped.
+  The re-sightings keep the latest of each item from each source within the
+  horizon. A kill at any point loses and repeats nothing: a new generation
+  counts only once renamed into place, and the file sets it replaces are
+  ignored from then on, deleted or not.
   """
   if '://' in output:
     return None
@@ -289,38 +352,33 @@ def compact(output: str, settings: DedupSettings, horizon_seconds: float,
                                           sightings_generation.replaced)
   if len(index_runs | set(sighting_runs)) < min_runs:
     return None
-  cutoff = output_folder.run_time(run_id) - datetime.timedelta(seconds=horizon_seconds)
+  now = output_folder.run_time(run_id)
+  cutoff = now - datetime.timedelta(seconds=horizon_seconds)
   hasher = MinHasher(settings.num_perm)
-
-  # Re-sightings: each refreshes its item's last_seen; the latest of each
-  # item from each source is kept, within the horizon.
-  latest, last_sighting = {}, {}
-  for path in list(sightings_generation.parts) + sorted(
-      path for paths in sighting_runs.values() for path in paths):
-    for sighting in output_folder.read_records(path):
-      key = (sighting['uri'], sighting['version'])
-      last_sighting[key] = max(sighting['seen_at'], last_sighting.get(key, sighting['seen_at']))
-      where = (*key, sighting['source']['location'])
-      if sighting['seen_at'] >= cutoff and (
-          where not in latest or latest[where]['seen_at'] < sighting['seen_at']):
-        latest[where] = sighting
-  sightings = [latest[where] for where in sorted(latest, key=repr)]
-
+  sightings = _sightings(output, sightings_generation, sighting_runs, index_runs, cutoff)
+  rewrite = (index_generation.rewritten_by is None or (
+      now - output_folder.run_time(index_generation.rewritten_by)).total_seconds()
+             >= rewrite_every)
+  plan = output_folder.index_file_plan(output)
+  activity = family_activity(plan, sightings) if rewrite else {}
+  if not rewrite:  # only the runs' rows are read; the generation's parts stay as they are
+    plan = [(path, how) for path, how in plan if path not in index_generation.parts]
   counts = {'kept': 0, 'dropped': 0}
   seen_keys = set()
 
   def kept_rows():
-    for path, how in output_folder.index_file_plan(output):
+    for path, how in plan:
       file_seen = _file_run_time(path)
       for record in output_folder.read_records(path):
         for row in rows_from((how, record), settings, hasher):
           key = (row['uri'], row['version'])
-          last_seen = max(filter(None, (_row_seen(row, file_seen), last_sighting.get(key))),
-                          default=None)
-          if key in seen_keys or (last_seen is not None and last_seen < cutoff):
-            counts['dropped'] += key not in seen_keys
+          if key in seen_keys:
             continue
           seen_keys.add(key)
+          last_seen = activity.get(row['uri']) or row.get('last_seen') or file_seen
+          if rewrite and last_seen is not None and last_seen < cutoff:
+            counts['dropped'] += 1
+            continue
           counts['kept'] += 1
           if not row.get('bands') and row['duplicate_of'] is None:
             row['bands'] = packed_bands(frozenset(row['shingles']), settings, hasher)
@@ -329,15 +387,26 @@ def compact(output: str, settings: DedupSettings, horizon_seconds: float,
   output_folder.write_generation(
       index_folder, run_id, output_folder.in_parts(kept_rows()),
       output_folder.SCHEMA_OF[output_folder.DEDUP_INDEX], codec,
-      index_generation.replaced | index_runs,
-      part_keys=lambda rows: part_key_hashes(rows, settings, hasher))
+      _replaced(output, index_generation, index_runs, (
+          output_folder.ITEMS, output_folder.DUPLICATES, output_folder.DEDUP_INDEX)),
+      part_keys=lambda rows: part_key_hashes(rows, settings, hasher),
+      kept_parts=() if rewrite else index_generation.parts,
+      rewritten_by=run_id if rewrite else index_generation.rewritten_by)
   output_folder.write_generation(
       sightings_folder, run_id, output_folder.in_parts(iter(sightings)),
       output_folder.SCHEMA_OF[output_folder.RESIGHTINGS], codec,
-      sightings_generation.replaced | set(sighting_runs))
+      _replaced(output, sightings_generation, set(sighting_runs),
+                (output_folder.RESIGHTINGS,)))
   deleted = (output_folder.delete_replaced(output, output_folder.DEDUP_INDEX)
              + output_folder.delete_replaced(output, output_folder.RESIGHTINGS))
-  result = Compaction(len(index_runs | set(sighting_runs)), counts['kept'],
+  result = Compaction(len(index_runs | set(sighting_runs)), rewrite, counts['kept'],
                       counts['dropped'], len(sightings), deleted)
   logging.info('dedup index compacted: %s', result)
   return result
+
+
+def _replaced(output: str, generation, runs, folders) -> set:
+  """The runs a new generation replaces: those compacted now, and those the one
+  before replaced whose files a kill left undeleted."""
+  left = {run for folder in folders for run in output_folder.run_files(output, folder)}
+  return set(runs) | (generation.replaced & left)

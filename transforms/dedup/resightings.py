@@ -41,10 +41,15 @@ def resighting_of(record: dict, rows: Iterable[dict],
       row['version'] == record['version'] and row['content_hash'] == record['content_hash']
       for row in rows):
     return None
+  return sighting_record(record, family_root(rows), seen_at)
+
+
+def sighting_record(record: dict, duplicate_of: str, seen_at: datetime.datetime) -> dict:
+  """The re-sighting record (``schemas/resighting.avsc``) of an item record."""
   source = record['source']
   return {
       'uri': record['uri'], 'version': record['version'],
-      'content_hash': record['content_hash'], 'duplicate_of': family_root(rows),
+      'content_hash': record['content_hash'], 'duplicate_of': duplicate_of,
       'seen_at': seen_at, 'received_at': record['received_at'],
       'source': {'format': source['format'], 'location': source['location'],
                  'position': source['position']},
