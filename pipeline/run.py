@@ -242,12 +242,17 @@ def streaming_inputs(known):
   return specs, settings, folders
 
 
-def build_batch(pipeline, inputs: BatchInputs, options, run_id: str) -> None:
+def build_batch(pipeline, inputs: BatchInputs, options, run_id: str) -> int:
+  """Builds the batch graph, after compacting the index and cleaning what
+  stopped runs left (the caller holds the output folder); returns how many
+  folders were cleaned."""
   if options.dedup_index:
     compact(options.output, dedup_settings(options), options.dedup_window, run_id,
             options.codec)
+  cleaned = output_folder.clean_stopped_runs(options.output)
   progress = options.progress or sys.stderr.isatty()
   _ = pipeline | 'Batch' >> IngestBatch(inputs, options, run_id, progress)
+  return cleaned
 
 
 def build_streaming(pipeline, streaming_plan, options, run_id: str) -> None:
@@ -261,12 +266,12 @@ def build_streaming(pipeline, streaming_plan, options, run_id: str) -> None:
                                              tick, options, run_id)
 
 
-def run(pipeline, options, run_id: str, streaming: bool) -> int:
+def run(pipeline, options, run_id: str, streaming: bool, cleaned: int = 0) -> int:
   started = time.monotonic()
   result = pipeline.run()
   result.wait_until_finish()
   files = output_folder.files_written(output_folder.run_prefixes(options.output, run_id))
-  values = summary(collect_counters(result), files, time.monotonic() - started)
+  values = summary(collect_counters(result), files, time.monotonic() - started, cleaned)
   print(format_summary(values))
   if options.summary_json:
     with open(options.summary_json, 'w', encoding='utf-8') as f:
@@ -292,14 +297,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     check_models(known)
     plan = streaming_inputs(known) if streaming else batch_inputs(known)
     with output_folder.exclusive(wirebeam_options.output, wirebeam_options.wait_for_lock):
+      cleaned = 0
       if streaming:
         merge_bundle_metrics_eagerly()
         build_streaming(pipeline, plan, wirebeam_options, run_id)
         if not wirebeam_options.stop_after and is_local(options):
           print(LOCAL_STREAMING_WARNING, file=sys.stderr)
       else:
-        build_batch(pipeline, plan, wirebeam_options, run_id)
-      return run(pipeline, wirebeam_options, run_id, streaming)
+        cleaned = build_batch(pipeline, plan, wirebeam_options, run_id)
+      return run(pipeline, wirebeam_options, run_id, streaming, cleaned)
   except UsageError as error:
     print(f'wirebeam: error: {error}', file=sys.stderr)
     return EXIT_USAGE

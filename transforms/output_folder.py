@@ -23,6 +23,11 @@ runs it replaces. It is written as ``.compacting-<run id>/`` and renamed
 whole, so a reader sees all of it or none; the replaced file sets are
 deleted after, and ignored if a kill left them.
 
+What stopped runs leave (``beam-temp-*`` folders, ``.compacting-*``
+generations) is cleaned at the start of the next batch run, while it holds
+the folder (``clean_stopped_runs``), without changing what the dedup index
+says.
+
 Earlier outputs are read back for three things, all here: the dead letters
 that ``--replay`` ingests again, the files a restarted streaming job has
 already read, and the files the dedup index is made of.
@@ -35,6 +40,7 @@ import io
 import json
 import os
 import re
+import shutil
 from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import apache_beam as beam
@@ -66,6 +72,11 @@ _RUN_ID_FORMAT = '%Y%m%dT%H%M%S.%fZ'
 # Where Beam's file sink writes a run's files before renaming them into place.
 _BEAM_TEMP_PREFIX = 'beam-temp-'
 _BEAM_TEMP_FOLDER = re.compile(r'beam-temp-(?P<run>.+)-[0-9a-f]{32}\Z')
+# A stopped run's beam-temp folder whose files still tell the dedup index
+# that the run never finished (``unfinished_runs``) is emptied down to this.
+UNFINISHED_MARKER = 'UNFINISHED'
+# The folders the dedup index is made of, run by run (``index_files_to_read``).
+INDEXED_FOLDERS = (ITEMS, DUPLICATES, DEDUP_INDEX)
 GENERATION_PREFIX = 'compacted-'
 _TEMP_GENERATION_PREFIX = '.compacting-'
 MANIFEST = 'MANIFEST.json'
@@ -339,15 +350,24 @@ def index_file_plan(output: str) -> List[Tuple[str, str]]:
   """
   generation = latest_generation(folder_path(output, DEDUP_INDEX))
   plan = [(path, INDEX_FILE) for path in generation.parts]
-  runs, unfinished = collections.defaultdict(list), collections.defaultdict(set)
-  for folder in (ITEMS, DUPLICATES, DEDUP_INDEX):
-    for run, paths in run_files(output, folder, generation.replaced).items():
-      runs[run].extend((folder, path) for path in paths)
+  runs, unfinished = indexed_runs(output, generation.replaced), collections.defaultdict(set)
+  for folder in INDEXED_FOLDERS:
     for run in unfinished_runs(output, folder):
       unfinished[run].add(folder)
   for run in sorted(runs):
     plan.extend(index_files_to_read(runs[run], frozenset(unfinished[run])))
   return plan
+
+
+def indexed_runs(output: str, replaced: FrozenSet[str]) -> Dict[str, List[Tuple[str, str]]]:
+  """(folder, path) of the published files of each run the index reads run by
+  run: the runs with top-level files in ``INDEXED_FOLDERS`` that the latest
+  generation (which names ``replaced``) does not hold."""
+  runs = collections.defaultdict(list)
+  for folder in INDEXED_FOLDERS:
+    for run, paths in run_files(output, folder, replaced).items():
+      runs[run].extend((folder, path) for path in paths)
+  return dict(runs)
 
 
 def unfinished_runs(output: str, folder: str) -> FrozenSet[str]:
@@ -429,3 +449,76 @@ def delete_replaced(output: str, folder: str) -> int:
   if gone:
     FileSystems.delete(gone)
   return len(gone)
+
+
+def _remove(path: str) -> None:
+  """Deletes a file or a folder tree (one place, where tests stop a cleaning)."""
+  if os.path.isdir(path) and not os.path.islink(path):
+    shutil.rmtree(path)
+  else:
+    os.remove(path)
+
+
+def _holds_files(folder: str) -> bool:
+  """Whether a folder holds files of its own, as ``unfinished_runs`` sees them."""
+  return any(not os.path.isdir(path) and os.path.exists(path)
+             for path in (os.path.join(folder, name) for name in os.listdir(folder)))
+
+
+def _empty_to_marker(temp: str) -> bool:
+  """Leaves only an empty ``UNFINISHED_MARKER`` file in a temp folder; whether
+  there was more. The marker is made before anything goes, so the folder
+  holds a file at every instant, whenever a kill comes."""
+  names = os.listdir(temp)
+  if names == [UNFINISHED_MARKER]:
+    return False
+  with open(os.path.join(temp, UNFINISHED_MARKER), 'ab'):
+    pass
+  for name in sorted(names):
+    if name != UNFINISHED_MARKER:
+      _remove(os.path.join(temp, name))
+  return True
+
+
+def clean_stopped_runs(output: str) -> int:
+  """Deletes what killed or failed runs left; returns how many folders it cleaned.
+
+  Only while holding the output folder (``exclusive``), after compaction:
+  no run can be writing then. Nothing any reader uses goes, and the dedup
+  index says the same before, during and after, so a kill at any point
+  publishes nothing twice and marks nothing unpublished as seen:
+
+  - ``.compacting-*``: generations never renamed into place, never read;
+  - ``beam-temp-*`` in ``dead_letters/`` and ``resightings/``: the index
+    does not look there;
+  - ``beam-temp-*`` in the ``INDEXED_FOLDERS``: a folder's files tell the
+    index that its run never finished renaming them (``unfinished_runs``),
+    which matters only for a run whose published files it reads run by run
+    (``indexed_runs``). Other folders are deleted: those that hold no file,
+    or whose name has no run id, or whose run the latest generation
+    replaced (compaction settled it), or whose run has no published file
+    in those folders (it published nothing, and never will: it is not
+    running). The folders of the runs that matter are emptied down to one
+    empty marker file, which says the same.
+
+  A remote folder has no lock: nothing is cleaned there.
+  """
+  if '://' in output or not os.path.isdir(output):
+    return 0
+  generation = latest_generation(folder_path(output, DEDUP_INDEX))
+  runs = indexed_runs(output, generation.replaced)
+  cleaned = 0
+  for folder in BATCH_FOLDERS:
+    path = folder_path(output, folder)
+    for temp in _subfolders(path, _BEAM_TEMP_PREFIX):
+      found = _BEAM_TEMP_FOLDER.match(os.path.basename(temp))
+      if (folder in INDEXED_FOLDERS and found and found['run'] in runs
+          and _holds_files(temp)):
+        cleaned += _empty_to_marker(temp)
+      else:
+        _remove(temp)
+        cleaned += 1
+    for temp in _subfolders(path, _TEMP_GENERATION_PREFIX):
+      _remove(temp)
+      cleaned += 1
+  return cleaned
