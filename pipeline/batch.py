@@ -36,10 +36,12 @@ from transforms.write import WriteAvroRecords
 
 @dataclasses.dataclass(frozen=True)
 class BatchInputs:
-  """What a batch run reads: file patterns, feed URLs, replayed dead letters."""
+  """What a batch run reads: file patterns, feed URLs, replayed dead letters
+  (their raw bytes, or the paths of the files to read again)."""
   file_patterns: Sequence[str] = ()
   feed_urls: Sequence[str] = ()
   replayed: Sequence[SourceData] = ()
+  replayed_paths: Sequence[str] = ()
 
 
 class IngestWireItems(beam.PTransform):
@@ -57,7 +59,8 @@ class IngestWireItems(beam.PTransform):
     return (pbegin
             | 'Read' >> ReadSources(
                 self._file_patterns, self._feed_urls, options.max_input_bytes,
-                options.fetch_timeout, replayed=self._replayed)
+                options.fetch_timeout, replayed=self._replayed,
+                follow_links=options.follow_links)
             | 'Process' >> ProcessSources(options))
 
 
@@ -128,7 +131,8 @@ class IngestBatch(beam.PTransform):
     settings = dedup_settings(options)
     read = pbegin | 'Read' >> ReadSources(
         inputs.file_patterns, inputs.feed_urls, options.max_input_bytes,
-        options.fetch_timeout, replayed=inputs.replayed)
+        options.fetch_timeout, replayed=inputs.replayed,
+        replayed_paths=inputs.replayed_paths, follow_links=options.follow_links)
     normalized = read | 'Normalize' >> NormalizeSources(options)
     normalized = {ITEMS: self._counted(normalized[ITEMS], progress.ENTRIES),
                   DEAD_LETTERS: normalized[DEAD_LETTERS]}

@@ -55,7 +55,15 @@ def add_wirebeam_arguments(parser, streaming_flag: bool = False):
         help='A wire file, a folder (read recursively, dot-files skipped) '
         'or a glob such as "drop/*.xml" or "gs://bucket/wire/**". Repeatable. '
         'The format of each file is recognised from its content. A local path '
-        'or glob that matches no file is an error.')
+        'or glob that matches no file is an error. Named pipes, sockets, '
+        'devices and dangling links are not read: each is a dead letter.')
+  _flag(inputs, 'follow-links', action='store_true',
+        help='Also read files reached through symbolic links that lead out '
+        'of their --input or --watch folder (or a glob\'s folder), and enter '
+        'linked folders out of it. By default such a link is not read but '
+        'written as a dead letter (link_outside_input), so that a link dropped '
+        'into a folder cannot make wirebeam read, say, /etc/passwd. Links '
+        'within the folder, and a link given itself as --input, are followed.')
   _flag(inputs, 'feeds', metavar='FILE',
         help='A list of feed URLs to fetch: one http(s) URL per line (# '
         'comments allowed) or an OPML file as exported by feed readers.')

@@ -5,7 +5,6 @@ before any work starts; see EXIT_* for the others.
 """
 import argparse
 import difflib
-import glob
 import json
 import logging
 import os
@@ -29,8 +28,8 @@ from transforms.dedup.index import compact
 from transforms.entities.recognizers import missing_models
 from transforms.errors import InputError
 from transforms.read.feed_list import FeedSpec, parse_feed_list
+from transforms.read.local_files import GLOB_CHARS, list_local
 from transforms.read.poll import check_feed_specs, feed_interval
-from transforms.read.sources import is_hidden
 
 SEEDS = pathlib.Path(__file__).resolve().parents[1] / 'seeds'
 EXIT_USAGE = 2
@@ -40,7 +39,6 @@ EXIT_NOTHING_READ = 3
 EXIT_UNACCOUNTED = 4
 # sysexits' EX_TEMPFAIL: another run holds the output folder; try again later.
 EXIT_BUSY = 75
-_GLOB_CHARS = frozenset('*?[')
 TICK_SECONDS = 5.0
 
 DESCRIPTION = """\
@@ -80,12 +78,16 @@ class UsageError(Exception):
   """A mistake in the command line, reported before any work starts."""
 
 
-def _has_input_file(paths) -> bool:
-  return any(os.path.isfile(path) and not is_hidden(path) for path in paths)
+def _has_input(pattern: str) -> bool:
+  """Whether a local pattern lists anything to read or to dead-letter."""
+  try:
+    return any(True for _ in list_local(pattern))
+  except OSError:
+    return False
 
 
 def resolve_file_patterns(inputs: Sequence[str]) -> List[str]:
-  """Beam file patterns for --input values: a folder means all files under it.
+  """File patterns for --input values: a folder means all files under it.
 
   A local path, folder or glob that gives no file to read is an error now
   rather than an empty run; remote paths (gs://, s3://) are matched by Beam
@@ -96,15 +98,17 @@ def resolve_file_patterns(inputs: Sequence[str]) -> List[str]:
     if '://' in value:
       patterns.append(value)
     elif os.path.isdir(value):
-      if not _has_input_file(glob.iglob(os.path.join(value, '**'), recursive=True)):
+      if not _has_input(value):
         raise UsageError(f'--input {value}: the folder has no file to read')
       patterns.append(FileSystems.join(os.path.abspath(value), '**'))
-    elif _GLOB_CHARS & set(value):
-      if not _has_input_file(glob.iglob(value, recursive=True)):
+    elif GLOB_CHARS & set(value):
+      if not _has_input(value):
         raise UsageError(f'--input {value}: no file matches')
       patterns.append(value)
     elif os.path.isfile(value):
       patterns.append(os.path.abspath(value))
+    elif os.path.exists(value):
+      raise UsageError(f'--input {value}: not a regular file (a pipe, socket or device)')
     else:
       raise UsageError(f'--input {value}: no such file or folder')
   return patterns
@@ -216,7 +220,7 @@ def batch_inputs(known) -> BatchInputs:
   inputs = known.input or ([] if known.feeds or known.replay else [str(SEEDS)])
   if inputs == [str(SEEDS)] and not SEEDS.is_dir():
     raise UsageError(f'no --input, --feeds or --replay given and no seeds folder at {SEEDS}')
-  return BatchInputs(resolve_file_patterns(inputs) + replayed_paths, feed_urls, replayed)
+  return BatchInputs(resolve_file_patterns(inputs), feed_urls, replayed, replayed_paths)
 
 
 def streaming_inputs(known):
@@ -241,12 +245,17 @@ def streaming_inputs(known):
   return specs, settings, folders
 
 
-def build_batch(pipeline, inputs: BatchInputs, options, run_id: str) -> None:
+def build_batch(pipeline, inputs: BatchInputs, options, run_id: str) -> int:
+  """Builds the batch graph, after compacting the index and cleaning what
+  stopped runs left (the caller holds the output folder); returns how many
+  folders were cleaned."""
   if options.dedup_index:
     compact(options.output, dedup_settings(options), options.dedup_window, run_id,
             options.codec)
+  cleaned = output_folder.clean_stopped_runs(options.output)
   progress = options.progress or sys.stderr.isatty()
   _ = pipeline | 'Batch' >> IngestBatch(inputs, options, run_id, progress)
+  return cleaned
 
 
 def build_streaming(pipeline, streaming_plan, options, run_id: str) -> None:
@@ -260,12 +269,12 @@ def build_streaming(pipeline, streaming_plan, options, run_id: str) -> None:
                                              tick, options, run_id)
 
 
-def run(pipeline, options, run_id: str, streaming: bool) -> int:
+def run(pipeline, options, run_id: str, streaming: bool, cleaned: int = 0) -> int:
   started = time.monotonic()
   result = pipeline.run()
   result.wait_until_finish()
   files = output_folder.files_written(output_folder.run_prefixes(options.output, run_id))
-  values = summary(collect_counters(result), files, time.monotonic() - started)
+  values = summary(collect_counters(result), files, time.monotonic() - started, cleaned)
   print(format_summary(values))
   if options.summary_json:
     with open(options.summary_json, 'w', encoding='utf-8') as f:
@@ -296,14 +305,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     with output_folder.exclusive(wirebeam_options.output, wirebeam_options.wait_for_lock):
       # Taken once the folder is ours: run ids order the runs that wrote it.
       run_id = output_folder.new_run_id()
+      cleaned = 0
       if streaming:
         merge_bundle_metrics_eagerly()
         build_streaming(pipeline, plan, wirebeam_options, run_id)
         if not wirebeam_options.stop_after and is_local(options):
           print(LOCAL_STREAMING_WARNING, file=sys.stderr)
       else:
-        build_batch(pipeline, plan, wirebeam_options, run_id)
-      return run(pipeline, wirebeam_options, run_id, streaming)
+        cleaned = build_batch(pipeline, plan, wirebeam_options, run_id)
+      return run(pipeline, wirebeam_options, run_id, streaming, cleaned)
   except UsageError as error:
     print(f'wirebeam: error: {error}', file=sys.stderr)
     return EXIT_USAGE

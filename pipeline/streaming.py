@@ -37,8 +37,10 @@ class StreamSources(beam.PTransform):
   """
   def __init__(self, feed_specs: Sequence[FeedSpec], settings: PollSettings,
                folders: Sequence[str], already_read: Dict[str, List[str]],
-               max_input_bytes: int, tick: float, stop_after: Optional[float]):
+               max_input_bytes: int, tick: float, stop_after: Optional[float],
+               follow_links: bool = False):
     super().__init__()
+    self._follow_links = follow_links
     self._feed_specs = list(feed_specs)
     self._settings = settings
     self._folders = list(folders)
@@ -57,7 +59,7 @@ class StreamSources(beam.PTransform):
       results.append(ticks | 'PollFeeds' >> PollFeeds(self._feed_specs, self._settings))
     if self._folders:
       results.append(ticks | 'WatchFolders' >> WatchFolders(
-          self._folders, self._max_input_bytes, self._already_read))
+          self._folders, self._max_input_bytes, self._already_read, self._follow_links))
     sources = ([result[SOURCES] for result in results]
                | 'FlattenSources' >> beam.Flatten()
                | 'SpreadSources' >> beam.Reshuffle())
@@ -122,7 +124,8 @@ class IngestStream(beam.PTransform):
                tick: float, options, run_id: str):
     super().__init__()
     self._sources = StreamSources(feed_specs, settings, folders, already_read,
-                                  options.max_input_bytes, tick, options.stop_after)
+                                  options.max_input_bytes, tick, options.stop_after,
+                                  options.follow_links)
     self._options = options
     self._run_id = run_id
 

@@ -32,8 +32,13 @@ def nothing_read(counters: dict) -> bool:
   return sources == sum(_group(counters, 'dead_letter.read.').values())
 
 
-def summary(counters: dict, files: Dict[str, List[str]], seconds: float) -> dict:
-  """The run summary as data (what ``--summary-json`` writes)."""
+def summary(counters: dict, files: Dict[str, List[str]], seconds: float,
+            cleaned: int = 0) -> dict:
+  """The run summary as data (what ``--summary-json`` writes).
+
+  ``cleaned``: the folders left by earlier stopped runs that this run
+  deleted or emptied before it started (``output_folder.clean_stopped_runs``).
+  """
   items = counters.get('written.wire_item', 0)
   resightings = counters.get('written.resighting', 0)
   dead_letters = counters.get('written.dead_letter', 0)
@@ -62,6 +67,7 @@ def summary(counters: dict, files: Dict[str, List[str]], seconds: float) -> dict
       'polls': {**_group(counters, 'poll.'),
                 **{f'watch {k}': v for k, v in _group(counters, 'watch.').items()}},
       'files': files,
+      'cleaned': cleaned,
   }
 
 
@@ -96,6 +102,9 @@ def format_summary(values: dict) -> str:
   elif values['nothing_read']:
     lines.insert(3, f'  {"warning":<14}no source could be read'
                  + (': every one failed' if values['sources'] else ': none was found'))
+  if values.get('cleaned'):
+    lines.insert(-1, f'  {"cleaned":<14}{values["cleaned"]} folders left by earlier '
+                 'stopped runs')
   for folder, paths in values['files'].items():
     if len(paths) > 3:  # a streaming run's windows
       lines.append(f'    {folder + ":":<14}{len(paths)} files in {paths[0].rsplit("/", 1)[0]}')

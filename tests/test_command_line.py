@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from pipeline import progress
+from pipeline.summary import format_summary, summary
 
 REPO = pathlib.Path(__file__).parents[1]
 SEED = REPO / 'seeds' / 'rss-sample.xml'
@@ -100,6 +101,7 @@ def test_a_run_says_how_long_it_took_and_writes_a_summary_for_machines(folders):
   assert result.returncode == 0, result.stderr
   values = json.loads(summary.read_text())
   assert (values['items'], values['inputs'], values['accounted_for']) == (3, 3, True)
+  assert values['cleaned'] == 0 and 'cleaned' not in result.stdout
   assert values['seconds'] > 0 and values['entries_per_second'] > 0
   (items_file,) = values['files']['items']
   assert f'    items:        {items_file}' in result.stdout.splitlines()
@@ -130,3 +132,11 @@ def test_each_worker_prints_its_progress_at_most_every_interval(monkeypatch, cap
                        '(1 entries/s over 5 s)\n')
   tally.add(progress.ITEMS)
   assert capsys.readouterr().err == ''
+
+
+def test_the_summary_says_how_many_folders_of_stopped_runs_were_cleaned():
+  values = summary({}, {'items': []}, 1.0, cleaned=2)
+  assert values['cleaned'] == 2
+  assert '  cleaned       2 folders left by earlier stopped runs' in (
+      format_summary(values).splitlines())
+  assert 'cleaned' not in format_summary(summary({}, {'items': []}, 1.0))

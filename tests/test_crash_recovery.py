@@ -142,6 +142,8 @@ def test_killed_runs_leave_whole_files_and_a_rerun_publishes_every_item_once(tmp
   assert_no_partial_file(output)
   summary = run_wirebeam(inputs, output)
   assert 'every input accounted for' in summary
+  assert 'folders left by earlier stopped runs' in summary  # cleaned before it started
+  assert not temp_folders()  # what the kills left, and this run's own
   assert_no_partial_file(output)
   assert_published_once(output, uris)
 
@@ -271,3 +273,85 @@ def shard_files(run_id, folder, shards, of):
         'killed after items', 'nothing published'])
 def test_which_files_of_a_run_make_its_index(files, expected):
   assert output_folder.index_files_to_read(files) == expected
+
+
+# What stopped runs leave is cleaned, and the index says the same after.
+
+KILLED_RUN = '20261129T090000.000000Z'
+
+
+def with_leftovers(finished_run, folder: pathlib.Path) -> pathlib.Path:
+  """A copy of the finished run's output, its duplicates never renamed into
+  place, beside what other stopped runs leave. Returns the copy."""
+  _, output, _ = finished_run
+  shutil.copytree(output, folder)
+  for path in top_level_files(folder, 'duplicates', 'dedup_index'):
+    unrenamed(path)  # killed after its items: the index reads them, not its index files
+  for temp in (folder / 'duplicates').glob('beam-temp-*'):
+    (temp / f'{"3" * 32}.avro').write_bytes(b'Obj\x01 and one being written')
+  for name in ('items', 'dedup_index', 'dead_letters', 'resightings'):
+    temp = folder / name / f'beam-temp-{KILLED_RUN}-{"a" * 32}'  # published nothing
+    temp.mkdir(parents=True)
+    (temp / f'{"2" * 32}.avro').write_bytes(b'Obj\x01 half-written')
+  (folder / 'items' / f'beam-temp-{KILLED_RUN}-{"b" * 32}').mkdir()  # killed early: empty
+  for name in ('dedup_index', 'resightings'):
+    (folder / name / f'.compacting-{KILLED_RUN}').mkdir()
+    (folder / name / f'.compacting-{KILLED_RUN}' / 'part-00000.avro').write_bytes(b'Obj')
+  return folder
+
+
+def index_says(output) -> list:
+  """What the dedup index is made of, paths relative to the output."""
+  return [(os.path.relpath(path, output), how)
+          for path, how in output_folder.index_file_plan(str(output))]
+
+
+def leftover_folders(output) -> list:
+  return sorted(os.path.relpath(path, output) for pattern in ('beam-temp-*', '.compacting-*')
+                for path in glob.glob(os.path.join(output, '*', pattern)))
+
+
+def test_cleaning_what_stopped_runs_left_keeps_what_the_index_says(finished_run, tmp_path):
+  output = with_leftovers(finished_run, tmp_path / 'out')
+  says = index_says(output)
+  assert ('items', output_folder.ALL_RECORDS) in {
+      (os.path.dirname(path), how) for path, how in says}  # killed after its items
+  assert output_folder.clean_stopped_runs(str(output)) == 9
+  assert index_says(output) == says
+  assert leftover_folders(output) == []
+  assert output_folder.clean_stopped_runs(str(output)) == 0  # nothing more to clean
+  _, finished, _ = finished_run
+  assert {os.path.relpath(path, output) for path in top_level_files(output)} == {
+      os.path.relpath(path, finished) for path in top_level_files(finished)
+      if '/items/' in path}  # every published file is still there
+
+
+class Killed(Exception):
+  """Stands for a SIGKILL in the middle of a cleaning."""
+
+
+def test_a_cleaning_killed_at_any_point_changes_nothing_the_index_says(
+    finished_run, tmp_path, monkeypatch):
+  removed = []
+  remove = output_folder._remove  # pylint: disable=protected-access
+  monkeypatch.setattr(output_folder, '_remove', lambda path: removed.append(path) or remove(path))
+  output_folder.clean_stopped_runs(str(with_leftovers(finished_run, tmp_path / 'whole')))
+  for kill_after in range(len(removed) + 1):
+    output = with_leftovers(finished_run, tmp_path / f'killed-{kill_after}')
+    says, done = index_says(output), []
+
+    def remove_until_killed(path, done=done, kill_after=kill_after):
+      if kill_after:
+        remove(path)
+        done.append(path)
+      if len(done) == kill_after:  # the moment after that many removals
+        raise Killed
+
+    monkeypatch.setattr(output_folder, '_remove', remove_until_killed)
+    with pytest.raises(Killed):
+      output_folder.clean_stopped_runs(str(output))
+    assert index_says(output) == says, f'killed after {kill_after} removals'
+    monkeypatch.setattr(output_folder, '_remove', remove)
+    output_folder.clean_stopped_runs(str(output))  # the next run finishes the cleaning
+    assert index_says(output) == says
+

@@ -233,7 +233,7 @@ def test_a_folder_that_cannot_be_listed_keeps_its_state_until_it_can(monkeypatch
   listing_fn, state = watch._ListNewFilesFn({}), MemoryState()  # pylint: disable=protected-access
   state.write(FolderState(frozenset({'/d/read.xml'})))
 
-  def unreachable(folder):
+  def unreachable(folder, follow_links=False):
     raise BeamIOError(f'cannot list {folder}', {})
 
   monkeypatch.setattr(watch, 'list_folder', unreachable)

@@ -23,6 +23,11 @@ runs it replaces. It is written as ``.compacting-<run id>/`` and renamed
 whole, so a reader sees all of it or none; the replaced file sets are
 deleted after, and ignored if a kill left them.
 
+What stopped runs leave (``beam-temp-*`` folders, ``.compacting-*``
+generations) is cleaned at the start of the next batch run, while it holds
+the folder (``clean_stopped_runs``), without changing what the dedup index
+says.
+
 Earlier outputs are read back for three things, all here: the dead letters
 that ``--replay`` ingests again, the files a restarted streaming job has
 already read, and the files the dedup index is made of.
@@ -35,6 +40,7 @@ import io
 import json
 import os
 import re
+import shutil
 from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import apache_beam as beam
@@ -63,6 +69,10 @@ AVRO_SUFFIX = '.avro'
 # Beam's default shard names, as a batch run's files have them.
 _SHARD_NAME = re.compile(r'(?P<run>.+)-(?P<shard>\d{5,})-of-(?P<shards>\d{5,})\.avro\Z')
 _RUN_ID_FORMAT = '%Y%m%dT%H%M%S.%fZ'
+# Where Beam's file sink writes a run's files before renaming them into place.
+_BEAM_TEMP_PREFIX = 'beam-temp-'
+# The folders the dedup index is made of, run by run (``index_files_to_read``).
+INDEXED_FOLDERS = (ITEMS, DUPLICATES, DEDUP_INDEX)
 GENERATION_PREFIX = 'compacted-'
 _TEMP_GENERATION_PREFIX = '.compacting-'
 MANIFEST = 'MANIFEST.json'
@@ -333,13 +343,21 @@ def index_file_plan(output: str) -> List[Tuple[str, str]]:
   """
   generation = latest_generation(folder_path(output, DEDUP_INDEX))
   plan = [(path, INDEX_FILE) for path in generation.parts]
-  runs = collections.defaultdict(list)
-  for folder in (ITEMS, DUPLICATES, DEDUP_INDEX):
-    for run, paths in run_files(output, folder, generation.replaced).items():
-      runs[run].extend((folder, path) for path in paths)
+  runs = indexed_runs(output, generation.replaced)
   for run in sorted(runs):
     plan.extend(index_files_to_read(runs[run]))
   return plan
+
+
+def indexed_runs(output: str, replaced: FrozenSet[str]) -> Dict[str, List[Tuple[str, str]]]:
+  """(folder, path) of the published files of each run the index reads run by
+  run: the runs with top-level files in ``INDEXED_FOLDERS`` that the latest
+  generation (which names ``replaced``) does not hold."""
+  runs = collections.defaultdict(list)
+  for folder in INDEXED_FOLDERS:
+    for run, paths in run_files(output, folder, replaced).items():
+      runs[run].extend((folder, path) for path in paths)
+  return dict(runs)
 
 
 def in_parts(records: Iterator[dict], size: int = ROWS_PER_PART) -> Iterator[List[dict]]:
@@ -419,3 +437,33 @@ def delete_replaced(output: str, folder: str) -> int:
   if gone:
     FileSystems.delete(gone)
   return len(gone)
+
+
+def _remove(path: str) -> None:
+  """Deletes a file or a folder tree (one place, where tests stop a cleaning)."""
+  if os.path.isdir(path) and not os.path.islink(path):
+    shutil.rmtree(path)
+  else:
+    os.remove(path)
+
+
+def clean_stopped_runs(output: str) -> int:
+  """Deletes what killed or failed runs left; returns how many folders it cleaned.
+
+  Only while holding the output folder (``exclusive``): no run can be
+  writing then. Nothing any reader uses goes: Beam's ``beam-temp-*`` folders
+  (a run's files before their rename; the dedup index never looks there,
+  since a run publishes its folders in order) and ``.compacting-*``
+  generations never renamed into place. A remote folder has no lock:
+  nothing is cleaned there.
+  """
+  if '://' in output or not os.path.isdir(output):
+    return 0
+  cleaned = 0
+  for folder in BATCH_FOLDERS:
+    path = folder_path(output, folder)
+    for temp in (_subfolders(path, _BEAM_TEMP_PREFIX)
+                 + _subfolders(path, _TEMP_GENERATION_PREFIX)):
+      _remove(temp)
+      cleaned += 1
+  return cleaned

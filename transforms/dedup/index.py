@@ -345,9 +345,7 @@ def compact(output: str, settings: DedupSettings, horizon_seconds: float,
   sightings_folder = output_folder.folder_path(output, output_folder.RESIGHTINGS)
   index_generation = output_folder.latest_generation(index_folder)
   sightings_generation = output_folder.latest_generation(sightings_folder)
-  index_runs = {run for folder in (output_folder.ITEMS, output_folder.DUPLICATES,
-                                   output_folder.DEDUP_INDEX)
-                for run in output_folder.run_files(output, folder, index_generation.replaced)}
+  index_runs = set(output_folder.indexed_runs(output, index_generation.replaced))
   sighting_runs = output_folder.run_files(output, output_folder.RESIGHTINGS,
                                           sightings_generation.replaced)
   if len(index_runs | set(sighting_runs)) < min_runs:

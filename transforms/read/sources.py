@@ -1,14 +1,15 @@
 """Read stage, batch: wire files (paths, folders, globs) and feed URLs into raw bytes.
 
-Files are matched at run time with Beam's file systems, so a pattern may
-name a local folder as well as gs:// or s3:// storage on a distributed
+Files are matched at run time: local paths, folders and globs by
+``local_files``, which neither follows links out of the input nor opens
+pipes, and gs:// or s3:// storage by Beam's file systems on a distributed
 runner. Feeds are fetched by us (see ``fetch``), never by feedparser, so that
 the scheme, size, timeout and User-Agent rules hold for every request.
 """
 import dataclasses
 import datetime
-import posixpath
-from typing import Optional, Sequence
+import os
+from typing import Iterator, Optional, Sequence
 
 import apache_beam as beam
 from apache_beam.io import fileio
@@ -19,6 +20,14 @@ from apache_beam.metrics import Metrics
 from transforms.dead_letters import METRICS_NAMESPACE, GuardedDoFn, Origin
 from transforms.errors import InputError
 from transforms.read.fetch import DEFAULT_USER_AGENT, fetch
+from transforms.read.local_files import (
+  LocalFile,
+  is_hidden,
+  is_remote,
+  list_local,
+  read_error,
+  read_local,
+)
 from transforms.tags import DEAD_LETTERS, SOURCES
 
 
@@ -44,22 +53,34 @@ class ReplayedEntry:
   position: int
 
 
-def is_hidden(path: str) -> bool:
-  """Dot-files (.DS_Store, editor swap files, partial uploads) are not inputs."""
-  return posixpath.basename(path.replace('\\', '/')).startswith('.')
-
-
 class ReadFileFn(GuardedDoFn):
+  """Reads a ``LocalFile``, or a remote file's Beam ``FileMetadata``.
+
+  Every file counts as a source, read or not. An OSError is a dead letter
+  named after its errno (``permission_denied``...), not an internal error:
+  a file that cannot be read is the input's fault, not a bug.
+  """
   stage = 'read'
 
-  def __init__(self, max_input_bytes: int):
+  def __init__(self, max_input_bytes: int, follow_links: bool = False):
     self._max_input_bytes = max_input_bytes
+    self._follow_links = follow_links
 
   def origin(self, element):
     return Origin(source=element.path, raw=b'')
 
-  def process_element(self, metadata):
+  def process_element(self, element):
     Metrics.counter(METRICS_NAMESPACE, 'sources.files').inc()
+    try:
+      if isinstance(element, LocalFile):
+        data, modified = read_local(element, self._max_input_bytes, self._follow_links)
+      else:
+        data, modified = self._read_remote(element)
+    except OSError as error:
+      raise read_error(error) from error
+    yield SourceData(element.path, data, modified)
+
+  def _read_remote(self, metadata):
     if metadata.size_in_bytes > self._max_input_bytes:
       raise InputError(
           'input_too_large', f'{metadata.size_in_bytes} bytes, over the '
@@ -70,9 +91,17 @@ class ReadFileFn(GuardedDoFn):
     if len(data) > self._max_input_bytes:  # the file grew while we looked
       raise InputError('input_too_large',
                        f'over the --max-input-bytes limit of {self._max_input_bytes}')
-    modified = datetime.datetime.fromtimestamp(
+    return data, datetime.datetime.fromtimestamp(
         metadata.last_updated_in_seconds or 0, datetime.timezone.utc)
-    yield SourceData(metadata.path, data, modified)
+
+
+def list_input(pattern: str, follow_links: bool) -> Iterator[LocalFile]:
+  """``list_local``, with a folder that cannot be listed at all as its dead letter."""
+  try:
+    yield from list_local(pattern, follow_links)
+  except OSError as error:
+    failure = read_error(error)
+    yield LocalFile(pattern, None, (failure.reason, f'not listed: {failure}'))
 
 
 class _FetchFeedFn(GuardedDoFn):
@@ -99,29 +128,56 @@ def _counted(source: SourceData, counter_name: str) -> SourceData:
 
 
 class ReadSources(beam.PTransform):
-  """Outputs ``SourceData`` under ``sources`` and dead letters under ``dead_letters``."""
+  """Outputs ``SourceData`` under ``sources`` and dead letters under ``dead_letters``.
+
+  ``replayed_paths`` are files whose dead letters are replayed: they are
+  read again if they are regular files whose links stay in their own
+  folder (the input they were found in is not known any more), unless
+  ``follow_links``.
+  """
   def __init__(self, file_patterns: Sequence[str], feed_urls: Sequence[str],
                max_input_bytes: int, fetch_timeout: float = 20.0,
                user_agent: str = DEFAULT_USER_AGENT,
-               replayed: Sequence[SourceData] = ()):
+               replayed: Sequence[SourceData] = (), replayed_paths: Sequence[str] = (),
+               follow_links: bool = False):
     super().__init__()
     self._file_patterns = list(file_patterns)
     self._feed_urls = list(feed_urls)
     self._replayed = list(replayed)
+    self._replayed_paths = list(replayed_paths)
     self._max_input_bytes = max_input_bytes
     self._fetch_timeout = fetch_timeout
     self._user_agent = user_agent
+    self._follow_links = follow_links
+
+  def _files(self, pbegin):
+    """The files to read: ``LocalFile``s, and remote files' ``FileMetadata``."""
+    local = [pattern for pattern in self._file_patterns if not is_remote(pattern)]
+    remote = [pattern for pattern in self._file_patterns if is_remote(pattern)]
+    files = []
+    if local:
+      files.append(pbegin
+                   | 'LocalPatterns' >> beam.Create(local)
+                   | 'ListLocalFiles' >> beam.FlatMap(list_input, self._follow_links))
+    if self._replayed_paths:
+      files.append(pbegin | 'ReplayedPaths' >> beam.Create(
+          [LocalFile(path, os.path.dirname(path)) for path in self._replayed_paths]))
+    if remote:
+      files.append(pbegin
+                   | 'FilePatterns' >> beam.Create(remote)
+                   | 'MatchFiles' >> fileio.MatchAll()
+                   | 'SkipHiddenFiles' >> beam.Filter(lambda m: not is_hidden(m.path)))
+    return files
 
   def expand(self, pbegin):
     results = []
-    if self._file_patterns:
+    files = self._files(pbegin)
+    if files:
       results.append(
-          pbegin
-          | 'FilePatterns' >> beam.Create(self._file_patterns)
-          | 'MatchFiles' >> fileio.MatchAll()
-          | 'SkipHiddenFiles' >> beam.Filter(lambda m: not is_hidden(m.path))
+          files
+          | 'AllFiles' >> beam.Flatten(pipeline=pbegin.pipeline)
           | 'SpreadFiles' >> beam.Reshuffle()
-          | 'ReadFiles' >> beam.ParDo(ReadFileFn(self._max_input_bytes))
+          | 'ReadFiles' >> beam.ParDo(ReadFileFn(self._max_input_bytes, self._follow_links))
           .with_outputs(DEAD_LETTERS, main=SOURCES))
     if self._feed_urls:
       results.append(
