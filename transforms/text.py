@@ -2,6 +2,7 @@
 import codecs
 import html.parser
 import re
+import sys
 import unicodedata
 from typing import List, Optional
 
@@ -17,12 +18,54 @@ _BLOCK_TAGS = frozenset({
 # Elements whose content is never text a reader sees.
 _SKIPPED_TAGS = frozenset({'script', 'style', 'head', 'noscript', 'template'})
 
-# C0/C1 controls, lone surrogates, BOM and bidi/zero-width format characters
-# that carry no meaning in plain text. Newlines and tabs are whitespace and
-# are handled by the whitespace rules instead.
+# Format characters (Unicode category Cf) are invisible, and some hide or
+# reorder what a reader sees: bidi overrides and marks (the Arabic letter
+# mark too), zero-width spaces, the BOM, soft hyphens, tag characters. All
+# of them are removed, taken from the Unicode database so that none is
+# missed, except these ranges, which a script needs to be written:
+KEPT_FORMAT_CHARS = (
+    (0x200C, 0x200D),  # ZWNJ and ZWJ: Persian, Indic scripts, emoji sequences
+    # Prepended concatenation marks, visible signs over the digits that
+    # follow (Arabic number sign, end of ayah, Syriac abbreviation mark).
+    (0x0600, 0x0605), (0x06DD, 0x06DD), (0x070F, 0x070F), (0x0890, 0x0891),
+    (0x08E2, 0x08E2), (0x110BD, 0x110BD), (0x110CD, 0x110CD),
+    (0x180E, 0x180E),  # Mongolian vowel separator: shapes the vowel after it
+    (0x13430, 0x1345F),  # Egyptian hieroglyph format controls: build quadrats
+    (0x1BCA0, 0x1BCA3),  # Duployan shorthand format controls
+    (0x1D173, 0x1D17A),  # musical notation: beams, ties, slurs, phrases
+)
+# Tag characters are kept only in an emoji tag sequence, which is how the
+# flags of England, Scotland and Wales are written: a black flag, a
+# subdivision code (region and suffix) in tag letters and digits, a cancel tag.
+_TAG_ALNUM = '[\U000E0030-\U000E0039\U000E0061-\U000E007A]'
+EMOJI_TAG_SEQUENCE = (
+    f'\U0001F3F4(?:[\U000E0061-\U000E007A]{{2}}|[\U000E0030-\U000E0039]{{3}})'
+    f'{_TAG_ALNUM}{{1,4}}\U000E007F')
+
+
+def _removed_format_chars() -> str:
+  """Every Cf character but the kept ones, as ranges of a regex character class."""
+  kept = {code for first, last in KEPT_FORMAT_CHARS for code in range(first, last + 1)}
+  ranges: List[List[int]] = []
+  for code in range(sys.maxunicode + 1):
+    if code in kept or unicodedata.category(chr(code)) != 'Cf':
+      continue
+    if ranges and ranges[-1][1] == code - 1:
+      ranges[-1][1] = code
+    else:
+      ranges.append([code, code])
+  return ''.join(chr(first) if first == last else f'{chr(first)}-{chr(last)}'
+                 for first, last in ranges)
+
+
+# C0/C1 controls, lone surrogates, noncharacters and format characters,
+# which carry no meaning in plain text; an emoji tag sequence is matched as
+# a whole first, to be put back. Newlines and tabs are whitespace and are
+# handled by the whitespace rules instead.
 _UNWANTED_CHARS = re.compile(
-    '[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff'
-    '\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069]')
+    f'({EMOJI_TAG_SEQUENCE})|'
+    f'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff'
+    f'{_removed_format_chars()}]')
 _HORIZONTAL_SPACE = re.compile(r'[^\S\n]+')
 _TAG = re.compile(r'<[^>]*>?')
 _PARAGRAPH_BREAK = re.compile(r'\n\s*\n')
@@ -85,7 +128,7 @@ def clean_text(text: Optional[str]) -> str:
   text = text.replace('\r\n', '\n').replace('\r', '\n').replace('\t', ' ')
   text = text.replace('\u2028', '\n').replace('\u2029', '\n\n').replace('\xa0', ' ')
   # Unwanted characters go before NFC, which must see "e" and its accent side by side.
-  text = unicodedata.normalize('NFC', _UNWANTED_CHARS.sub('', text))
+  text = unicodedata.normalize('NFC', _UNWANTED_CHARS.sub(r'\1', text))
   text = _HORIZONTAL_SPACE.sub(' ', text)
   paragraphs = (_LINE_BREAK.sub('\n', p).strip()
                 for p in _PARAGRAPH_BREAK.split(text))

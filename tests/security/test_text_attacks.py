@@ -38,10 +38,14 @@ def utf16_rss(title: str, codec: str, bom: bytes = b'') -> bytes:
 
 
 # Every bidi control and zero-width character that carries no meaning in a
-# Latin headline: ZWSP, word joiner, BOM, LRM/RLM, embeddings, overrides
-# (RLO reverses what a reader sees), isolates.
+# Latin headline: ZWSP, word joiner, BOM, LRM/RLM, the Arabic letter mark,
+# embeddings, overrides (RLO reverses what a reader sees), isolates; soft
+# hyphens, and tag characters that spell hidden text ("HI").
 INVISIBLE = ('Minister\u200b resigns \u202eafter\u202c vote\u2060 on \u200e\u200f'
-             '\u2066budget\u2069\ufeff\u202a\u202b\u202d\u2067\u2068 talks')
+             '\u2066budget\u2069\ufeff\u202a\u202b\u202d\u2067\u2068 ta\u00adlks'
+             '\u061c\U000E0001\U000E0048\U000E0049\U000E007F')
+# England's flag: a black flag, "gbeng" in tag characters, a cancel tag.
+ENGLAND = '\U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F'
 
 # file name -> (content, expected outcome). An item is ('item', headline); a
 # dead letter is (stage, reason, raw) where raw says what its raw bytes are:
@@ -76,6 +80,8 @@ CASES = {
                       ('item', 'Minister resigns after vote on budget talks')),
     'invisible.txt': (f'{INVISIBLE}\n{DATELINE}Text.'.encode(),
                       ('item', 'Minister resigns after vote on budget talks')),
+    'emoji-flag.xml': (rss(f'England {ENGLAND} win'.encode()),
+                       ('item', f'England {ENGLAND} win')),
     'huge-single-line.txt': (b'word ' * MIB, ('normalize', 'item_too_large', 'file')),
     'blank-item.xml': (rss(b'  \t ', b' \n\t \r\n '), ('normalize', 'no_text', 'entry')),
     # Nothing visible: zero-width, ideographic and no-break spaces.
