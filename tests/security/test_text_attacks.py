@@ -30,8 +30,8 @@ def rss(title: bytes, description: bytes = BODY,
           + description + b'</description></item></channel></rss>')
 
 
-def utf16_rss(title: str, codec: str, bom: bytes = b'') -> bytes:
-  return bom + ('<?xml version="1.0" encoding="UTF-16"?>\n<rss version="2.0"><channel>'
+def utf16_rss(title: str, codec: str, bom: bytes = b'', declared: str = 'UTF-16') -> bytes:
+  return bom + (f'<?xml version="1.0" encoding="{declared}"?>\n<rss version="2.0"><channel>'
                 f'<title>Wire</title><item><title>{title}</title><description>Ein '
                 'Bericht aus Köln über den Haushalt.</description></item></channel>'
                 '</rss>').encode(codec)
@@ -62,6 +62,12 @@ CASES = {
         ('item', 'Переговоры возобновились')),
     'declared-utf8-is-cp1252.xml': (rss('Café crème talks'.encode('cp1252')),
                                     ('item', 'Café crème talks')),
+    # Neither a byte-order mark nor NULs: the bytes cannot be the UTF-16 declared
+    # (an even number of them once decoded as UTF-16, into CJK-looking garbage).
+    'declared-utf16-is-cp1252.xml': (
+        rss('Café crème talks!'.encode('cp1252'),
+            declaration=b'<?xml version="1.0" encoding="UTF-16"?>\n'),
+        ('item', 'Café crème talks!')),
     'declared-utf16-is-utf8.xml': (
         rss(b'Talks resume', declaration=b'<?xml version="1.0" encoding="UTF-16"?>\n'),
         ('item', 'Talks resume')),
@@ -69,6 +75,20 @@ CASES = {
                         ('item', 'Grüße aus Köln')),
     'utf16be-bom.xml': (utf16_rss('Grüße aus Köln', 'utf-16-be', b'\xfe\xff'),
                         ('item', 'Grüße aus Köln')),
+    'utf32le-bom.xml': (utf16_rss('Grüße aus Köln', 'utf-32-le', b'\xff\xfe\x00\x00', 'UTF-32'),
+                        ('item', 'Grüße aus Köln')),
+    'utf32be-bom.xml': (utf16_rss('Grüße aus Köln', 'utf-32-be', b'\x00\x00\xfe\xff', 'UTF-32'),
+                        ('item', 'Grüße aus Köln')),
+    # No byte-order mark: the declaration's '<?' in UTF-16/32 tells (XML 1.0, Appendix F).
+    'utf16le-declared.xml': (utf16_rss('Grüße aus Köln', 'utf-16-le'),
+                             ('item', 'Grüße aus Köln')),
+    'utf32be-declared.xml': (utf16_rss('Grüße aus Köln', 'utf-32-be', declared='UTF-32'),
+                             ('item', 'Grüße aus Köln')),
+    # Russian in KOI8-R, declared nowhere: detected, not Windows-1252 mojibake.
+    'koi8r-undeclared.xml': (rss('Переговоры возобновились'.encode('koi8-r'), (
+        'Министры встретились в понедельник, чтобы согласовать бюджет на следующий год. '
+        'Переговоры продлятся до конца недели, сообщили в правительстве.').encode('koi8-r'),
+        declaration=b''), ('item', 'Переговоры возобновились')),
     'utf16-bom.txt': (f'Grüße aus Köln\n{DATELINE}Ein Bericht.'.encode('utf-16'),
                       ('item', 'Grüße aus Köln')),
     # A NUL in the first 4 KiB marks binary data; later, it is removed.
