@@ -154,3 +154,16 @@ def test_invalid_utf16_or_utf32_is_a_dead_letter_not_garbage(data):
   with pytest.raises(InputError) as error:
     decode_text(data)
   assert error.value.reason == 'undecodable'
+
+
+@pytest.mark.parametrize('codec', CODECS)
+def test_newsml_g2_is_decoded_as_feeds_are(codec):
+  """expat trusted the declaration (an IPTC example declared ISO-8859-1 with
+  UTF-8 bytes: 'BÃ¼low') and could not read UTF-32 at all."""
+  data = (DECLARED.format('ISO-8859-1') + NEWSML_G2.format('Vicco von Bülow')).encode()
+  assert parse_source('f', data)[0].title == 'Vicco von Bülow'
+  for declared in (codec[:6].upper(), codec.upper()):
+    newsml = (DECLARED.format(declared) + NEWSML_G2.format(GERMAN)).encode(codec)
+    for data in (newsml, with_bom(DECLARED.format(declared) + NEWSML_G2.format(GERMAN), codec)):
+      (entry,) = parse_source('f', data)
+      assert (entry.format, entry.title) == ('newsml_g2', GERMAN)
