@@ -8,12 +8,18 @@ import codecs
 import json
 import pathlib
 import re
+import subprocess
+import sys
 
+import fastavro
 import pytest
 
+from transforms.entry import ParsedEntry
 from transforms.errors import InputError
+from transforms.normalize.record import normalize_entry
 from transforms.parse import sniff
 from transforms.parse.entries import parse_source
+from transforms.parse.json_input import decode_json
 from transforms.text import decode_bytes, decode_text
 
 REPO = pathlib.Path(__file__).parents[1]
@@ -167,3 +173,87 @@ def test_newsml_g2_is_decoded_as_feeds_are(codec):
     for data in (newsml, with_bom(DECLARED.format(declared) + NEWSML_G2.format(GERMAN), codec)):
       (entry,) = parse_source('f', data)
       assert (entry.format, entry.title) == ('newsml_g2', GERMAN)
+
+
+def test_json_is_never_read_in_a_legacy_charset():
+  with pytest.raises(InputError) as error:
+    decode_json(json.dumps({'headline': STORIES['koi8-r']}, ensure_ascii=False).encode('koi8-r'))
+  assert error.value.reason == 'undecodable'
+  assert decode_json(b'{"a": 1}') == ('{"a": 1}', 'utf-8', 'utf8')
+
+
+ATOM = ('<?xml version="1.0" encoding="UTF-16"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f'<title>W</title><entry><id>urn:x:1</id><title>{GERMAN}</title>'
+        '<updated>2026-11-27T10:00:00Z</updated></entry></feed>')
+JSON_FEED = json.dumps({'version': 'https://jsonfeed.org/version/1.1', 'title': 'Wire',
+                        'items': [{'id': '1', 'title': GERMAN}]}, ensure_ascii=False)
+NINJS = json.dumps({'uri': 'urn:x:1', 'headline': GERMAN}, ensure_ascii=False)
+KOI8 = STORIES['koi8-r']
+# (input, format, charset, reason): every format, every rule.
+EVIDENCE = {
+    'rss-koi8-r': (rss(headline_of(KOI8), KOI8).encode('koi8-r'), 'rss', 'koi8-r', 'detected'),
+    'rss-utf32-bom': (with_bom(rss(GERMAN, GERMAN, DECLARED.format('UTF-32')), 'utf-32-le'),
+                      'rss', 'utf-32-le', 'bom'),
+    'rss-declared-latin1': (rss(GERMAN, GERMAN, DECLARED.format('ISO-8859-1')).encode('latin-1'),
+                            'rss', 'iso8859-1', 'declared'),
+    'rss-latin1-undeclared': ((FIXTURES / 'latin1_no_declaration.rss').read_bytes(),
+                              'rss', 'cp1252', 'fallback'),
+    'rss-stray-byte': (rss('Talks', 'Talks in Zürich resume. ' * 60).encode().replace(
+        b'resume', b'resum\xe9', 1), 'rss', 'utf-8', 'utf8_repaired'),
+    'atom-utf16-pattern': (ATOM.encode('utf-16-be'), 'atom', 'utf-16-be', 'pattern'),
+    'json-feed-utf16-pattern': (JSON_FEED.encode('utf-16-le'), 'json_feed', 'utf-16-le',
+                                'pattern'),
+    'ninjs-utf32-bom': (with_bom(NINJS, 'utf-32-be'), 'ninjs', 'utf-32-be', 'bom'),
+    'ninjs-utf8': (NINJS.encode(), 'ninjs', 'utf-8', 'utf8'),
+    'newsml-g2-utf32-pattern': ((DECLARED.format('UTF-32') + NEWSML_G2.format(GERMAN)).encode(
+        'utf-32-be'), 'newsml_g2', 'utf-32-be', 'pattern'),
+    'wire-text-koi8-r': (f'{headline_of(KOI8)}\n{KOI8}'.encode('koi8-r'), 'wire_text', 'koi8-r',
+                         'detected'),
+}
+
+
+@pytest.mark.parametrize('name', sorted(EVIDENCE))
+def test_every_format_records_the_charset_of_its_source_and_why(name):
+  data, input_format, charset, reason = EVIDENCE[name]
+  for entry in parse_source('f', data):
+    assert (entry.format, entry.charset, entry.charset_reason) == (input_format, charset, reason)
+    source = normalize_entry(entry, 10 ** 6)['source']
+    assert (source['charset'], source['charset_reason']) == (charset, reason)
+
+
+def test_the_new_fields_are_nullable_with_a_null_default():
+  """Evolution-safe: records written before them read as null."""
+  schema = json.loads((REPO / 'schemas' / 'wire_item.avsc').read_text())
+  (provenance,) = [f for f in schema['fields'] if f['name'] == 'source']
+  added = [f for f in provenance['type']['fields'] if f['name'] in ('charset', 'charset_reason')]
+  assert len(added) == 2 and all(
+      f['type'] == ['null', 'string'] and f['default'] is None and f['doc'] for f in added)
+  assert normalize_entry(ParsedEntry('rss', 'f', 0, b'', title='t'), 100)['source'][
+      'charset'] is None
+
+
+@pytest.mark.e2e
+def test_the_command_reads_every_charset_and_records_how(tmp_path):
+  inputs = tmp_path / 'in'
+  inputs.mkdir()
+  expected = {}
+  for charset, story in STORIES.items():
+    (inputs / f'{charset}.xml').write_bytes(rss(headline_of(story), story).encode(charset))
+    expected[f'{charset}.xml'] = (headline_of(story), 'detected')
+  for name, (data, _, _, reason) in EVIDENCE.items():
+    if name.startswith(('rss-utf32', 'atom', 'newsml', 'wire')):
+      (inputs / name).write_bytes(data)
+      expected[name] = (parse_source(name, data)[0].title, reason)
+  output = tmp_path / 'out'
+  result = subprocess.run(
+      [sys.executable, '-m', 'pipeline', '--input', str(inputs), '--output', str(output),
+       '--no-entities'], cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+  assert result.returncode == 0, result.stderr
+  found = {}
+  for path in sorted((output / 'items').glob('*.avro')):
+    with open(path, 'rb') as f:
+      for record in fastavro.reader(f):
+        name = pathlib.Path(record['source']['location']).name
+        found[name] = (record['headline'], record['source']['charset_reason'])
+  assert found == expected
+  assert not list((output / 'dead_letters').glob('*.avro'))

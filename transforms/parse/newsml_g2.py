@@ -221,10 +221,13 @@ def parse_newsml_g2(data: bytes, source: str,
                      f'a {_local(root.tag)} holds no NewsML-G2 newsItem')
   several = len(items) > 1
   try:
-    return [
+    entries = [
         _entry(item, position,
                ElementTree.tostring(item, encoding='utf-8') if several else data,
                source, received_at, root.get(_XML_LANG))
         for position, item in enumerate(items)]
   except RecursionError:
     raise InputError('unrecoverable_xml', 'XML nested too deeply to read') from None
+  for entry in entries:
+    entry.charset, entry.charset_reason = decoded.charset, decoded.reason
+  return entries

@@ -165,7 +165,7 @@ def parse_xml_feed(data: bytes, source: str, received_at=None,
         language=detail.get('language') or feed_language or None,
         keywords=[tag['term'] for tag in entry.get('tags') or [] if tag.get('term')],
         feed_title=_string(feed.get('title')), feed_link=_string(feed.get('link')),
-        received_at=received_at)
+        received_at=received_at, charset=decoded.charset, charset_reason=decoded.reason)
     entries.append(dataclasses.replace(parsed_entry, raw=single_item_feed(
         entry_as_item(parsed_entry), parsed_entry.feed_title, parsed_entry.feed_link,
         feed_language)))
