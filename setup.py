@@ -27,6 +27,10 @@ setuptools.setup(
         'langdetect==1.0.9',
         'fastavro>=1.9,<2',
         'defusedxml>=0.7.1,<1',
+        # The charset of bytes that declare none and are not UTF-8 (KOI8-R,
+        # EUC-KR, GB2312...: transforms/text.py); requests installs it too,
+        # but wirebeam imports it itself.
+        'charset-normalizer>=3.4,<4',
         # One run at a time per output folder: an OS file lock (Beam has it too).
         'fasteners>=0.16',
         # Avro codecs beyond deflate: snappy (cramjam for fastavro,

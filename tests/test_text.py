@@ -1,13 +1,42 @@
+import sys
+import unicodedata
+
 import pytest
 
 from transforms.errors import InputError
-from transforms.text import clean_text, decode_bytes, html_to_text, one_line
+from transforms.text import KEPT_FORMAT_CHARS, clean_text, decode_bytes, html_to_text, one_line
+
+ENGLAND = '\U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F'
 
 
 def test_clean_text_applies_nfc_and_drops_controls_and_invisibles():
   decomposed = 'Cafe\u0301'  # e + combining acute
   assert clean_text(decomposed) == 'Caf\u00e9'
   assert clean_text('a\x00b\x07c\u200bd\u202ee\ufeff') == 'abcde'
+
+
+def test_clean_text_removes_every_invisible_format_character_but_the_kept_ones():
+  # U+061C and the tag characters once survived a hand-made list.
+  assert clean_text('Talks\u061c resume\u00ad\u206a\ufff9\U000E0001\U000E0041') == (
+      'Talks resume')
+  kept = {chr(code) for first, last in KEPT_FORMAT_CHARS for code in range(first, last + 1)}
+  survivors = [f'U+{code:04X}' for code in range(sys.maxunicode + 1)
+               if unicodedata.category(chr(code)) == 'Cf' and chr(code) not in kept
+               and clean_text(f'a{chr(code)}b') != 'ab']
+  assert survivors == []
+
+
+def test_clean_text_keeps_joiners_visible_marks_and_emoji_flag_tag_sequences():
+  persian = 'می\u200cخواهم'  # ZWNJ between the prefix and the verb
+  family = '\U0001F468\u200d\U0001F469\u200d\U0001F467'
+  assert clean_text(persian) == persian and clean_text(family) == family
+  assert clean_text('\u0600\u0661\u0662') == '\u0600\u0661\u0662'  # Arabic number sign
+  assert clean_text(f'England {ENGLAND} win') == f'England {ENGLAND} win'
+  # Tags outside a well-formed sequence go; the flag they hang on stays.
+  assert clean_text('\U0001F3F4\U000E0067\U000E0062 win') == '\U0001F3F4 win'
+  assert clean_text('a\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007Fb') == 'ab'
+  assert clean_text('\U0001F3F4\U000E0047\U000E0042\U000E0045\U000E004E\U000E0047'
+                    '\U000E007F') == '\U0001F3F4'  # upper-case tags: not a subdivision
 
 
 def test_clean_text_collapses_spaces_and_keeps_paragraphs():

@@ -42,3 +42,6 @@ class ParsedEntry:
   # When the source was delivered (file mtime, fetch time): the reference
   # for dates that lack a year, such as "September 28" in a dateline.
   received_at: Optional[datetime.datetime] = None
+  # The codec the source's bytes were decoded with, and why (``text.Decoded``).
+  charset: Optional[str] = None
+  charset_reason: Optional[str] = None

@@ -15,6 +15,7 @@ import datetime
 import email.utils
 import os
 import pathlib
+import re
 import tempfile
 import unicodedata
 
@@ -36,6 +37,7 @@ from transforms.normalize.urls import canonical_url
 from transforms.parse.entries import parse_source
 from transforms.read.feed_list import parse_feed_list
 from transforms.tags import DEAD_LETTERS, ITEMS
+from transforms.text import EMOJI_TAG_SEQUENCE, KEPT_FORMAT_CHARS
 from transforms.timestamps import parse_timestamp
 
 PROPERTY = settings(max_examples=150, deadline=None, derandomize=True, database=None,
@@ -50,6 +52,7 @@ TEXT_PIECES = st.sampled_from([
     '<![CDATA[x]]>', '<![if !x]>', '<![foo]>', '<!--', '-->', '<!DOCTYPE html>',
     '&amp;', '&amp;amp;', '&lt;', '&#x301;', '&#0;', '&#x202E;', '&nbsp;', '&bogus;',
     'e', '\u0301', '\x00', '\x85', '\x1b', '\u200b', '\u202e', '\u2066', '\ufeff',
+    '\u061c', '\u00ad', '\U000E0041', '\U000E007F', '\U0001F3F4\U000E0067\U000E0062',
     '\ud800', '\r\n', '\n\n', '\u2028', ' ', '\t', '\xa0', 'URGENT: ', 'UPDATE 2-',
     'Talks', 'Москва', 'ﷺ', '한'])
 TEXTS = st.one_of(st.none(), ANY_TEXT,
@@ -191,13 +194,19 @@ def test_normalize_entry_gives_a_record_or_input_error(entry, max_item_bytes):
   normalized_or_none(entry, max_item_bytes)
 
 
+KEPT_FORMAT = {chr(code) for first, last in KEPT_FORMAT_CHARS
+               for code in range(first, last + 1)}
+
+
 def unclean(text, single_line):
-  """What is wrong with a text field: control characters, surrogates, not NFC."""
+  """What is wrong with a text field: control, surrogate or removed format
+  characters (outside an emoji flag's tag sequence), not NFC."""
   if text is None:
     return []
   allowed = '' if single_line else '\n'
-  faults = [f'U+{ord(c):04X}' for c in text
-            if unicodedata.category(c) in ('Cc', 'Cs') and c not in allowed]
+  faults = [f'U+{ord(c):04X}' for c in re.sub(EMOJI_TAG_SEQUENCE, '', text)
+            if unicodedata.category(c) in ('Cc', 'Cs', 'Cf') and c not in allowed
+            and c not in KEPT_FORMAT]
   return faults + ([] if unicodedata.is_normalized('NFC', text) else ['not NFC'])
 
 

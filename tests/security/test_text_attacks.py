@@ -30,18 +30,22 @@ def rss(title: bytes, description: bytes = BODY,
           + description + b'</description></item></channel></rss>')
 
 
-def utf16_rss(title: str, codec: str, bom: bytes = b'') -> bytes:
-  return bom + ('<?xml version="1.0" encoding="UTF-16"?>\n<rss version="2.0"><channel>'
+def utf16_rss(title: str, codec: str, bom: bytes = b'', declared: str = 'UTF-16') -> bytes:
+  return bom + (f'<?xml version="1.0" encoding="{declared}"?>\n<rss version="2.0"><channel>'
                 f'<title>Wire</title><item><title>{title}</title><description>Ein '
                 'Bericht aus Köln über den Haushalt.</description></item></channel>'
                 '</rss>').encode(codec)
 
 
 # Every bidi control and zero-width character that carries no meaning in a
-# Latin headline: ZWSP, word joiner, BOM, LRM/RLM, embeddings, overrides
-# (RLO reverses what a reader sees), isolates.
+# Latin headline: ZWSP, word joiner, BOM, LRM/RLM, the Arabic letter mark,
+# embeddings, overrides (RLO reverses what a reader sees), isolates; soft
+# hyphens, and tag characters that spell hidden text ("HI").
 INVISIBLE = ('Minister\u200b resigns \u202eafter\u202c vote\u2060 on \u200e\u200f'
-             '\u2066budget\u2069\ufeff\u202a\u202b\u202d\u2067\u2068 talks')
+             '\u2066budget\u2069\ufeff\u202a\u202b\u202d\u2067\u2068 ta\u00adlks'
+             '\u061c\U000E0001\U000E0048\U000E0049\U000E007F')
+# England's flag: a black flag, "gbeng" in tag characters, a cancel tag.
+ENGLAND = '\U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F'
 
 # file name -> (content, expected outcome). An item is ('item', headline); a
 # dead letter is (stage, reason, raw) where raw says what its raw bytes are:
@@ -58,6 +62,12 @@ CASES = {
         ('item', 'Переговоры возобновились')),
     'declared-utf8-is-cp1252.xml': (rss('Café crème talks'.encode('cp1252')),
                                     ('item', 'Café crème talks')),
+    # Neither a byte-order mark nor NULs: the bytes cannot be the UTF-16 declared
+    # (an even number of them once decoded as UTF-16, into CJK-looking garbage).
+    'declared-utf16-is-cp1252.xml': (
+        rss('Café crème talks!'.encode('cp1252'),
+            declaration=b'<?xml version="1.0" encoding="UTF-16"?>\n'),
+        ('item', 'Café crème talks!')),
     'declared-utf16-is-utf8.xml': (
         rss(b'Talks resume', declaration=b'<?xml version="1.0" encoding="UTF-16"?>\n'),
         ('item', 'Talks resume')),
@@ -65,6 +75,20 @@ CASES = {
                         ('item', 'Grüße aus Köln')),
     'utf16be-bom.xml': (utf16_rss('Grüße aus Köln', 'utf-16-be', b'\xfe\xff'),
                         ('item', 'Grüße aus Köln')),
+    'utf32le-bom.xml': (utf16_rss('Grüße aus Köln', 'utf-32-le', b'\xff\xfe\x00\x00', 'UTF-32'),
+                        ('item', 'Grüße aus Köln')),
+    'utf32be-bom.xml': (utf16_rss('Grüße aus Köln', 'utf-32-be', b'\x00\x00\xfe\xff', 'UTF-32'),
+                        ('item', 'Grüße aus Köln')),
+    # No byte-order mark: the declaration's '<?' in UTF-16/32 tells (XML 1.0, Appendix F).
+    'utf16le-declared.xml': (utf16_rss('Grüße aus Köln', 'utf-16-le'),
+                             ('item', 'Grüße aus Köln')),
+    'utf32be-declared.xml': (utf16_rss('Grüße aus Köln', 'utf-32-be', declared='UTF-32'),
+                             ('item', 'Grüße aus Köln')),
+    # Russian in KOI8-R, declared nowhere: detected, not Windows-1252 mojibake.
+    'koi8r-undeclared.xml': (rss('Переговоры возобновились'.encode('koi8-r'), (
+        'Министры встретились в понедельник, чтобы согласовать бюджет на следующий год. '
+        'Переговоры продлятся до конца недели, сообщили в правительстве.').encode('koi8-r'),
+        declaration=b''), ('item', 'Переговоры возобновились')),
     'utf16-bom.txt': (f'Grüße aus Köln\n{DATELINE}Ein Bericht.'.encode('utf-16'),
                       ('item', 'Grüße aus Köln')),
     # A NUL in the first 4 KiB marks binary data; later, it is removed.
@@ -76,6 +100,8 @@ CASES = {
                       ('item', 'Minister resigns after vote on budget talks')),
     'invisible.txt': (f'{INVISIBLE}\n{DATELINE}Text.'.encode(),
                       ('item', 'Minister resigns after vote on budget talks')),
+    'emoji-flag.xml': (rss(f'England {ENGLAND} win'.encode()),
+                       ('item', f'England {ENGLAND} win')),
     'huge-single-line.txt': (b'word ' * MIB, ('normalize', 'item_too_large', 'file')),
     'blank-item.xml': (rss(b'  \t ', b' \n\t \r\n '), ('normalize', 'no_text', 'entry')),
     # Nothing visible: zero-width, ideographic and no-break spaces.

@@ -91,6 +91,7 @@ def normalize_entry(entry: ParsedEntry, max_item_bytes: int) -> dict:
           'position': entry.position, 'feed_title': one_line(entry.feed_title) or None,
           'feed_link': entry.feed_link, 'guid': entry.guid,
           'feed_language': entry.feed_language,
+          'charset': entry.charset, 'charset_reason': entry.charset_reason,
       },
       'is_canonical': True,
       'duplicate_of': None,

@@ -3,7 +3,7 @@ from typing import List
 
 from transforms.entry import ParsedEntry
 from transforms.errors import InputError
-from transforms.parse.json_input import load_json
+from transforms.parse.json_input import decode_json, parse_json
 from transforms.replayable import JSON_FEED_VERSION_PREFIX, single_item_feed
 
 
@@ -24,7 +24,8 @@ def _text(value):
 
 
 def parse_json_feed(data: bytes, source: str, received_at=None) -> List[ParsedEntry]:
-  feed = load_json(data)
+  decoded = decode_json(data)
+  feed = parse_json(decoded.text)
   if not (isinstance(feed, dict) and str(feed.get('version', '')).startswith(
       JSON_FEED_VERSION_PREFIX) and isinstance(feed.get('items'), list)):
     raise InputError('not_a_feed', 'JSON without a JSON Feed version and items')
@@ -49,5 +50,6 @@ def parse_json_feed(data: bytes, source: str, received_at=None) -> List[ParsedEn
         language=_text(item.get('language') or feed.get('language')),
         keywords=[tag for tag in _list(item.get('tags')) if isinstance(tag, str)],
         feed_title=_text(feed.get('title')),
-        feed_link=_text(feed.get('home_page_url')), received_at=received_at))
+        feed_link=_text(feed.get('home_page_url')), received_at=received_at,
+        charset=decoded.charset, charset_reason=decoded.reason))
   return entries

@@ -3,6 +3,7 @@ import json
 from typing import Any, Optional
 
 from transforms.errors import InputError
+from transforms.text import Decoded, byte_order_mark
 
 
 def small_int(text: str, digits: int = 3) -> Optional[int]:
@@ -11,12 +12,28 @@ def small_int(text: str, digits: int = 3) -> Optional[int]:
   return int(text) if text.isdecimal() and len(text) <= digits else None
 
 
-def load_json(data: bytes) -> Any:
-  """Parsed JSON; every failure, deep-nesting bombs included, as InputError."""
+def decode_json(data: bytes) -> Decoded:
+  """JSON's text: a byte-order mark, else UTF-16 or UTF-32 by where the NULs
+  of its first (ASCII) characters fall, else UTF-8; never any other charset."""
+  bom = byte_order_mark(data)
+  if bom:
+    codec, start, reason = bom[0], bom[1], 'bom'
+  else:
+    codec, start = json.detect_encoding(data), 0
+    reason = 'utf8' if codec == 'utf-8' else 'pattern'
   try:
-    text = data.decode(json.detect_encoding(data))
+    return Decoded(data[start:].decode(codec), codec, reason)
   except UnicodeDecodeError as error:
     raise InputError('undecodable', f'not UTF-8, UTF-16 or UTF-32 JSON: {error}') from error
+
+
+def load_json(data: bytes) -> Any:
+  """Parsed JSON; every failure, deep-nesting bombs included, as InputError."""
+  return parse_json(decode_json(data).text)
+
+
+def parse_json(text: str) -> Any:
+  """``load_json`` of decoded text."""
   try:
     return json.loads(text)
   except (ValueError, RecursionError) as error:

@@ -15,6 +15,7 @@ from defusedxml import ElementTree as SafeElementTree
 from transforms.entry import ParsedEntry
 from transforms.errors import InputError
 from transforms.parse.json_input import small_int
+from transforms.parse.xml_feed import decode_xml
 
 NAR = '{http://iptc.org/std/nar/2006-10-01/}'
 _XML_LANG = '{http://www.w3.org/XML/1998/namespace}lang'
@@ -202,8 +203,13 @@ def _parse_xml(data: bytes):
 
 def parse_newsml_g2(data: bytes, source: str,
                     received_at=None) -> List[ParsedEntry]:
-  """One entry per newsItem; raises InputError when the document holds none."""
-  root = _parse_xml(data)
+  """One entry per newsItem; raises InputError when the document holds none.
+
+  Decoded as feeds are (``decode_xml``), so that every format reads charsets
+  alike: expat trusted the declaration, and knew no UTF-32.
+  """
+  decoded = decode_xml(data)
+  root = _parse_xml(decoded.text.encode('utf-8'))
   if root.tag == NAR + 'newsItem':
     items = [root]
   elif root.tag == NAR + 'newsMessage':
@@ -215,10 +221,13 @@ def parse_newsml_g2(data: bytes, source: str,
                      f'a {_local(root.tag)} holds no NewsML-G2 newsItem')
   several = len(items) > 1
   try:
-    return [
+    entries = [
         _entry(item, position,
                ElementTree.tostring(item, encoding='utf-8') if several else data,
                source, received_at, root.get(_XML_LANG))
         for position, item in enumerate(items)]
   except RecursionError:
     raise InputError('unrecoverable_xml', 'XML nested too deeply to read') from None
+  for entry in entries:
+    entry.charset, entry.charset_reason = decoded.charset, decoded.reason
+  return entries

@@ -12,7 +12,7 @@ from typing import Any, List, NamedTuple, Optional
 
 from transforms.entry import ParsedEntry
 from transforms.errors import InputError
-from transforms.parse.json_input import load_json, small_int
+from transforms.parse.json_input import decode_json, parse_json, small_int
 from transforms.parse.newsml_g2 import nitf_body_html
 from transforms.replayable import json_bytes
 
@@ -189,14 +189,17 @@ def _items(document: Any) -> Optional[list]:
 
 def parse_ninjs(data: bytes, source: str, received_at=None) -> List[ParsedEntry]:
   """One entry per ninjs item, media items included."""
-  document = load_json(data)
-  items = _items(document)
+  decoded = decode_json(data)
+  items = _items(parse_json(decoded.text))
   if items is None:
     raise InputError('not_ninjs',
                      'JSON without a ninjs uri, headline, body or date')
   several = len(items) > 1
-  return [
+  entries = [
       _entry(item, position,
              json_bytes(item) if several else data,
              source, received_at)
       for position, item in enumerate(items)]
+  for entry in entries:
+    entry.charset, entry.charset_reason = decoded.charset, decoded.reason
+  return entries

@@ -1,7 +1,9 @@
 """Recognises an input's format from its content, never from its name."""
+import json
 import re
 
 from transforms.errors import InputError
+from transforms.text import unicode_encoding
 
 WIRE_TEXT = 'wire_text'
 XML_FEED = 'xml_feed'
@@ -12,7 +14,7 @@ NEWSML_G2 = 'newsml_g2'
 _NEWSML_G2_ROOTS = frozenset({
     'newsItem', 'newsMessage', 'packageItem', 'conceptItem', 'conceptSet',
     'knowledgeItem', 'planningItem', 'catalogItem'})
-_JSON_FEED_VERSION = re.compile(rb'"version"\s*:\s*"https://jsonfeed\.org/version/')
+_JSON_FEED_VERSION = re.compile(r'"version"\s*:\s*"https://jsonfeed\.org/version/')
 # The first element after the prolog (declaration, comments, DOCTYPE, PIs).
 _ROOT_ELEMENT = re.compile(
     r'^(?:\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>)*<(?:[\w.-]+:)?([\w.-]+)',
@@ -20,12 +22,22 @@ _ROOT_ELEMENT = re.compile(
 
 
 def _head_text(data: bytes) -> str:
-  """The first few kilobytes as text, good enough to see the root element."""
+  """The first few kilobytes as text, good enough to see the root element.
+
+  UTF-16 and UTF-32 are told by a byte-order mark, else by where the NULs of
+  the first characters fall (XML's '<?', JSON's RFC 8259 rule); anything
+  else is read as UTF-8, enough for the ASCII of markup and JSON.
+  """
   head = data[:8192]
-  if head.startswith((b'\xff\xfe', b'\xfe\xff')):
-    return head.decode('utf-16', errors='ignore')
-  if head.startswith(b'\xef\xbb\xbf'):
-    head = head[3:]
+  found = unicode_encoding(head)
+  if found:
+    codec, _, start = found
+    return head[start:].decode(codec, errors='ignore')
+  codec = json.detect_encoding(head)
+  if codec != 'utf-8':
+    text = head.decode(codec, errors='ignore')
+    if text.lstrip()[:1] in ('<', '{', '['):
+      return text
   return head.decode('utf-8', errors='ignore')
 
 
@@ -35,7 +47,7 @@ def detect_format(data: bytes) -> str:
   if not text:
     raise InputError('empty_input', 'the input is empty')
   if text[0] in '{[':
-    return JSON_FEED if _JSON_FEED_VERSION.search(data[:8192]) else NINJS
+    return JSON_FEED if _JSON_FEED_VERSION.search(text) else NINJS
   if text[0] == '<':
     match = _ROOT_ELEMENT.match(text)
     root = match.group(1) if match else ''

@@ -12,7 +12,7 @@ from typing import List, Optional, Tuple
 
 from transforms.entry import ParsedEntry
 from transforms.errors import InputError
-from transforms.text import decode_bytes
+from transforms.text import decode_text
 from transforms.timestamps import MONTH_NAME_PATTERN
 
 # Agencies written bare in upper case (as Interfax does); anything in
@@ -62,8 +62,8 @@ def parse_wire_text(data: bytes, source: str, received_at=None) -> List[ParsedEn
   The dateline is kept in the body (it is part of the text as published) and
   also parsed into place, date and agency.
   """
-  text = decode_bytes(data)
-  lines = text.strip().splitlines()
+  decoded = decode_text(data)
+  lines = decoded.text.strip().splitlines()
   if not lines:
     raise InputError('empty_item', 'the file holds no text')
   headline = lines[0].strip()
@@ -72,4 +72,5 @@ def parse_wire_text(data: bytes, source: str, received_at=None) -> List[ParsedEn
   return [ParsedEntry(
       format='wire_text', source=source, position=0, raw=data,
       title=headline or None, body=body or None, located=place, agency=agency,
-      versioncreated_raw=date, received_at=received_at)]
+      versioncreated_raw=date, received_at=received_at, charset=decoded.charset,
+      charset_reason=decoded.reason)]

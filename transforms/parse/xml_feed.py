@@ -14,7 +14,7 @@ import feedparser
 from transforms.entry import ParsedEntry
 from transforms.errors import InputError
 from transforms.replayable import entry_as_item, single_item_feed
-from transforms.text import decode_bytes
+from transforms.text import Decoded, decode_text
 
 _XML_DECLARATION = re.compile(r'^\s*<\?xml[^>]*\?>')
 _DECLARED_ENCODING = re.compile(
@@ -43,13 +43,21 @@ def _declared_charset(data: bytes, content_type: Optional[str]) -> Optional[str]
   return match.group(1).decode('ascii') if match else None
 
 
-def decode_feed(data: bytes, content_type: Optional[str] = None) -> bytes:
-  """Returns the feed as UTF-8 bytes with no encoding declaration left to mislead."""
-  text = decode_bytes(data, _declared_charset(data, content_type))
-  if declares_entities(text):
+def decode_xml(data: bytes, content_type: Optional[str] = None) -> Decoded:
+  """The document's text without its XML declaration, and how it was decoded.
+
+  Raises InputError when the document declares entities.
+  """
+  decoded = decode_text(data, _declared_charset(data, content_type))
+  if declares_entities(decoded.text):
     raise InputError('xml_entities_forbidden',
                      'the feed declares XML entities; they are never expanded')
-  return _XML_DECLARATION.sub('', text, count=1).encode('utf-8')
+  return decoded._replace(text=_XML_DECLARATION.sub('', decoded.text, count=1))
+
+
+def decode_feed(data: bytes, content_type: Optional[str] = None) -> bytes:
+  """Returns the feed as UTF-8 bytes with no encoding declaration left to mislead."""
+  return decode_xml(data, content_type).text.encode('utf-8')
 
 
 def declares_entities(text: str) -> bool:
@@ -116,9 +124,10 @@ def _entry_body(entry) -> tuple:
 def parse_xml_feed(data: bytes, source: str, received_at=None,
                    content_type: Optional[str] = None) -> List[ParsedEntry]:
   """One entry per feed item, with the feed's title, link and language kept."""
+  decoded = decode_xml(data, content_type)
   try:
     parsed = feedparser.parse(
-        io.BytesIO(decode_feed(data, content_type)),
+        io.BytesIO(decoded.text.encode('utf-8')),
         response_headers=_UTF8_HEADERS, sanitize_html=True,
         resolve_relative_uris=True)
   except (IndexError, KeyError, TypeError, ValueError, AttributeError) as error:
@@ -156,7 +165,7 @@ def parse_xml_feed(data: bytes, source: str, received_at=None,
         language=detail.get('language') or feed_language or None,
         keywords=[tag['term'] for tag in entry.get('tags') or [] if tag.get('term')],
         feed_title=_string(feed.get('title')), feed_link=_string(feed.get('link')),
-        received_at=received_at)
+        received_at=received_at, charset=decoded.charset, charset_reason=decoded.reason)
     entries.append(dataclasses.replace(parsed_entry, raw=single_item_feed(
         entry_as_item(parsed_entry), parsed_entry.feed_title, parsed_entry.feed_link,
         feed_language)))
