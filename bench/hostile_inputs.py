@@ -1,14 +1,18 @@
 """Hostile inputs under the size caps: what they cost, with wirebeam's bounds and without.
 
-Usage: python -m bench.hostile_inputs [attributes]   (default: all)
+Usage: python -m bench.hostile_inputs [attributes] [entries]   (default: both)
 
 attributes: an RSS item with 10,000, 20,000 and 50,000 attributes through
   feedparser alone (no bound) and through wirebeam's parser (refused before
   feedparser); the attribute pre-scan alone on 20 MB of hostile shapes;
   20 MB feeds of elements with 100 attributes (the cap) and with 10, parsed.
+entries: a JSON Feed of 200,000 tiny items (about 9 MB), parsed alone, then
+  through the real command (no NER) with the default --max-entries-per-source;
+  and a 20 MB JSON Feed of 6,600,000 empty items, parsed alone.
 
-Each case runs in a process of its own: its seconds and peak RSS are
-printed as a Markdown table, which SECURITY.md quotes.
+Each case runs in a process of its own: its seconds and peak RSS (of the
+process tree, for the command) are printed as a Markdown table, which
+SECURITY.md quotes.
 """
 import argparse
 import io
@@ -17,10 +21,12 @@ import pathlib
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 
 import feedparser
 
+from bench.throughput import PeakMemory
 from transforms.errors import InputError
 from transforms.parse.entries import parse_source
 from transforms.parse.xml_feed import refuse_many_attributes
@@ -52,6 +58,17 @@ def elements_feed(per_element: int, size: int) -> bytes:
           f'{element * (size // len(element))}</item></channel></rss>').encode()
 
 
+def tiny_json_feed(count: int) -> bytes:
+  return json.dumps({'version': 'https://jsonfeed.org/version/1.1', 'title': 'Tiny', 'items': [
+      {'id': str(i), 'content_text': f'item {i}'} for i in range(count)]},
+      separators=(',', ':')).encode()
+
+
+def empty_json_feed(count: int) -> bytes:
+  return b'{"version":"https://jsonfeed.org/version/1.1","items":[%s]}' % b','.join(
+      [b'{}'] * count)
+
+
 def prepare_case(name: str, argument: str):
   """The work of one case, as a function of nothing, its input already built."""
   if name == 'baseline':
@@ -68,7 +85,9 @@ def prepare_case(name: str, argument: str):
     data = PRESCAN_SHAPES[argument](20 * MB)
     return lambda: refuse_many_attributes(data) or 'passed'
   data = {'wirebeam': lambda: item_with_attributes(int(argument)),
-          'elements': lambda: elements_feed(int(argument), 20 * MB)}[name]()
+          'elements': lambda: elements_feed(int(argument), 20 * MB),
+          'tiny': lambda: tiny_json_feed(int(argument)),
+          'empty': lambda: empty_json_feed(int(argument))}[name]()
   return lambda: f'{len(parse_source(name, data))} entries'
 
 
@@ -100,9 +119,38 @@ def bench_attributes():
                *in_process('elements', per_element)))
 
 
+def bench_entries():
+  count = 200_000
+  data = tiny_json_feed(count)
+  print('| case | input | time | peak RSS | outcome |')
+  print('|---|---|---|---|---|')
+  print(row(f'{count:,} tiny items, parsed', len(data), *in_process('tiny', count)))
+  with tempfile.TemporaryDirectory() as folder:
+    path = pathlib.Path(folder) / 'tiny.json'
+    path.write_bytes(data)
+    start = time.perf_counter()
+    command = subprocess.Popen(
+        [sys.executable, '-m', 'pipeline', '--input', str(path), '--output',
+         str(pathlib.Path(folder) / 'out'), '--no-entities', '--summary-json',
+         str(pathlib.Path(folder) / 'summary.json')],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    memory = PeakMemory(command.pid)
+    _, errors = command.communicate()
+    seconds, peak_mb = time.perf_counter() - start, memory.stop()
+    if command.returncode:
+      sys.exit(errors)
+    summary = json.loads((pathlib.Path(folder) / 'summary.json').read_text())
+    outcome = (f"{summary['items']} items, dead letters {summary['dead_letters_by_reason']}, "
+               f"inputs {summary['inputs']}, accounted for: {summary['accounted_for']}")
+    print(row(f'{count:,} tiny items, the command', len(data), seconds, peak_mb, outcome))
+  empty = 6_600_000
+  print(row(f'{empty:,} empty items, parsed', len(empty_json_feed(empty)),
+            *in_process('empty', empty)))
+
+
 def main(argv=None):
   parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-  parser.add_argument('parts', nargs='*', metavar='PART')
+  parser.add_argument('parts', nargs='*', metavar='attributes|entries')
   parser.add_argument('--case', nargs=2, help=argparse.SUPPRESS)
   args = parser.parse_args(argv)
   if args.case:
@@ -115,10 +163,10 @@ def main(argv=None):
     print(json.dumps({'seconds': time.perf_counter() - start, 'outcome': outcome,
                       'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
     return
-  benches = {'attributes': bench_attributes}
+  benches = {'attributes': bench_attributes, 'entries': bench_entries}
   for part in args.parts or benches:
     if part not in benches:
-      parser.error(f'{part!r}: not one of {", ".join(benches)}')
+      parser.error(f'{part!r} is neither attributes nor entries')
     print(f'\n{part}\n')
     benches[part]()
 

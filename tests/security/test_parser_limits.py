@@ -1,16 +1,25 @@
 """Inputs under the size caps whose shape makes them slow: bounded by counting.
 
 Every test here checks that a cap trips on the shape of the input (the
-attributes of one element), and where it does not; none measures time.
-SECURITY.md gives the times measured with and without each cap.
+attributes of one element, the entries of one source), and where it does
+not; none measures time. SECURITY.md gives the times measured with and
+without each cap.
 """
+import datetime
+import json
+
+import apache_beam as beam
 import feedparser
 import pytest
+from apache_beam.testing import test_pipeline
+from apache_beam.testing.util import assert_that, equal_to
 
 from transforms.errors import InputError
 from transforms.parse import xml_feed
-from transforms.parse.entries import parse_source
+from transforms.parse.entries import ParseEntries, parse_source, too_many_entries
 from transforms.parse.xml_feed import MAX_ATTRIBUTES
+from transforms.read.sources import SourceData
+from transforms.tags import DEAD_LETTERS, PARSED
 
 
 def attributes(count: int, template: str = ' a{}="x"') -> str:
@@ -93,3 +102,35 @@ def test_text_that_looks_like_attributes_is_not_counted():
     (entry,) = parse_source('text.xml', rss(description=description))
     assert entry.title == 'Hello'
 
+
+def tiny_json_feed(count: int) -> bytes:
+  """A JSON Feed of ``count`` items of a few words each, as in the issue."""
+  return json.dumps({'version': 'https://jsonfeed.org/version/1.1', 'items': [
+      {'id': str(i), 'content_text': f'item {i}'} for i in range(count)]}).encode()
+
+
+def test_what_the_dead_letter_of_a_source_over_the_cap_says():
+  assert too_many_entries(10, 10) is None
+  assert too_many_entries(25, 10) == (
+      '15 of 25 entries not read: at most 10 are read from one source '
+      '(--max-entries-per-source), the first ones; --replay with a higher cap '
+      'reads the whole source again')
+
+
+def test_a_source_is_read_up_to_the_cap_and_the_rest_is_one_dead_letter():
+  feed = tiny_json_feed(25)
+  received = datetime.datetime(2026, 11, 28, tzinfo=datetime.timezone.utc)
+  with test_pipeline.TestPipeline() as p:
+    outputs = (p | beam.Create([SourceData('tiny.json', feed, received),
+                                SourceData('small.json', tiny_json_feed(10), received)])
+               | ParseEntries(max_entries=10))
+    assert_that(outputs[PARSED] | beam.Map(
+        lambda parsed: (parsed.source.location, [e.position for e in parsed.entries])),
+        equal_to([('tiny.json', list(range(10))), ('small.json', list(range(10)))]),
+        label='the first 10 entries of each')
+    assert_that(outputs[DEAD_LETTERS] | beam.Map(
+        lambda d: (d['stage'], d['reason'], d['source'], d['position'], d['raw'] == feed,
+                   d['received_at'], d['error'].split(':')[0])),
+        equal_to([('parse', 'too_many_entries', 'tiny.json', None, True, received,
+                   '15 of 25 entries not read')]),
+        label='one dead letter keeping the whole source')
