@@ -11,6 +11,7 @@ import re
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from transforms.dedup.settings import DedupSettings
+from transforms.parse.entries import DEFAULT_MAX_ENTRIES
 
 # Codecs that fastavro writes; setup.py installs what each needs. fastavro
 # and Apache avro read them all; polars reads all but zstandard.
@@ -32,6 +33,13 @@ def duration(text: str) -> float:
     raise argparse.ArgumentTypeError(
         f'{text!r} is not a duration such as 90s, 5m, 2h or 7d')
   return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def entry_count(text: str) -> int:
+  """A whole number of entries, at least 1."""
+  if not text.strip().isdigit() or int(text) < 1:
+    raise argparse.ArgumentTypeError(f'{text!r} is not a number of entries (1 or more)')
+  return int(text)
 
 
 def _flag(parser, name, dest=None, **kwargs):
@@ -165,6 +173,11 @@ def add_wirebeam_arguments(parser, streaming_flag: bool = False):
         'Default: %(default)s.')
   _flag(limits, 'max-item-bytes', type=int, default=2 * MIB, metavar='N',
         help='Largest single item; larger ones become dead letters. '
+        'Default: %(default)s.')
+  _flag(limits, 'max-entries-per-source', type=entry_count, default=DEFAULT_MAX_ENTRIES,
+        metavar='N', help='Most entries read from one file or feed, the first '
+        'ones; the rest become one too_many_entries dead letter keeping the '
+        'whole source, which --replay with a higher N reads again. '
         'Default: %(default)s.')
   _flag(limits, 'fetch-timeout', type=duration, default=20.0, metavar='TIME',
         help='Time limit for fetching one feed, redirects included. '

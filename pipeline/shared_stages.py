@@ -32,7 +32,7 @@ class NormalizeSources(beam.PTransform):
     self._options = options
 
   def expand(self, read):
-    parsed = read[SOURCES] | 'Parse' >> ParseEntries()
+    parsed = read[SOURCES] | 'Parse' >> ParseEntries(self._options.max_entries_per_source)
     entries = parsed[PARSED] | 'FeedLanguage' >> InferFeedLanguages()
     normalized = entries[ENTRIES] | 'Normalize' >> NormalizeEntries(
         self._options.max_item_bytes)

@@ -56,9 +56,11 @@ def folders(tmp_path):
     (('--input', '{tmp}/empty'), '--input {tmp}/empty: the folder has no file to read'),
     (('--input', '{tmp}/in/*.json'), '--input {tmp}/in/*.json: no file matches'),
     (('--input', '{in}', '--fetch-timeout', 'soon'), "'soon' is not a duration"),
+    (('--input', '{in}', '--max-entries-per-source', '0'),
+     "'0' is not a number of entries (1 or more)"),
 ], ids=['typo', 'abbreviation', 'stray word', 'empty feed list', 'feed list line',
         'watch without streaming', 'stop-after without streaming', 'input with streaming',
-        'empty folder', 'glob matching nothing', 'bad duration'])
+        'empty folder', 'glob matching nothing', 'bad duration', 'no entries'])
 def test_a_mistake_is_a_usage_error_and_writes_nothing(folders, args, message):
   def filled(text):
     return text.format(tmp=folders, **{'in': folders / 'in'})

@@ -1,6 +1,7 @@
 """The real command on real files, and its Avro read back by three readers."""
 import datetime
 import glob
+import json
 import os
 import pathlib
 import subprocess
@@ -187,3 +188,38 @@ def test_replay_recovers_dead_letters_through_the_current_settings(tmp_path):
   wire = by_headline['Headline']  # its file was too large: replayed by reading it again
   assert wire['source']['format'] == 'wire_text'
   assert wire['received_at'] == modified(inputs / 'big.txt')
+
+
+@pytest.mark.e2e
+def test_a_source_over_the_entry_cap_is_read_in_part_and_replayed_whole(tmp_path):
+  """The first N entries are items, the rest one dead letter; a replay with a
+  higher cap reads the source again, its first N being re-sightings."""
+  feed = tmp_path / 'tiny.json'
+  feed.write_text(json.dumps({'version': 'https://jsonfeed.org/version/1.1', 'items': [
+      {'id': f'tiny-{i}', 'title': f'Council meets on item {i}',
+       'content_text': f'The council met on Monday to discuss item number {i}.'}
+      for i in range(25)]}))
+  output = tmp_path / 'out'
+  result = run_wirebeam('--input', str(feed), '--output', str(output), '--no-entities',
+                        '--max-entries-per-source', '10')
+  assert result.returncode == 0, result.stderr
+  items = read_fastavro(avro_files(output, 'items'))
+  assert sorted(item['source']['position'] for item in items) == list(range(10))
+  (dead_letter,) = read_fastavro(avro_files(output, 'dead_letters'))
+  assert (dead_letter['stage'], dead_letter['reason'], dead_letter['position']) == (
+      'parse', 'too_many_entries', None)
+  assert dead_letter['raw'] == feed.read_bytes()
+  assert dead_letter['error'].startswith('15 of 25 entries not read')
+  assert 'entries       json_feed 10' in result.stdout
+  assert ('inputs        11 = items + re-sightings + dead letters: every input accounted for'
+          in result.stdout)
+  assert 'parse.too_many_entries 1' in result.stdout
+
+  replay = run_wirebeam('--replay', str(output / 'dead_letters'), '--output', str(output),
+                        '--no-entities', '--max-entries-per-source', '100')
+  assert replay.returncode == 0, replay.stderr
+  assert ('inputs        25 = items + re-sightings + dead letters: every input accounted for'
+          in replay.stdout)
+  assert 're-sightings  10' in replay.stdout
+  items = read_fastavro(avro_files(output, 'items'))
+  assert sorted(item['source']['position'] for item in items) == list(range(25))

@@ -2,10 +2,13 @@
 
 conftest's FeedServer always sends a Content-Length and the whole body at
 once, so this module has its own server whose routes write their responses
-themselves: chunked, endless, compressed or one byte at a time.
+themselves: chunked, endless, compressed or one byte at a time; and a raw
+socket server that sends some bytes and then hangs up, closing or resetting.
 """
 import gzip
 import http.server
+import socket
+import struct
 import threading
 import time
 import zlib
@@ -237,3 +240,67 @@ def test_redirect_to_a_malformed_url_is_refused(server, location):
   """urllib.parse raises ValueError for an unclosed '[' in the host."""
   server.routes['/malformed'] = redirect(location)
   assert reason_of(server.url('/malformed'), timeout=1) == 'redirect_refused'
+
+
+def cut_off(response: bytes, reset: bool) -> str:
+  """The URL of a one-request server that sends ``response`` and hangs up.
+
+  ``reset`` sends a TCP RST (SO_LINGER 0) instead of a FIN, after a pause
+  that lets the client read what came first: a reset in the middle of the
+  body, as a crashed server or a middlebox gives.
+  """
+  listener = socket.create_server(('127.0.0.1', 0))
+
+  def serve():
+    with listener:
+      connection, _ = listener.accept()
+      with connection:
+        connection.recv(65536)
+        connection.sendall(response)
+        if reset:
+          time.sleep(0.2)
+          connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+
+  threading.Thread(target=serve, daemon=True).start()
+  return f'http://127.0.0.1:{listener.getsockname()[1]}/feed'
+
+
+LENGTH_1000 = b'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n'
+CHUNKED = b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'
+GZIP_FEED = gzip.compress(SMALL_FEED * 20)
+
+
+@pytest.mark.parametrize('response, reset, cause', [
+    (LENGTH_1000 + b'<' * 100, False, 'body ended after 100 of 1000 bytes'),
+    (LENGTH_1000 + b'<' * 100, True,
+     'body ended after 100 of 1000 bytes: ConnectionResetError'),
+    # gzip's own check would also see this one; the length check comes first.
+    (b'HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n'
+     % len(GZIP_FEED) + GZIP_FEED[:20], False,
+     f'body ended after 20 of {len(GZIP_FEED)} bytes'),
+    # Cut inside a chunk, and between chunks with no last (zero) chunk.
+    (CHUNKED + b'64\r\n' + b'<' * 50, False,
+     'chunked body ended after 50 bytes, before its last chunk'),
+    (CHUNKED + b'5\r\n<<<<<\r\n', False,
+     'chunked body ended after 5 bytes, before its last chunk'),
+    (CHUNKED + b'64\r\n' + b'<' * 50, True, 'body ended after 50 bytes: ConnectionResetError'),
+    (b'HTTP/1.1 200 OK\r\n\r\n' + b'<' * 100, True,
+     'body ended after 100 bytes: ConnectionResetError'),
+], ids=['length-closed', 'length-reset', 'gzip-length-closed', 'inside-chunk-closed',
+        'between-chunks-closed', 'inside-chunk-reset', 'no-length-reset'])
+def test_a_body_cut_short_fails_at_once_with_its_cause(response, reset, cause):
+  """Never a feed cut short, and never a wait for the time limit.
+
+  The time limit here is far beyond the thread's bound: a fetch_failed
+  outcome came before it, whatever the machine's speed.
+  """
+  outcome = fetch_within(10, cut_off(response, reset), timeout=60)
+  assert isinstance(outcome, InputError), outcome
+  assert outcome.reason == 'fetch_failed'
+  assert cause in str(outcome)
+
+
+def test_a_body_as_long_as_its_content_length_is_whole():
+  outcome = fetch_within(10, cut_off(b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n'
+                                     % len(SMALL_FEED) + SMALL_FEED, reset=False), timeout=60)
+  assert outcome.body == SMALL_FEED

@@ -1,7 +1,7 @@
 """Hostile XML: every entity trick ends as an InputError, unexpanded and unfetched.
 
 RSS and Atom reach feedparser only through our guard
-(``transforms.parse.xml_feed.decode_feed``, which refuses ``<!ENTITY``);
+(``transforms.parse.xml_feed.decode_xml``, which refuses ``<!ENTITY``);
 NewsML-G2 and OPML are parsed by defusedxml. What feedparser 6.0 (on expat
 2.5) does by itself, checked before relying on the guard:
 

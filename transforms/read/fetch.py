@@ -4,6 +4,8 @@ We fetch ourselves rather than let feedparser do it, so that every request
 obeys the same rules: http and https only (on every redirect hop too), a
 timeout, a size cap applied while streaming and again after decompression
 (a gzip bomb is small on the wire), and a User-Agent that names us.
+A body that ends before its Content-Length (or its last chunk) says, or
+whose connection is reset, is a failure at once, never a feed cut short.
 A poller adds conditional headers and learns from ``HttpError`` when to
 retry and from ``BodyRefused`` that a response was lost.
 """
@@ -48,6 +50,14 @@ class HttpError(InputError):
 
 class BodyRefused(InputError):
   """A response received but not kept (too large, corrupt): data was lost."""
+
+
+class BodyCutShort(http.client.HTTPException):
+  """The connection ended, closed or reset, before the whole body came.
+
+  http.client returns a body shorter than its Content-Length as if it were
+  whole; a feed cut there would parse as a smaller feed.
+  """
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,27 +124,43 @@ def _decompressor(encoding: str, head: bytes):
   return zlib.decompressobj(16 + zlib.MAX_WBITS)
 
 
+def _of(expected: Optional[int]) -> str:
+  return f' of {expected}' if expected is not None else ''
+
+
 def _read_body(response, max_bytes: int) -> bytes:
   """The body, decompressed, refusing more than max_bytes before or after."""
   encoding = (response.getheader('Content-Encoding') or 'identity').lower().strip()
   if encoding not in _DECODINGS:
     raise BodyRefused('fetch_failed', f'unsupported Content-Encoding {encoding!r}')
+  expected = response.length  # Content-Length; None when chunked or absent
   received, decompressor, body = 0, None, bytearray()
-  for chunk in iter(lambda: response.read(_CHUNK), b''):
-    received += len(chunk)
-    if received > max_bytes:
-      raise BodyRefused('input_too_large', f'more than {max_bytes} bytes received')
-    if encoding != 'identity':
-      decompressor = decompressor or _decompressor(encoding, chunk)
-      try:
-        # max_length bounds what one call may expand to: a bomb stops here.
-        chunk = decompressor.decompress(chunk, max_bytes + 1 - len(body))
-      except zlib.error as error:
-        raise BodyRefused('fetch_failed', f'corrupt {encoding} body: {error}') from error
-    body += chunk
-    if len(body) > max_bytes:
-      raise BodyRefused('input_too_large',
-                        f'more than {max_bytes} bytes after decompression')
+  try:
+    # read1: whatever one read of the socket gives, so that ``received`` is
+    # what came before a reset too.
+    for chunk in iter(lambda: response.read1(_CHUNK), b''):
+      received += len(chunk)
+      if received > max_bytes:
+        raise BodyRefused('input_too_large', f'more than {max_bytes} bytes received')
+      if encoding != 'identity':
+        decompressor = decompressor or _decompressor(encoding, chunk)
+        try:
+          # max_length bounds what one call may expand to: a bomb stops here.
+          chunk = decompressor.decompress(chunk, max_bytes + 1 - len(body))
+        except zlib.error as error:
+          raise BodyRefused('fetch_failed', f'corrupt {encoding} body: {error}') from error
+      body += chunk
+      if len(body) > max_bytes:
+        raise BodyRefused('input_too_large',
+                          f'more than {max_bytes} bytes after decompression')
+  except http.client.IncompleteRead as error:  # closed before the last chunk
+    raise BodyCutShort(f'chunked body ended after {received} bytes, '
+                       'before its last chunk') from error
+  except ConnectionError as error:  # reset
+    raise BodyCutShort(f'body ended after {received}{_of(expected)} bytes: '
+                       f'{type(error).__name__}: {error}') from error
+  if expected is not None and received < expected:
+    raise BodyCutShort(f'body ended after {received}{_of(expected)} bytes')
   if decompressor and not decompressor.eof:
     raise BodyRefused('fetch_failed', f'truncated {encoding} body')
   return bytes(body)
@@ -221,5 +247,6 @@ def fetch(url: str, *, timeout: float = 20.0, max_bytes: int = 20 * 1024 * 1024,
     except (OSError, http.client.HTTPException) as error:
       if isinstance(error, TimeoutError) or time.monotonic() >= deadline:
         raise InputError('fetch_timeout', f'{url} not fetched within {timeout} s') from error
-      raise InputError('fetch_failed', f'{url}: {type(error).__name__}: {error}') from error
+      cause = error if isinstance(error, BodyCutShort) else f'{type(error).__name__}: {error}'
+      raise InputError('fetch_failed', f'{url}: {cause}') from error
   raise InputError('too_many_redirects', f'more than {max_redirects} redirects')
