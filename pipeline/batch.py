@@ -137,15 +137,16 @@ class IngestBatch(beam.PTransform):
     normalized = {ITEMS: self._counted(normalized[ITEMS], progress.ENTRIES),
                   DEAD_LETTERS: normalized[DEAD_LETTERS]}
     index_rows, outputs = None, {}
-    if options.dedup_index:
+    if options.dedup_index and not options.write_resightings:
+      rows_by_uri = normalized[ITEMS] | 'ReadIndexByUri' >> ReadDedupIndex(
+          options.output, settings, by_uri=True)
+      split = ({'records': normalized[ITEMS], 'rows': rows_by_uri}
+               | 'SkipResightings' >> SplitResightings(output_folder.run_time(self._run_id)))
+      outputs[RESIGHTINGS] = split[RESIGHTINGS]
+      normalized = {ITEMS: split[ITEMS], DEAD_LETTERS: normalized[DEAD_LETTERS]}
+    if options.dedup_index:  # the rows the items left to enrich can meet
       index_rows = normalized[ITEMS] | 'ReadDedupIndex' >> ReadDedupIndex(
           options.output, settings)
-      if not options.write_resightings:
-        split = ({'records': normalized[ITEMS], 'rows': index_rows}
-                 | 'SkipResightings' >> SplitResightings(
-                     output_folder.run_time(self._run_id)))
-        outputs[RESIGHTINGS] = split[RESIGHTINGS]
-        normalized = {ITEMS: split[ITEMS], DEAD_LETTERS: normalized[DEAD_LETTERS]}
     enriched = normalized | 'Enrich' >> EnrichItems(options)
     outputs[ITEMS] = self._counted(
         enriched[ITEMS] | 'Dedup' >> DeduplicateItems(settings, index_rows), progress.ITEMS)

@@ -162,13 +162,17 @@ def holds_any(summary: np.ndarray, wanted: np.ndarray) -> bool:
 
 
 class _RunKeysFn(beam.DoFn):
-  def __init__(self, settings: DedupSettings):
+  def __init__(self, settings: DedupSettings, by_uri: bool):
     self._settings = settings
+    self._by_uri = by_uri
 
   def setup(self):
     self._hasher = MinHasher(self._settings.num_perm)
 
   def process(self, record):
+    if self._by_uri:
+      yield ('uri', record['uri']), True
+      return
     for key in record_keys(record, self._settings, self._hasher):
       yield key, True
 
@@ -193,6 +197,8 @@ class _MatchingRowsFn(beam.DoFn):
 
   def process(self, path_and_how, run_keys):
     path, how = path_and_how
+    if not run_keys:  # a run of re-sightings only: no row can meet anything
+      return
     if how == output_folder.INDEX_FILE:
       summary = output_folder.read_keys(path)
       if summary is not None and not holds_any(summary, self._wanted_hashes(run_keys)):
@@ -208,15 +214,18 @@ class ReadDedupIndex(beam.PTransform):
   """The index rows of earlier runs under ``output`` that the given records can meet.
 
   Returns rows of ``schemas/dedup_index.avsc``; none before the first run.
+  With ``by_uri``, only the rows of the records' own uris (what telling a
+  re-sighting needs, without fingerprinting every record).
   """
-  def __init__(self, output: str, settings: DedupSettings):
+  def __init__(self, output: str, settings: DedupSettings, by_uri: bool = False):
     super().__init__()
     self._output = output
     self._settings = settings
+    self._by_uri = by_uri
 
   def expand(self, records):
     run_keys = beam.pvalue.AsDict(
-        records | 'RunKeys' >> beam.ParDo(_RunKeysFn(self._settings)))
+        records | 'RunKeys' >> beam.ParDo(_RunKeysFn(self._settings, self._by_uri)))
     return (records.pipeline
             | 'ListIndexFiles' >> output_folder.ListIndexFiles(self._output)
             | 'MatchingRows' >> beam.ParDo(_MatchingRowsFn(self._settings), run_keys))
