@@ -7,6 +7,7 @@ which re-reads options by their ``dest`` name on portable runners.
 """
 import argparse
 import re
+from typing import List
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
@@ -42,10 +43,13 @@ def entry_count(text: str) -> int:
   return int(text)
 
 
+def spellings(name: str) -> List[str]:
+  """An option's spellings: with hyphens for people, underscores for Beam (one if equal)."""
+  return list(dict.fromkeys((f'--{name}', f'--{name.replace("-", "_")}')))
+
+
 def _flag(parser, name, dest=None, **kwargs):
-  underscored = name.replace('-', '_')
-  spellings = dict.fromkeys((f'--{name}', f'--{underscored}'))  # one if equal
-  parser.add_argument(*spellings, dest=dest or underscored, **kwargs)
+  parser.add_argument(*spellings(name), dest=dest or name.replace('-', '_'), **kwargs)
 
 
 class WirebeamOptions(PipelineOptions):

@@ -19,7 +19,13 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from pipeline.batch import BatchInputs, IngestBatch
 from pipeline.local_runner import merge_bundle_metrics_eagerly
-from pipeline.options import BATCH_ONLY, STREAMING_ONLY, WirebeamOptions, add_wirebeam_arguments
+from pipeline.options import (
+  BATCH_ONLY,
+  STREAMING_ONLY,
+  WirebeamOptions,
+  add_wirebeam_arguments,
+  spellings,
+)
 from pipeline.shared_stages import dedup_settings, entity_settings
 from pipeline.streaming import IngestStream, poll_settings
 from pipeline.summary import collect_counters, format_summary, summary
@@ -138,16 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
   return parser
 
 
-def _spellings(name: str):
-  return {f'--{name}', f'--{name.replace("-", "_")}'}
-
-
 def _given(argv: Sequence[str], names: Sequence[str]) -> List[str]:
   """Which of the named options appear in argv, as written."""
   found = []
   for word in argv:
     option = word.split('=', 1)[0]
-    if any(option in _spellings(name) for name in names) and option not in found:
+    if any(option in spellings(name) for name in names) and option not in found:
       found.append(option)
   return found
 

@@ -176,11 +176,16 @@ def shard_name(path: str) -> Optional[Tuple[str, int, int]]:
   return (found['run'], int(found['shard']), int(found['shards'])) if found else None
 
 
-def avro_files(output: str, folder: str) -> List[str]:
-  """The folder's published files; none when the folder does not exist."""
-  pattern = FileSystems.join(output, folder, '*' + AVRO_SUFFIX)
+def _avro_in(path: str) -> List[str]:
+  """The top-level ``*.avro`` files of a folder; none when it does not exist."""
+  pattern = FileSystems.join(path, '*' + AVRO_SUFFIX)
   return sorted(metadata.path
                 for metadata in FileSystems.match([pattern])[0].metadata_list)
+
+
+def avro_files(output: str, folder: str) -> List[str]:
+  """The files one of the output's folders has published."""
+  return _avro_in(folder_path(output, folder))
 
 
 def read_records(path: str) -> Iterator[dict]:
@@ -197,8 +202,7 @@ def dead_letters_to_replay(folder: str):
   without (its source could not be read at all) has its source read again.
   """
   sources, paths, urls = [], [], []
-  files = sorted(metadata.path for metadata in FileSystems.match(
-      [FileSystems.join(folder, '*' + AVRO_SUFFIX)])[0].metadata_list)
+  files = _avro_in(folder)
   if not files:
     raise OutputFolderError(f'no dead-letter files (*{AVRO_SUFFIX}) in {folder}')
   for path in files:
@@ -318,9 +322,7 @@ def latest_generation(folder: str) -> Generation:
   path = generations[-1]
   with FileSystems.open(FileSystems.join(path, MANIFEST)) as f:
     manifest = json.loads(f.read().decode('utf-8'))
-  parts = tuple(sorted(m.path for m in FileSystems.match(
-      [FileSystems.join(path, '*' + AVRO_SUFFIX)])[0].metadata_list))
-  return Generation(path, frozenset(manifest['replaced_runs']), parts,
+  return Generation(path, frozenset(manifest['replaced_runs']), tuple(_avro_in(path)),
                     manifest.get('rewritten_by'))
 
 
