@@ -45,3 +45,15 @@ class ParsedEntry:
   # The codec the source's bytes were decoded with, and why (``text.Decoded``).
   charset: Optional[str] = None
   charset_reason: Optional[str] = None
+  # Metadata, as the source gives it; each dict has the keys of its record
+  # in schemas/wire_item.avsc (Subject, Rendition, Association, Entity).
+  subjects: List[dict] = dataclasses.field(default_factory=list)
+  genre: Optional[str] = None
+  embargoed_raw: Optional[str] = None
+  copyright_holder: Optional[str] = None
+  usage_terms: Optional[str] = None
+  renditions: List[dict] = dataclasses.field(default_factory=list)
+  associations: List[dict] = dataclasses.field(default_factory=list)
+  # People, organisations and places the source names with their ids
+  # (ninjs, NewsML-G2): entities with model 'source'.
+  source_entities: List[dict] = dataclasses.field(default_factory=list)

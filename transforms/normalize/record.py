@@ -53,6 +53,7 @@ def normalize_entry(entry: ParsedEntry, max_item_bytes: int) -> dict:
   versioncreated = parse_timestamp(versioncreated_raw, entry.received_at)
   if not versioncreated and firstcreated:  # a first version's date is both
     versioncreated_raw, versioncreated = entry.firstcreated_raw, firstcreated
+  embargoed = parse_timestamp(entry.embargoed_raw, entry.received_at)
   return _without_surrogates({
       'uri': uri,
       'uri_source': uri_source,
@@ -98,7 +99,15 @@ def normalize_entry(entry: ParsedEntry, max_item_bytes: int) -> dict:
       'duplicate_reason': None,
       'duplicate_similarity': None,
       'previous_version': None,
-      'entities': [],
+      'entities': list(entry.source_entities),
+      'subjects': entry.subjects,
+      'genre': one_line(entry.genre) or None,
+      'embargoed': embargoed.instant if embargoed else None,
+      'embargoed_raw': entry.embargoed_raw,
+      'copyright_holder': one_line(entry.copyright_holder) or None,
+      'usage_terms': one_line(entry.usage_terms) or None,
+      'renditions': entry.renditions,
+      'associations': entry.associations,
   })
 
 
