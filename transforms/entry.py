@@ -12,12 +12,16 @@ from typing import List, Optional
 @dataclasses.dataclass
 class ParsedEntry:
   """One news item as found in a source, with its text not yet cleaned."""
-  format: str  # rss, atom, rdf, json_feed, wire_text, ninjs, newsml_g2
+  format: str  # rss, atom, rdf, json_feed, wire_text, ninjs, newsml_g2, newsml1, nitf
   source: str  # the file path or URL the entry came from
   position: int  # 0-based index of the entry within its source
   raw: bytes  # the entry's own bytes when separable, else the source's
   item_type: str = 'text'  # ninjs type: text, picture, video, audio, graphic
   guid: Optional[str] = None  # identifier given by the source (guid, id, uri)
+  # Who a guid that is not a URI is unique within, when the source says so
+  # (a NewsML-G2 provider, an NITF doc-id's registering source); else the
+  # feed's host or the source's location stands in.
+  guid_scope: Optional[str] = None
   version: Optional[str] = None
   link: Optional[str] = None
   title: Optional[str] = None

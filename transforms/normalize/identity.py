@@ -14,17 +14,21 @@ def content_hash(text: str) -> str:
 
 
 def item_uri(guid: Optional[str], link: Optional[str], feed_link: Optional[str],
-             source: str, content: str) -> Tuple[str, str]:
+             source: str, content: str,
+             guid_scope: Optional[str] = None) -> Tuple[str, str]:
   """(uri, where it came from): the guid, else the canonical URL, else content.
 
-  A guid that is not a URI ("12345") is only unique within its feed, so it
-  is qualified by the feed's host (or the source's location).
+  A guid that is not a URI ("12345") is only unique within its scope: the
+  one the source names (``guid_scope``: a NewsML-G2 provider, so that the
+  same item read from two folders keeps one uri), else the feed's host,
+  else the source's location.
   """
   if guid and guid.strip():
     guid = guid.strip()
     if _URI_SCHEME.match(guid):
       return canonical_url(guid) or guid, 'guid'
-    scope = url_host(feed_link) or url_host(link) or source
+    scope = ((guid_scope or '').strip() or url_host(feed_link) or url_host(link)
+             or source)
     return f'urn:wirebeam:guid:{scope}:{guid}', 'guid'
   url = canonical_url(link)
   if url:

@@ -47,7 +47,8 @@ def normalize_entry(entry: ParsedEntry, max_item_bytes: int) -> dict:
     raise InputError('no_text', 'the item has neither headline nor body')
   hashed_text = body or description or headline.text
   uri, uri_source = item_uri(entry.guid, entry.link, entry.feed_link,
-                             entry.source, f'{headline.text}\n{hashed_text}')
+                             entry.source, f'{headline.text}\n{hashed_text}',
+                             entry.guid_scope)
   firstcreated = parse_timestamp(entry.firstcreated_raw, entry.received_at)
   versioncreated_raw = entry.versioncreated_raw
   versioncreated = parse_timestamp(versioncreated_raw, entry.received_at)

@@ -24,8 +24,10 @@ from transforms.entry import ParsedEntry
 from transforms.errors import InputError
 from transforms.parse import sniff
 from transforms.parse.json_feed import parse_json_feed
+from transforms.parse.newsml1 import parse_newsml1
 from transforms.parse.newsml_g2 import parse_newsml_g2
 from transforms.parse.ninjs import parse_ninjs
+from transforms.parse.nitf import parse_nitf
 from transforms.parse.wire_text import parse_wire_text
 from transforms.parse.xml_feed import parse_xml_feed
 from transforms.read.sources import SourceData
@@ -39,6 +41,8 @@ _PARSERS = {
     sniff.JSON_FEED: parse_json_feed,
     sniff.NINJS: parse_ninjs,
     sniff.NEWSML_G2: parse_newsml_g2,
+    sniff.NEWSML1: parse_newsml1,
+    sniff.NITF: parse_nitf,
 }
 
 

@@ -10,10 +10,14 @@ XML_FEED = 'xml_feed'
 JSON_FEED = 'json_feed'
 NINJS = 'ninjs'
 NEWSML_G2 = 'newsml_g2'
+NEWSML1 = 'newsml1'
+NITF = 'nitf'
 
 _NEWSML_G2_ROOTS = frozenset({
     'newsItem', 'newsMessage', 'packageItem', 'conceptItem', 'conceptSet',
     'knowledgeItem', 'planningItem', 'catalogItem'})
+# NewsML 1.x's root is NewsML; some deliver a bare NewsItem (G2's is newsItem).
+_NEWSML1_ROOTS = frozenset({'NewsML', 'NewsItem'})
 _JSON_FEED_VERSION = re.compile(r'"version"\s*:\s*"https://jsonfeed\.org/version/')
 # The first element after the prolog (declaration, comments, DOCTYPE, PIs).
 _ROOT_ELEMENT = re.compile(
@@ -53,6 +57,10 @@ def detect_format(data: bytes) -> str:
     root = match.group(1) if match else ''
     if root in _NEWSML_G2_ROOTS:
       return NEWSML_G2
+    if root in _NEWSML1_ROOTS:
+      return NEWSML1
+    if root == 'nitf':
+      return NITF
     if root.lower() == 'html':
       raise InputError('not_a_feed', 'an HTML page, not a feed or news item')
     return XML_FEED

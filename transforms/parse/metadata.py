@@ -1,0 +1,113 @@
+"""The metadata records every parser fills alike: subjects, renditions, entities.
+
+Each builder returns a dict with the keys of its record in
+schemas/wire_item.avsc (Subject, Rendition, Association, Entity), so that
+every format describes the same thing the same way.
+"""
+import re
+import urllib.parse
+from typing import Optional
+
+from transforms.parse.json_input import small_int
+
+# Vocabularies known by where their uris live: (host, path prefix, scheme).
+_URI_VOCABULARIES = (
+    ('cv.iptc.org', '/newscodes/mediatopic/', 'medtop'),
+    ('cv.iptc.org', '/newscodes/subjectcode/', 'subj'),
+    ('cv.iptc.org', '/newscodes/genre/', 'genre'),
+    ('cv.iptc.org', '/newscodes/', 'iptc'),
+    ('sws.geonames.org', '/', 'geonames'),
+    ('geonames.org', '/', 'geonames'),
+    ('www.geonames.org', '/', 'geonames'),
+    ('www.wikidata.org', '/', 'wikidata'),
+)
+_GEONAMES_ID = re.compile(r'/(\d+)(?:/|$)')
+_COPYRIGHT_WORDS = re.compile(
+    r'^\s*(?:copyright|\(c\)|©)\s*(?:\(c\)|©)?\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*,?\s*)?'
+    r'|\s*,?\s*\d{4}\s*$|\s*\.?\s*all rights reserved\.?\s*$', re.IGNORECASE)
+# A mention the parser did not find in the text (it has only markup then;
+# the text is rendered by the normalize stage).
+NOT_LOCATED = -1
+
+
+def subject(scheme: Optional[str], code: Optional[str], name: Optional[str]) -> dict:
+  return {'scheme': scheme or None, 'code': code or None, 'name': name or None}
+
+
+def qcode_subject(qcode: Optional[str], uri: Optional[str], name: Optional[str]) -> dict:
+  """A subject from a qcode ("medtop:20000538"), else from its uri's vocabulary."""
+  if qcode and ':' in qcode:
+    scheme, _, code = qcode.partition(':')
+    return subject(scheme, code, name)
+  if uri:
+    return subject(uri_vocabulary(uri), uri.rstrip('/').rpartition('/')[2], name)
+  return subject(None, qcode, name)
+
+
+def uri_vocabulary(uri: str) -> Optional[str]:
+  """The vocabulary a concept's uri belongs to (medtop, geonames...), else its host.
+
+  cv.ap.org stays cv.ap.org: AP's vocabulary has no shorter conventional name.
+  """
+  parts = urllib.parse.urlsplit(uri.strip())
+  host = (parts.hostname or '').lower()
+  for known_host, prefix, scheme in _URI_VOCABULARIES:
+    if host == known_host and parts.path.startswith(prefix):
+      return scheme
+  if parts.scheme and not host and ':' in uri:
+    return parts.scheme  # a qcode such as medtop:20000538
+  return host or None
+
+
+def source_entity(entity_type: str, name: str, uri: Optional[str] = None) -> dict:
+  """An Entity the source itself names, with its uri as id where it gives one.
+
+  A GeoNames uri gives the GeoNames number, as the entity stage's own
+  links do; other uris are kept whole. Offsets are NOT_LOCATED here and
+  mentions 0: the text they refer to exists only after normalisation.
+  """
+  entity_id, id_scheme = None, None
+  if uri:
+    entity_id, id_scheme = uri.strip(), uri_vocabulary(uri)
+    if id_scheme == 'geonames':
+      number = _GEONAMES_ID.search(urllib.parse.urlsplit(entity_id).path)
+      entity_id = number.group(1) if number else entity_id
+  return {'type': entity_type, 'text': name, 'name': name,
+          'start': NOT_LOCATED, 'end': NOT_LOCATED, 'mentions': 0,
+          'id': entity_id, 'id_scheme': id_scheme, 'confidence': 1.0,
+          'model': 'source', 'spans': []}
+
+
+def rendition(href: Optional[str], name: Optional[str] = None,
+              mime_type: Optional[str] = None, width=None, height=None,
+              size_bytes=None) -> Optional[dict]:
+  """A Rendition, or None without an href; numbers given as text are read."""
+  if not href or not str(href).strip():
+    return None
+  return {'name': name or None, 'href': str(href).strip(), 'mime_type': mime_type or None,
+          'width': _number(width), 'height': _number(height),
+          'size_bytes': _number(size_bytes, digits=15)}
+
+
+def association(uri: Optional[str], name: Optional[str] = None,
+                item_type: Optional[str] = None,
+                headline: Optional[str] = None) -> dict:
+  return {'name': name or None, 'uri': uri or None, 'type': item_type or None,
+          'headline': headline or None}
+
+
+def copyright_holder(line: Optional[str]) -> Optional[str]:
+  """The holder named by a copyright line: "Copyright 2013 Business Wire" -> "Business Wire"."""
+  if not line:
+    return None
+  return _COPYRIGHT_WORDS.sub('', line).strip(' .,') or None
+
+
+def _number(value, digits: int = 9) -> Optional[int]:
+  if isinstance(value, bool):
+    return None
+  if isinstance(value, int):
+    return value if 0 <= value < 10 ** digits else None
+  if isinstance(value, float) and value.is_integer():
+    return _number(int(value), digits)
+  return small_int(value, digits) if isinstance(value, str) else None

@@ -1,0 +1,176 @@
+"""IPTC NITF 3.x (News Industry Text Format): one story per document.
+
+NITF comes alone (AP), inside NewsML 1.x ``DataContent`` (AFP) and inside
+NewsML-G2 ``inlineXML`` (``application/nitf+xml``); ``nitf_fields`` reads
+what the document says for all three. The story is ``body.content``;
+``body.head`` holds the headline (``hl1``), byline, dateline and abstract,
+``head/docdata`` the identity, urgency, dates, keywords and copyright, and
+``head/tobject`` the IPTC subject codes.
+"""
+import re
+from typing import List, Optional, Tuple
+
+from transforms.entry import ParsedEntry
+from transforms.errors import InputError
+from transforms.parse import metadata
+from transforms.parse.json_input import small_int
+from transforms.parse.xml_tree import (
+  XML_LANG,
+  attribute,
+  child,
+  children,
+  inner_html,
+  local,
+  parse_document,
+  parse_element,
+  path,
+  text,
+)
+
+FORMAT = 'nitf'
+# An agency in parentheses ending a dateline: "WASHINGTON (AP)".
+_DATELINE_AGENCY = re.compile(r'\(\s*([^()]{1,40}?)\s*\)\s*[-–—:]*\s*$')
+_DATELINE_TRAILER = ' ,.-–—:'
+# docdata's management-status values that are pubstatus values too.
+_PUBSTATUSES = frozenset({'usable', 'withheld', 'canceled'})
+# NITF identified-content elements that name an entity, by Entity type.
+_IDENTIFIED_TYPES = {'person': 'PER', 'org': 'ORG', 'location': 'LOC'}
+
+
+def split_dateline(dateline: Optional[str]) -> Tuple[Optional[str], Optional[str]]:
+  """(place, agency) of a dateline such as "WASHINGTON (AP) --"; agency None if unnamed."""
+  if not dateline:
+    return None, None
+  match = _DATELINE_AGENCY.search(dateline)
+  agency = match.group(1) if match else None
+  place = dateline[:match.start()] if match else dateline
+  return place.strip(_DATELINE_TRAILER) or None, agency
+
+
+def story_container(element):
+  """The element whose children are the story: NITF body.content, XHTML body."""
+  name = local(element.tag)
+  if name == 'nitf':
+    return path(element, 'body', 'body.content')
+  if name == 'html':
+    return child(element, 'body')
+  return element if name in ('body', 'body.content') else None
+
+
+def nitf_body_html(markup: str) -> Optional[str]:
+  """The body.content of an NITF document as HTML, or None if unreadable.
+
+  ninjs 3 carries NITF as a string body; its body.head repeats the headline
+  and byline, which do not belong in the body text.
+  """
+  try:
+    container = story_container(parse_element(markup))
+    return inner_html(container) if container is not None else None
+  except (InputError, RecursionError, UnicodeError):
+    return None
+
+
+def _dateline(body_head) -> Tuple[Optional[str], Optional[str]]:
+  """(located, agency): the dateline's location element, else its text less the date."""
+  dateline = child(body_head, 'dateline')
+  if dateline is None:
+    return None, None
+  place, agency = split_dateline(''.join(_text_without(dateline, 'story.date')))
+  location = text(child(dateline, 'location'))
+  return (location.strip(_DATELINE_TRAILER) if location else place), agency
+
+
+def _text_without(element, skipped: str):
+  """The text of an element, leaving out the children of one name (but not their tails)."""
+  yield element.text or ''
+  for node in element:
+    if local(node.tag) != skipped:
+      yield from _text_without(node, skipped)
+    yield node.tail or ''
+
+
+def _date(docdata, name: str) -> Optional[str]:
+  element = child(docdata, name)
+  return attribute(element, 'norm') or text(element)
+
+
+def _subjects(head) -> List[dict]:
+  """tobject.subject codes, named by their most specific label."""
+  subjects = []
+  for tobject in children(head, 'tobject'):
+    for element in children(tobject, 'tobject.subject'):
+      code = attribute(element, 'tobject.subject.refnum')
+      name = next(filter(None, (attribute(element, f'tobject.subject.{level}')
+                                for level in ('detail', 'matter', 'type'))), None)
+      if code or name:
+        subjects.append(metadata.subject('subj', code, name))
+  return subjects
+
+
+def _identified_entities(docdata) -> List[dict]:
+  """People, organisations and places that docdata's identified-content names."""
+  entities = []
+  identified = child(docdata, 'identified-content')
+  for element in identified if identified is not None else []:
+    entity_type = _IDENTIFIED_TYPES.get(local(element.tag))
+    name = text(element) or attribute(element, 'value')
+    if entity_type and name:
+      uri = attribute(element, 'idsrc')
+      entities.append(metadata.source_entity(entity_type, ' '.join(name.split()), uri))
+  return entities
+
+
+def nitf_fields(nitf) -> dict:
+  """What an NITF document says, as keyword arguments of ``ParsedEntry``.
+
+  Fields the document leaves out are absent, so that a NewsML envelope's
+  own metadata can be merged with them.
+  """
+  head, body = child(nitf, 'head'), child(nitf, 'body')
+  docdata, body_head = child(head, 'docdata'), child(body, 'body.head')
+  located, dateline_agency = _dateline(body_head)
+  copyright_element = child(docdata, 'doc.copyright')
+  holder = attribute(copyright_element, 'holder')
+  doc_id = child(docdata, 'doc-id')
+  status = (attribute(docdata, 'management-status') or '').lower()
+  embargo = child(docdata, 'embargo')
+  fields = {
+      'title': text(path(body_head, 'hedline', 'hl1')) or text(child(head, 'title')),
+      'summary': inner_html(child(body_head, 'abstract')),
+      'body': inner_html(child(body, 'body.content')),
+      'byline': ' '.join((text(child(body_head, 'byline')) or '').split()) or None,
+      'located': located,
+      'agency': (dateline_agency or text(child(body_head, 'distributor')) or holder),
+      'guid': attribute(doc_id, 'id-string'),
+      'guid_scope': attribute(doc_id, 'regsrc'),
+      'urgency': small_int(attribute(child(docdata, 'urgency'), 'ed-urg') or ''),
+      'versioncreated_raw': (_date(docdata, 'date.issue')
+                             or attribute(path(body_head, 'dateline', 'story.date'), 'norm')),
+      'embargoed_raw': ((attribute(embargo, 'norm') or text(embargo))
+                        or _date(docdata, 'date.release')),
+      'language': nitf.get(XML_LANG) or (body.get(XML_LANG) if body is not None else None),
+      'pubstatus': status if status in _PUBSTATUSES else None,
+      'keywords': [k for k in (attribute(keyword, 'key') for keyword in
+                               children(child(docdata, 'key-list'), 'keyword')) if k],
+      'copyright_holder': holder,
+      'usage_terms': attribute(child(docdata, 'doc.rights'), 'limitations'),
+      'subjects': _subjects(head),
+      'source_entities': _identified_entities(docdata),
+  }
+  fields['summary_is_html'] = fields['summary'] is not None
+  fields['body_is_html'] = fields['body'] is not None
+  return {key: value for key, value in fields.items() if value not in (None, [])}
+
+
+def parse_nitf(data: bytes, source: str, received_at=None) -> List[ParsedEntry]:
+  """The one story of an NITF document; raises InputError when it is not NITF."""
+  root, decoded = parse_document(data)
+  if local(root.tag) != 'nitf':
+    raise InputError('not_nitf', f'the root element is {local(root.tag)}, not nitf')
+  try:
+    fields = nitf_fields(root)
+  except RecursionError:
+    raise InputError('unrecoverable_xml', 'XML nested too deeply to read') from None
+  return [ParsedEntry(format=FORMAT, source=source, position=0, raw=data,
+                      received_at=received_at, charset=decoded.charset,
+                      charset_reason=decoded.reason, **fields)]

@@ -1,0 +1,97 @@
+"""Element-tree helpers shared by the XML news formats (NewsML-G2, NewsML 1.x, NITF).
+
+The formats come with and without namespaces (NITF has had three), so
+children are looked up by local name. Documents are parsed with
+defusedxml, which refuses entity declarations and external references
+before anything is expanded or fetched.
+"""
+import html
+from typing import List, Optional
+from xml.etree import ElementTree
+
+import defusedxml
+from defusedxml import ElementTree as SafeElementTree
+
+from transforms.errors import InputError
+from transforms.parse.xml_feed import decode_xml
+from transforms.text import Decoded
+
+XML_LANG = '{http://www.w3.org/XML/1998/namespace}lang'
+
+
+def local(tag) -> str:
+  """A tag without its namespace; '' for comments and processing instructions."""
+  return tag.rpartition('}')[2] if isinstance(tag, str) else ''
+
+
+def child(element, name: str):
+  """The first child with this local name, whatever its namespace."""
+  if element is None:
+    return None
+  return next((c for c in element if local(c.tag) == name), None)
+
+
+def children(element, name: str) -> List:
+  """Every child with this local name, in document order."""
+  return [] if element is None else [c for c in element if local(c.tag) == name]
+
+
+def path(element, *names: str):
+  """The element reached by following children of these local names, or None."""
+  for name in names:
+    element = child(element, name)
+  return element
+
+
+def text(element) -> Optional[str]:
+  """All the text inside an element, stripped; None when there is none."""
+  if element is None:
+    return None
+  return ''.join(element.itertext()).strip() or None
+
+
+def attribute(element, name: str) -> Optional[str]:
+  """A non-blank attribute value, stripped."""
+  if element is None:
+    return None
+  return (element.get(name) or '').strip() or None
+
+
+def _without_namespaces(element):
+  """A copy whose tags and attribute names are local, as HTML expects."""
+  copy = ElementTree.Element(
+      local(element.tag), {local(k): v for k, v in element.attrib.items()})
+  copy.text, copy.tail = element.text, element.tail
+  copy.extend([_without_namespaces(c) for c in element if local(c.tag)])
+  return copy
+
+
+def inner_html(element) -> Optional[str]:
+  """The content of an element as HTML, its own tag left out; None when blank."""
+  if element is None:
+    return None
+  markup = html.escape(element.text or '', quote=False) + ''.join(
+      ElementTree.tostring(_without_namespaces(c), encoding='unicode', method='html')
+      for c in element if local(c.tag))
+  return markup if markup.strip() else None
+
+
+def parse_element(text_or_bytes):
+  """The root element of a document; InputError when unsafe or not well-formed."""
+  try:
+    return SafeElementTree.fromstring(text_or_bytes)
+  except defusedxml.DefusedXmlException as error:
+    raise InputError('xml_entities_forbidden',
+                     f'entities and external references are refused: {error}') from error
+  except SafeElementTree.ParseError as error:
+    raise InputError('unrecoverable_xml', f'not well-formed XML: {error}') from error
+
+
+def parse_document(data: bytes):
+  """(root, Decoded) of XML bytes, decoded as feeds are (``decode_xml``).
+
+  Every format thus reads charsets alike: expat trusted the declaration,
+  and knew no UTF-32.
+  """
+  decoded: Decoded = decode_xml(data)
+  return parse_element(decoded.text.encode('utf-8')), decoded
