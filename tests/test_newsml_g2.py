@@ -48,9 +48,10 @@ def test_news_item_with_nitf_body_takes_body_content_only():
   assert entry.language == 'es'  # xml:lang when contentMeta has no language
 
 
-def test_news_message_gives_one_entry_per_news_item_and_skips_packages():
-  first, second = parse('newsmessage-two-items.xml')
-  assert [first.position, second.position] == [0, 1]
+def test_news_message_gives_one_entry_per_news_and_package_item():
+  package, first, second = parse('newsmessage-two-items.xml')
+  assert [package.position, first.position, second.position] == [0, 1, 2]
+  assert package.item_type == 'composite' and package.associations == []
   assert first.guid == 'tag:wire.example.com,2026:tokyo-rates'
   assert first.body_is_html and '<p>TOKYO, Dec 3' in first.body
   assert second.body == ('TOKYO, Dec 3 (Sample Wire) - The yen was little changed '
@@ -83,7 +84,6 @@ def test_content_modified_stands_in_for_a_missing_version_created():
     ('billion-laughs.xml', 'xml_entities_forbidden'),
     ('xxe.xml', 'xml_entities_forbidden'),
     ('not-well-formed.xml', 'unrecoverable_xml'),
-    ('package-item.xml', 'no_news_items'),
 ])
 def test_refused_documents(name, reason):
   with pytest.raises(InputError) as error:
@@ -104,9 +104,19 @@ def test_external_entity_is_never_read(tmp_path):
   assert 'TOP-SECRET-MARKER' not in str(error.value)
 
 
-def test_package_item_error_names_the_root():
-  with pytest.raises(InputError, match='packageItem'):
-    parse('package-item.xml')
+def test_package_item_gives_an_entry_listing_its_items():
+  (entry,) = parse('package-item.xml')
+  assert entry.item_type == 'composite' and entry.guid == 'tag:wire.example.com,2026:pkg-budget'
+  assert entry.associations == [{'name': 'main', 'uri': 'tag:wire.example.com,2026:budget-story',
+                                 'type': None, 'headline': None}]
+
+
+def test_a_document_without_news_items_names_its_root():
+  data = (b'<conceptItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="c">'
+          b'<concept/></conceptItem>')
+  with pytest.raises(InputError, match='conceptItem') as error:
+    parse_newsml_g2(data, 'f')
+  assert error.value.reason == 'no_news_items'
 
 
 def test_deeply_nested_inline_xml_is_an_input_error():

@@ -1,46 +1,44 @@
 """IPTC NewsML-G2: a ``newsItem``, or a ``newsMessage`` carrying several.
 
 Parsed with defusedxml, which refuses entity declarations and external
-references before anything is expanded or fetched. Package, concept,
-knowledge and planning items carry no story text and give no entries.
+references before anything is expanded or fetched. A packageItem gives an
+entry whose associations are its items; concept, knowledge and planning
+items carry no news and give no entries.
 """
-import html
+import re
 import urllib.parse
 from typing import List, Optional
 from xml.etree import ElementTree
 
-import defusedxml
-from defusedxml import ElementTree as SafeElementTree
-
 from transforms.entry import ParsedEntry
 from transforms.errors import InputError
+from transforms.parse import metadata
 from transforms.parse.json_input import small_int
-from transforms.parse.xml_feed import decode_xml
+from transforms.parse.nitf import nitf_fields, story_container
+from transforms.parse.xml_tree import (
+  XML_LANG,
+  attribute,
+  inner_html,
+  local,
+  parse_document,
+  text,
+)
 
 NAR = '{http://iptc.org/std/nar/2006-10-01/}'
-_XML_LANG = '{http://www.w3.org/XML/1998/namespace}lang'
+FORMAT = 'newsml_g2'
 # Elements that make an inlineXML without an html or nitf wrapper readable
 # as a bare XHTML fragment (rather than SportsML, events or other data).
 _HTML_FRAGMENT_TAGS = frozenset({
     'p', 'div', 'section', 'article', 'blockquote', 'pre', 'ul', 'ol', 'dl',
     'table', 'figure', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'br'})
-
-
-def _local(tag: str) -> str:
-  return tag.rpartition('}')[2]
-
-
-def _child(element, name: str):
-  """The first child with this local name, whatever its namespace."""
-  if element is None:
-    return None
-  return next((c for c in element if _local(c.tag) == name), None)
-
-
-def _text(element) -> Optional[str]:
-  if element is None:
-    return None
-  return ''.join(element.itertext()).strip() or None
+# Markup that text/plain inline data carries all the same (ANSA's <p>).
+_HTML_IN_PLAIN_TEXT = re.compile(r'</?(?:p|br|div)\b[^<>]*>', re.IGNORECASE)
+# Concept types (cpnat) that name an entity, by Entity type.
+_ENTITY_TYPES = {'person': 'PER', 'organisation': 'ORG', 'organization': 'ORG',
+                 'geoArea': 'LOC', 'poi': 'LOC'}
+# What separates the names of a subject line opening a body (dpa's).
+_SUBJECT_LINE_SEPARATORS = re.compile(r'\s*[/,;|]\s*')
+_FIRST_PARAGRAPH = re.compile(r'^\s*<p\b[^>]*>(.*?)</p>', re.IGNORECASE | re.DOTALL)
 
 
 def _code(element) -> Optional[str]:
@@ -55,84 +53,134 @@ def _code(element) -> Optional[str]:
 
 
 def _name(element) -> Optional[str]:
-  return _text(element.find(NAR + 'name')) if element is not None else None
+  return text(element.find(NAR + 'name')) if element is not None else None
 
 
-def _without_namespaces(element):
-  """A copy whose tags and attribute names are local, as HTML expects."""
-  copy = ElementTree.Element(
-      _local(element.tag), {_local(k): v for k, v in element.attrib.items()})
-  copy.text, copy.tail = element.text, element.tail
-  copy.extend([_without_namespaces(child) for child in element])
-  return copy
-
-
-def _inner_html(element) -> Optional[str]:
-  markup = html.escape(element.text or '', quote=False) + ''.join(
-      ElementTree.tostring(_without_namespaces(child), encoding='unicode',
-                           method='html')
-      for child in element)
-  return markup if markup.strip() else None
-
-
-def _story_container(element):
-  """The element whose children are the story: XHTML body, NITF body.content."""
-  name = _local(element.tag)
-  if name == 'html':
-    return _child(element, 'body')
-  if name == 'nitf':
-    return _child(_child(element, 'body'), 'body.content')
-  return element if name in ('body', 'body.content') else None
-
-
-def _inline_xml_html(inline) -> Optional[str]:
-  """The story of an inlineXML as HTML, keeping its paragraph structure."""
-  for child in inline:
-    container = _story_container(child)
+def _inline_xml(inline):
+  """(body HTML, NITF fields) of an inlineXML, keeping its paragraph structure."""
+  for node in inline:
+    container = story_container(node)
     if container is not None:
-      return _inner_html(container)
-  if len(inline) and all(_local(c.tag) in _HTML_FRAGMENT_TAGS for c in inline):
-    return _inner_html(inline)
-  return None
-
-
-def nitf_body_html(markup: str) -> Optional[str]:
-  """The body.content of an NITF document as HTML, or None if unreadable.
-
-  ninjs 3 carries NITF as a string body; its body.head repeats the headline
-  and byline, which do not belong in the body text.
-  """
-  try:
-    root = SafeElementTree.fromstring(markup)
-    container = _story_container(root)
-    return _inner_html(container) if container is not None else None
-  except (SafeElementTree.ParseError, defusedxml.DefusedXmlException,
-          RecursionError, UnicodeError):
-    return None
+      fields = nitf_fields(node) if local(node.tag) == 'nitf' else {}
+      return inner_html(container), fields
+  if len(inline) and all(local(c.tag) in _HTML_FRAGMENT_TAGS for c in inline):
+    return inner_html(inline), {}
+  return None, {}
 
 
 def _body(content_set):
-  """(body, is_html) from the first inlineXML or inlineData with a story."""
+  """(body, is_html, NITF fields) from the first inlineXML or inlineData with a story.
+
+  text/plain inline data that holds paragraph tags anyway (ANSA's) is read
+  as HTML, so that no literal ``<p>`` reaches the text.
+  """
   for content in content_set if content_set is not None else []:
-    name = _local(content.tag)
+    name = local(content.tag)
     if name == 'inlineXML':
-      body = _inline_xml_html(content)
+      body, fields = _inline_xml(content)
       if body:
-        return body, True
+        return body, True, fields
     elif name == 'inlineData' and (content.text or '').strip():
-      return content.text, 'html' in (content.get('contenttype') or '')
-  return None, False
+      is_html = ('html' in (content.get('contenttype') or '')
+                 or bool(_HTML_IN_PLAIN_TEXT.search(content.text)))
+      return content.text, is_html, {}
+  return None, False, {}
+
+
+def _renditions(content_set) -> List[dict]:
+  """remoteContent: the picture, video or file renditions of the item."""
+  found = [metadata.rendition(
+      remote.get('href') or remote.get('residref'), _code_of(remote.get('rendition')),
+      remote.get('contenttype'), remote.get('width'), remote.get('height'),
+      remote.get('size'))
+      for remote in (content_set.findall(NAR + 'remoteContent')
+                     if content_set is not None else [])]
+  return [rendition for rendition in found if rendition]
+
+
+def _code_of(qcode: Optional[str]) -> Optional[str]:
+  return qcode.partition(':')[2] or qcode if qcode else None
+
+
+def _subjects_and_entities(content_meta):
+  """(subjects, source entities): people, organisations and places among the subjects."""
+  subjects, entities = [], []
+  for element in content_meta.findall(NAR + 'subject'):
+    qcode, uri, name = element.get('qcode'), element.get('uri'), _name(element)
+    entity_type = _ENTITY_TYPES.get(_code_of(element.get('type')) or '')
+    if entity_type and name:
+      entities.append(metadata.source_entity(entity_type, name, uri or qcode))
+    elif qcode or uri or name:
+      subjects.append(metadata.qcode_subject(qcode, uri, name))
+  return subjects, entities
+
+
+def _rights(item) -> dict:
+  rights = item.find(NAR + 'rightsInfo')
+  if rights is None:
+    return {}
+  holder = rights.find(NAR + 'copyrightHolder')
+  return {
+      'copyright_holder': (_name(holder) or attribute(holder, 'literal')
+                           or metadata.copyright_holder(
+                               text(rights.find(NAR + 'copyrightNotice')))),
+      'usage_terms': text(rights.find(NAR + 'usageTerms')),
+  }
+
+
+def _links(item_meta) -> List[dict]:
+  """itemMeta links to other items (a picture of the story, a previous version)."""
+  return [metadata.association(
+      link.get('residref') or link.get('href'), _code_of(link.get('rel')),
+      link.get('contenttype'), link.get('title'))
+      for link in item_meta.findall(NAR + 'link')
+      if link.get('residref') or link.get('href')]
+
+
+def _group_items(item) -> List[dict]:
+  """A package's itemRefs, each named by its group's role."""
+  associations = []
+  for group in item.iter(NAR + 'group'):
+    for ref in group.findall(NAR + 'itemRef'):
+      uri = ref.get('residref') or ref.get('href')
+      if uri:
+        associations.append(metadata.association(
+            uri, _code_of(group.get('role')) or group.get('id'),
+            _code(ref.find(NAR + 'itemClass')),
+            text(ref.find(NAR + 'title')) or text(ref.find(NAR + 'headline'))))
+  return associations
+
+
+def _without_subject_line(body: Optional[str], is_html: bool, names) -> Optional[str]:
+  """The body less a first paragraph that only lists the item's subjects (dpa's).
+
+  "Fußball/Bundesliga/Dortmund" before the story repeats the metadata and
+  would become the start of the text, and of its dateline.
+  """
+  if not body or not names:
+    return body
+  if is_html:
+    match = _FIRST_PARAGRAPH.match(body)
+    first = re.sub(r'<[^>]*>', '', match.group(1)) if match else ''
+  else:
+    match = re.match(r'\s*([^\n]*)\n', body)
+    first = match.group(1) if match else ''
+  parts = [p.casefold() for p in _SUBJECT_LINE_SEPARATORS.split(first.strip()) if p]
+  known = {n.casefold() for n in names}
+  if match and len(parts) > 1 and all(part in known for part in parts):
+    return body[match.end():]
+  return body
 
 
 def _headline(content_meta) -> Optional[str]:
   headlines = content_meta.findall(NAR + 'headline')
   main = [h for h in headlines if (h.get('role') or 'main').endswith('main')]
-  return _text((main or headlines or [None])[0])
+  return text((main or headlines or [None])[0])
 
 
 def _byline(content_meta) -> Optional[str]:
   creators = [_name(c) for c in content_meta.findall(NAR + 'creator')]
-  return (_text(content_meta.find(NAR + 'by'))
+  return (text(content_meta.find(NAR + 'by'))
           or ', '.join(name for name in creators if name) or None)
 
 
@@ -152,12 +200,22 @@ def _agency(item_meta, content_meta) -> Optional[str]:
   return next((name for name in names if name), None)
 
 
+def _guid_scope(item_meta) -> str:
+  """Who a guid without a scheme is unique within: its provider, never the file.
+
+  The same item read from two folders must keep one uri.
+  """
+  provider = item_meta.find(NAR + 'provider')
+  return (attribute(provider, 'qcode') or attribute(provider, 'uri')
+          or attribute(provider, 'literal') or FORMAT)
+
+
 def _urgency(content_meta) -> Optional[int]:
-  return small_int(_text(content_meta.find(NAR + 'urgency')) or '')
+  return small_int(text(content_meta.find(NAR + 'urgency')) or '')
 
 
 def _part(item, name: str):
-  """A child of the newsItem, or an empty one so that lookups find nothing."""
+  """A child of the item, or an empty one so that lookups find nothing."""
   part = item.find(NAR + name)
   return part if part is not None else ElementTree.Element(name)
 
@@ -165,66 +223,80 @@ def _part(item, name: str):
 def _entry(item, position: int, raw: bytes, source: str, received_at,
            inherited_language: Optional[str]) -> ParsedEntry:
   item_meta, content_meta = _part(item, 'itemMeta'), _part(item, 'contentMeta')
-  body, body_is_html = _body(item.find(NAR + 'contentSet'))
+  content_set = item.find(NAR + 'contentSet')
+  body, body_is_html, nitf = _body(content_set)
   language = content_meta.find(NAR + 'language')
   pubstatus = _code(item_meta.find(NAR + 'pubStatus'))
-  keywords = [_text(k) for k in content_meta.findall(NAR + 'slugline')
-              + content_meta.findall(NAR + 'keyword')]
+  keywords = [text(k) for k in content_meta.findall(NAR + 'slugline')
+              + content_meta.findall(NAR + 'keyword')] + nitf.get('keywords', [])
+  subjects, entities = _subjects_and_entities(content_meta)
+  genre = content_meta.find(NAR + 'genre')
+  is_package = local(item.tag) == 'packageItem'
+  rights = _rights(item)
+  body = _without_subject_line(body, body_is_html, [
+      s['name'] for s in subjects if s['name']] + [k for k in keywords if k])
   return ParsedEntry(
-      format='newsml_g2', source=source, position=position, raw=raw,
+      format=FORMAT, source=source, position=position, raw=raw,
       item_type=_code(item_meta.find(NAR + 'itemClass')) or 'text',
-      guid=item.get('guid') or None, version=item.get('version') or None,
-      title=_headline(content_meta),
-      summary=_text(content_meta.find(NAR + 'description')),
+      guid=item.get('guid') or None, guid_scope=_guid_scope(item_meta),
+      version=item.get('version') or None,
+      title=(_headline(content_meta) or nitf.get('title')
+             or text(item_meta.find(NAR + 'title'))),
+      summary=text(content_meta.find(NAR + 'description')) or nitf.get('summary'),
+      summary_is_html=(not text(content_meta.find(NAR + 'description'))
+                       and nitf.get('summary_is_html', False)),
       body=body, body_is_html=body_is_html,
-      byline=_byline(content_meta), located=_located(content_meta),
-      agency=_agency(item_meta, content_meta),
-      firstcreated_raw=(_text(item_meta.find(NAR + 'firstCreated'))
-                        or _text(content_meta.find(NAR + 'contentCreated'))),
-      versioncreated_raw=(_text(item_meta.find(NAR + 'versionCreated'))
-                          or _text(content_meta.find(NAR + 'contentModified'))),
+      byline=_byline(content_meta) or nitf.get('byline'),
+      located=_located(content_meta) or nitf.get('located'),
+      agency=_agency(item_meta, content_meta) or nitf.get('agency'),
+      firstcreated_raw=(text(item_meta.find(NAR + 'firstCreated'))
+                        or text(content_meta.find(NAR + 'contentCreated'))),
+      versioncreated_raw=(text(item_meta.find(NAR + 'versionCreated'))
+                          or text(content_meta.find(NAR + 'contentModified'))
+                          or nitf.get('versioncreated_raw')),
       language=((language.get('tag') if language is not None else None)
-                or item.get(_XML_LANG) or inherited_language),
-      pubstatus=pubstatus.lower() if pubstatus else None,
-      urgency=_urgency(content_meta),
+                or item.get(XML_LANG) or inherited_language or nitf.get('language')),
+      pubstatus=pubstatus.lower() if pubstatus else nitf.get('pubstatus'),
+      urgency=_urgency(content_meta) or nitf.get('urgency'),
       keywords=list(dict.fromkeys(k for k in keywords if k)),
+      subjects=subjects + nitf.get('subjects', []),
+      genre=_name(genre) or _code(genre),
+      embargoed_raw=text(item_meta.find(NAR + 'embargoed')) or nitf.get('embargoed_raw'),
+      copyright_holder=rights.get('copyright_holder') or nitf.get('copyright_holder'),
+      usage_terms=rights.get('usage_terms') or nitf.get('usage_terms'),
+      renditions=_renditions(content_set),
+      associations=_links(item_meta) + (_group_items(item) if is_package else []),
+      source_entities=entities + nitf.get('source_entities', []),
       received_at=received_at)
 
 
-def _parse_xml(data: bytes):
-  try:
-    return SafeElementTree.fromstring(data)
-  except defusedxml.DefusedXmlException as error:
-    raise InputError('xml_entities_forbidden',
-                     f'entities and external references are refused: {error}') from error
-  except SafeElementTree.ParseError as error:
-    raise InputError('unrecoverable_xml', f'not well-formed XML: {error}') from error
+# Items that carry news: a story or media (newsItem), or a bundle of them (packageItem).
+_NEWS_ITEMS = (NAR + 'newsItem', NAR + 'packageItem')
 
 
 def parse_newsml_g2(data: bytes, source: str,
                     received_at=None) -> List[ParsedEntry]:
-  """One entry per newsItem; raises InputError when the document holds none.
+  """One entry per newsItem or packageItem; InputError when the document holds none.
 
-  Decoded as feeds are (``decode_xml``), so that every format reads charsets
-  alike: expat trusted the declaration, and knew no UTF-32.
+  A package's entry lists its items as associations, each named by its
+  group's role. Concept, knowledge and planning items carry no news.
   """
-  decoded = decode_xml(data)
-  root = _parse_xml(decoded.text.encode('utf-8'))
-  if root.tag == NAR + 'newsItem':
+  root, decoded = parse_document(data)
+  if root.tag in _NEWS_ITEMS:
     items = [root]
   elif root.tag == NAR + 'newsMessage':
-    items = root.findall(f'{NAR}itemSet/{NAR}newsItem')
+    items = [item for item in root.findall(f'{NAR}itemSet/*') if item.tag in _NEWS_ITEMS]
   else:
     items = []
   if not items:
     raise InputError('no_news_items',
-                     f'a {_local(root.tag)} holds no NewsML-G2 newsItem')
+                     f'a {local(root.tag)} holds no NewsML-G2 newsItem or packageItem')
   several = len(items) > 1
   try:
     entries = [
         _entry(item, position,
                ElementTree.tostring(item, encoding='utf-8') if several else data,
-               source, received_at, root.get(_XML_LANG))
+               source, received_at, root.get(XML_LANG))
         for position, item in enumerate(items)]
   except RecursionError:
     raise InputError('unrecoverable_xml', 'XML nested too deeply to read') from None

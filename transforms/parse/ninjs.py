@@ -13,7 +13,7 @@ from typing import Any, List, NamedTuple, Optional
 from transforms.entry import ParsedEntry
 from transforms.errors import InputError
 from transforms.parse.json_input import decode_json, parse_json, small_int
-from transforms.parse.newsml_g2 import nitf_body_html
+from transforms.parse.nitf import nitf_body_html
 from transforms.replayable import json_bytes
 
 # Property names (lower-cased) that mark a JSON object as a ninjs item; "uri"
