@@ -12,6 +12,7 @@ from typing import Any, List, NamedTuple, Optional
 
 from transforms.entry import ParsedEntry
 from transforms.errors import InputError
+from transforms.parse import metadata
 from transforms.parse.json_input import decode_json, parse_json, small_int
 from transforms.parse.nitf import nitf_body_html
 from transforms.replayable import json_bytes
@@ -24,6 +25,10 @@ _ITEM_PROPERTIES = frozenset({
 _EXTENSIBLE_PREFIXES = ('headline_', 'body_', 'description_')
 # Description roles that credit someone rather than summarise the story.
 _CREDIT_ROLES = frozenset({'creditline', 'credit', 'writer', 'byline'})
+# The properties naming people, organisations and places (2.x and 3.x plural,
+# 1.x singular), by Entity type.
+_ENTITY_PROPERTIES = (('people', 'PER'), ('person', 'PER'), ('organisations', 'ORG'),
+                      ('organisation', 'ORG'), ('places', 'LOC'), ('place', 'LOC'))
 
 
 class _Text(NamedTuple):
@@ -125,6 +130,67 @@ def _keywords(fields: dict) -> List[str]:
   return list(dict.fromkeys(k for k in keywords if _string(k)))
 
 
+def _objects(value: Any) -> List[dict]:
+  """A ninjs list of objects (or 1.x's object of named objects), keys lower-cased.
+
+  A 1.x name (``renditions: {"main": {...}}``) becomes the object's name.
+  """
+  if isinstance(value, dict):
+    value = [{'name': name, **obj} for name, obj in value.items() if isinstance(obj, dict)]
+  if not isinstance(value, list):
+    return []
+  return [{key.lower(): v for key, v in obj.items()} for obj in value
+          if isinstance(obj, dict)]
+
+
+def _subjects(fields: dict) -> List[dict]:
+  """Subjects with their scheme: given (1.x), else the vocabulary of their uri."""
+  subjects = []
+  for obj in _objects(fields.get('subjects') or fields.get('subject')):
+    uri = _string(obj.get('uri'))
+    code = _string(obj.get('code')) or _string(obj.get('literal'))
+    if uri and not code:
+      code = uri.rstrip('/').rpartition('/')[2]
+    scheme = _string(obj.get('scheme')) or (metadata.uri_vocabulary(uri) if uri else None)
+    if code or _string(obj.get('name')):
+      subjects.append(metadata.subject(scheme, code, _string(obj.get('name'))))
+  return subjects
+
+
+def _genre(fields: dict) -> Optional[str]:
+  genres = _objects(fields.get('genres') or fields.get('genre'))
+  names = [_string(g.get('name')) or _string(g.get('literal')) for g in genres]
+  return next(filter(None, names), None) or _string(fields.get('genre'))
+
+
+def _renditions(fields: dict) -> List[dict]:
+  found = [metadata.rendition(
+      _string(r.get('href')), _string(r.get('name')),
+      _string(r.get('contenttype')) or _string(r.get('mimetype')),
+      r.get('width'), r.get('height'), r.get('sizeinbytes'))
+      for r in _objects(fields.get('renditions'))]
+  return [rendition for rendition in found if rendition]
+
+
+def _associations(fields: dict) -> List[dict]:
+  return [metadata.association(
+      _string(a.get('uri')), _string(a.get('name')), _string(a.get('type')),
+      _headline(a)[0]) for a in _objects(fields.get('associations'))]
+
+
+def _concept_uri(obj: dict) -> Optional[str]:
+  """The uri, or 1.x's scheme and code ("http://www.freebase.com/m/" + "0hzcydt")."""
+  scheme, code = _string(obj.get('scheme')), _string(obj.get('code'))
+  return _string(obj.get('uri')) or (scheme + code if scheme and code else None)
+
+
+def _source_entities(fields: dict) -> List[dict]:
+  """People, organisations and places the item names, with their uris."""
+  return [metadata.source_entity(entity_type, obj['name'].strip(), _concept_uri(obj))
+          for key, entity_type in _ENTITY_PROPERTIES
+          for obj in _objects(fields.get(key)) if _string(obj.get('name'))]
+
+
 def _entry(item: Any, position: int, raw: bytes, source: str,
            received_at) -> ParsedEntry:
   # An element of a list that is not an object still becomes an entry, kept
@@ -157,7 +223,13 @@ def _entry(item: Any, position: int, raw: bytes, source: str,
       language=_string(fields.get('language')),
       pubstatus=(pubstatus.lower().removeprefix('stat:') if pubstatus else None),
       urgency=_urgency(fields.get('urgency')),
-      keywords=_keywords(fields), received_at=received_at)
+      keywords=_keywords(fields), received_at=received_at,
+      subjects=_subjects(fields), genre=_genre(fields),
+      embargoed_raw=_string(fields.get('embargoed')),
+      copyright_holder=_string(fields.get('copyrightholder')),
+      usage_terms=_string(fields.get('usageterms')),
+      renditions=_renditions(fields), associations=_associations(fields),
+      source_entities=_source_entities(fields))
 
 
 def _is_item(value: Any) -> bool:
