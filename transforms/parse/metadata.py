@@ -59,6 +59,12 @@ def uri_vocabulary(uri: str) -> Optional[str]:
   return host or None
 
 
+def scheme_name(scheme: str) -> str:
+  """A known vocabulary's short name for its uri (a feed category's domain), else as given."""
+  known = uri_vocabulary(scheme)
+  return known if known in {entry[2] for entry in _URI_VOCABULARIES} else scheme
+
+
 def source_entity(entity_type: str, name: str, uri: Optional[str] = None) -> dict:
   """An Entity the source itself names, with its uri as id where it gives one.
 

@@ -13,6 +13,7 @@ import feedparser
 
 from transforms.entry import ParsedEntry
 from transforms.errors import InputError
+from transforms.parse import metadata
 from transforms.replayable import entry_as_item, single_item_feed
 from transforms.text import Decoded, decode_text
 
@@ -139,6 +140,36 @@ def _entry_body(entry) -> tuple:
   return None, False
 
 
+def _subjects(entry) -> List[dict]:
+  """Categories as subjects: a domain or scheme makes the term a code within it."""
+  subjects = []
+  for tag in entry.get('tags') or []:
+    term, scheme = _string(tag.get('term')), _string(tag.get('scheme'))
+    if term:
+      subjects.append(metadata.subject(
+          metadata.scheme_name(scheme) if scheme else None, term if scheme else None,
+          _string(tag.get('label')) or (None if scheme else term)))
+  return subjects
+
+
+def _renditions(entry) -> List[dict]:
+  """media:content, media:thumbnail and enclosures, each once."""
+  found = [metadata.rendition(m.get('url'), m.get('medium') or 'content', m.get('type'),
+                              m.get('width'), m.get('height'), m.get('filesize'))
+           for m in entry.get('media_content') or []]
+  found += [metadata.rendition(m.get('url'), 'thumbnail', None, m.get('width'),
+                               m.get('height')) for m in entry.get('media_thumbnail') or []]
+  found += [metadata.rendition(e.get('href'), 'enclosure', e.get('type'),
+                               size_bytes=e.get('length'))
+            for e in entry.get('enclosures') or []]
+  seen, renditions = set(), []
+  for rendition in filter(None, found):
+    if rendition['href'] not in seen:
+      seen.add(rendition['href'])
+      renditions.append(rendition)
+  return renditions
+
+
 def parse_xml_feed(data: bytes, source: str, received_at=None,
                    content_type: Optional[str] = None) -> List[ParsedEntry]:
   """One entry per feed item, with the feed's title, link and language kept."""
@@ -185,7 +216,10 @@ def parse_xml_feed(data: bytes, source: str, received_at=None,
         language=detail.get('language') or feed_language or None,
         keywords=[tag['term'] for tag in entry.get('tags') or [] if tag.get('term')],
         feed_title=_string(feed.get('title')), feed_link=_string(feed.get('link')),
-        received_at=received_at, charset=decoded.charset, charset_reason=decoded.reason)
+        received_at=received_at, charset=decoded.charset, charset_reason=decoded.reason,
+        subjects=_subjects(entry), renditions=_renditions(entry),
+        copyright_holder=metadata.copyright_holder(
+            _string(entry.get('rights')) or _string(feed.get('rights'))))
     entries.append(dataclasses.replace(parsed_entry, raw=single_item_feed(
         entry_as_item(parsed_entry), parsed_entry.feed_title, parsed_entry.feed_link,
         feed_language)))
