@@ -265,7 +265,8 @@ def _entry(item, envelope, position: int, raw: bytes, source: str,
           _formal_name(child(envelope, 'NewsService'))
       )), None),
       'language': (_first_name(components, 'DescriptiveMetadata', 'Language')
-                   or item.get(XML_LANG)),
+                   or next(filter(None, (node.get(XML_LANG)
+                                         for node in [item, *components])), None)),
       'genre': _first_name(components, 'DescriptiveMetadata', 'Genre'),
       **_management(item, envelope), **_rights(components),
   }

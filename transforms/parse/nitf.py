@@ -30,7 +30,7 @@ from transforms.parse.xml_tree import (
 FORMAT = 'nitf'
 # An agency in parentheses ending a dateline: "WASHINGTON (AP)".
 _DATELINE_AGENCY = re.compile(r'\(\s*([^()]{1,40}?)\s*\)\s*[-–—:]*\s*$')
-_DATELINE_TRAILER = ' ,.-–—:'
+_DATELINE_TRAILER = ' ,-–—:'  # not '.': "KANSAS CITY, Mo."
 # docdata's management-status values that are pubstatus values too.
 _PUBSTATUSES = frozenset({'usable', 'withheld', 'canceled'})
 # NITF identified-content elements that name an entity, by Entity type.
@@ -38,13 +38,19 @@ _IDENTIFIED_TYPES = {'person': 'PER', 'org': 'ORG', 'location': 'LOC'}
 
 
 def split_dateline(dateline: Optional[str]) -> Tuple[Optional[str], Optional[str]]:
-  """(place, agency) of a dateline such as "WASHINGTON (AP) --"; agency None if unnamed."""
+  """(place, agency) of a dateline such as "PARIS, Dec 3 (AP) --"; agency None if unnamed.
+
+  The date is left out of the place: the comma-separated parts from the
+  first one holding a digit on ("KANSAS CITY, Mo." keeps its state).
+  """
   if not dateline:
     return None, None
   match = _DATELINE_AGENCY.search(dateline)
   agency = match.group(1) if match else None
-  place = dateline[:match.start()] if match else dateline
-  return place.strip(_DATELINE_TRAILER) or None, agency
+  parts = (dateline[:match.start()] if match else dateline).split(',')
+  dated = next((i for i, part in enumerate(parts) if any(c.isdigit() for c in part)),
+               len(parts))
+  return ','.join(parts[:dated]).strip(_DATELINE_TRAILER) or None, agency
 
 
 def story_container(element):
