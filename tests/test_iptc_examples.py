@@ -10,6 +10,7 @@ import pytest
 from defusedxml import ElementTree
 
 from transforms.errors import InputError
+from transforms.parse.newsml1 import parse_newsml1
 from transforms.parse.newsml_g2 import NAR, parse_newsml_g2
 from transforms.parse.ninjs import parse_ninjs
 
@@ -63,11 +64,56 @@ def test_newsml_g2_text_example_gives_entries_with_text(path):
     assert any(e.title or e.body for e in entries)
 
 
-@pytest.mark.parametrize('path', sorted(NINJS_EXAMPLES.glob('NewsML/*.xml')), ids=_name)
+NEWSML_1 = sorted(NINJS_EXAMPLES.glob('NewsML/*.xml'))
+
+
+@pytest.mark.parametrize('path', NEWSML_1, ids=_name)
 def test_newsml_1_files_are_refused_as_holding_no_g2_news_item(path):
   with pytest.raises(InputError) as error:
     parse_newsml_g2(path.read_bytes(), str(path))
   assert error.value.reason == 'no_news_items'
+
+
+@pytest.mark.parametrize('path', NEWSML_1, ids=_name)
+def test_business_wire_newsml_1_gives_one_story_with_its_media(path):
+  (entry,) = parse_newsml1(path.read_bytes(), str(path))
+  assert entry.guid.startswith('urn:newsml:businesswire.com:')
+  assert not entry.guid.endswith(':1') and entry.version == '1'
+  assert entry.title and entry.body_is_html and entry.agency == 'Business Wire'
+  assert 'bwalignc {' not in entry.body  # the style sheet component is not body
+  assert entry.copyright_holder == 'Business Wire' and entry.genre == 'Release'
+  assert entry.renditions and all(r['href'].startswith('http') for r in entry.renditions)
+
+
+def test_newsml_g2_photo_example_gives_renditions_rights_and_places():
+  (entry,) = parse_newsml_g2((G2_EXAMPLES / 'LISTING_3_Photo_in_NewsML-G2.xml').read_bytes(), 'f')
+  assert entry.item_type == 'picture'
+  assert [r['name'] for r in entry.renditions] == ['highRes', 'web', 'thumb']
+  assert entry.renditions[0]['width'] == 1500 and entry.renditions[0]['size_bytes'] == 346071
+  assert entry.copyright_holder == 'Getty Images North America'
+  assert entry.usage_terms.startswith('Contact your local office')
+  assert {'scheme': 'medtop', 'code': '20000523', 'name': 'labour market'} in entry.subjects
+  assert [(e['type'], e['name'], e['id']) for e in entry.source_entities] == [
+      ('LOC', 'Las Vegas Boulevard', None), ('LOC', 'Las Vegas', 'gycon:89109')]
+
+
+def test_newsml_g2_package_example_lists_its_items():
+  (entry,) = parse_newsml_g2(
+      (G2_EXAMPLES / 'LISTING_6_Simple_NewsML-G2_Package.xml').read_bytes(), 'f')
+  assert entry.item_type == 'composite' and entry.title == 'UK'
+  assert [(a['name'], a['type'], a['headline']) for a in entry.associations] == [
+      ('main', 'text', 'Obama annonce son équipe'),
+      ('main', 'picture', 'Barack Obama arrive à Washington')]
+
+
+def test_ap_ninjs_picture_has_its_image_links_and_named_concepts():
+  (entry,) = parse_ninjs((NINJS_EXAMPLES / '3.0' / 'ap_image.json').read_bytes(), 'f')
+  assert entry.item_type == 'picture'
+  assert entry.renditions and entry.renditions[0]['name'] == 'main'
+  assert entry.renditions[0]['href'].startswith('http://api.ap.org/media/')
+  places = [e for e in entry.source_entities if e['type'] == 'LOC']
+  assert places[0]['name'] == 'Turkey' and places[0]['id_scheme'] == 'cv.ap.org'
+  assert entry.usage_terms.startswith('This content is intended for editorial use')
 
 
 @pytest.mark.parametrize('path', VALIDATION, ids=_name)

@@ -126,3 +126,73 @@ def test_deeply_nested_inline_xml_is_an_input_error():
   with pytest.raises(InputError) as error:
     parse_newsml_g2(data, 'f')
   assert error.value.reason == 'unrecoverable_xml'
+
+
+def test_metadata_subjects_genre_embargo_rights_renditions_and_links():
+  (entry,) = parse('newsitem-metadata.xml')
+  assert entry.subjects == [
+      {'scheme': 'medtop', 'code': '20000768', 'name': 'transportes públicos'},
+      {'scheme': 'subj', 'code': '04015000', 'name': 'transportes'}]
+  assert entry.genre == 'Atualidade' and entry.embargoed_raw == '2026-12-05T12:00:00Z'
+  assert (entry.copyright_holder, entry.usage_terms) == ('Sample Wire', 'Editorial use only')
+  assert entry.renditions == [{
+      'name': 'thumbnail', 'href': 'https://img.wire.example.com/tram-th.jpg',
+      'mime_type': 'image/jpeg', 'width': 200, 'height': 133, 'size_bytes': 8000}]
+  assert entry.associations == [{
+      'name': 'seeAlso', 'uri': 'urn:newsml:wire.example.com:20261205:lisbon-tram-photo',
+      'type': 'application/vnd.iptc.g2.newsitem+xml', 'headline': 'Um elétrico na Graça'}]
+
+
+def test_people_organisations_and_places_are_source_entities_not_subjects():
+  (entry,) = parse('newsitem-metadata.xml')
+  assert [(e['type'], e['name'], e['id'], e['id_scheme']) for e in entry.source_entities] == [
+      ('PER', 'Carlos Moedas', 'https://www.wikidata.org/wiki/Q10000001', 'wikidata'),
+      ('ORG', 'Carris', 'org:carris', 'org'),
+      ('LOC', 'Lisboa', '2267057', 'geonames')]
+  entity = entry.source_entities[0]
+  assert (entity['model'], entity['confidence'], entity['start'], entity['spans']) == (
+      'source', 1.0, -1, [])
+
+
+def test_a_first_paragraph_listing_the_subjects_is_not_body():
+  (entry,) = parse('newsitem-metadata.xml')
+  assert entry.body.lstrip().startswith('<p>LISBOA, 5 dez')
+
+
+def test_a_guid_without_scheme_is_scoped_by_its_provider_not_its_file():
+  (entry,) = parse('newsitem-metadata.xml')
+  assert (entry.guid, entry.guid_scope) == ('20261205-lisbon-tram', 'nprov:SAMPLEWIRE')
+  bare = b'<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="g1"/>'
+  assert parse_newsml_g2(bare, '/a/f.xml')[0].guid_scope == 'newsml_g2'
+
+
+def test_plain_text_inline_data_holding_paragraph_tags_is_read_as_html():
+  data = ('<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="g">'
+          '<contentSet><inlineData contenttype="text/plain">'
+          '&lt;p&gt;ROMA, 5 DIC - Il governo ha approvato.&lt;/p&gt;&lt;p&gt;Seconda.&lt;/p&gt;'
+          '</inlineData></contentSet></newsItem>').encode()
+  (entry,) = parse_newsml_g2(data, 'f')
+  assert entry.body_is_html and entry.body.startswith('<p>ROMA')
+  plain = data.replace(b'&lt;p&gt;', b'').replace(b'&lt;/p&gt;', b'\n')
+  assert not parse_newsml_g2(plain, 'f')[0].body_is_html
+
+
+def test_a_plain_body_opening_with_its_keywords_line_loses_it():
+  data = ('<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="g"><contentMeta>'
+          '<keyword>Fußball</keyword><keyword>Bundesliga</keyword></contentMeta>'
+          '<contentSet><inlineData contenttype="text/plain">Fußball/Bundesliga\n'
+          'Dortmund (dpa) - Text.</inlineData></contentSet></newsItem>').encode()
+  assert parse_newsml_g2(data, 'f')[0].body == 'Dortmund (dpa) - Text.'
+
+
+def test_nitf_inline_xml_fills_what_the_item_leaves_out():
+  data = ('<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="g">'
+          '<contentSet><inlineXML contenttype="application/nitf+xml">'
+          '<nitf><head><docdata><urgency ed-urg="2"/><doc.copyright holder="Sample Wire"/>'
+          '</docdata></head><body><body.head><hedline><hl1>NITF headline</hl1></hedline>'
+          '<byline>By A. Writer</byline><dateline>OSLO (Sample Wire)</dateline></body.head>'
+          '<body.content><p>Text.</p></body.content></body></nitf>'
+          '</inlineXML></contentSet></newsItem>').encode()
+  (entry,) = parse_newsml_g2(data, 'f')
+  assert (entry.title, entry.byline, entry.located) == ('NITF headline', 'By A. Writer', 'OSLO')
+  assert (entry.urgency, entry.copyright_holder, entry.body) == (2, 'Sample Wire', '<p>Text.</p>')

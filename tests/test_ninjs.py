@@ -157,3 +157,46 @@ def test_what_counts_as_ninjs(obj, expected):
       parse_ninjs(data, 'f')
     assert error.value.reason == 'not_ninjs'
 
+
+
+def test_ninjs_2_metadata_subjects_rights_renditions_associations_and_entities():
+  item = {
+      'uri': 'urn:x:1', 'headline': 'H', 'embargoed': '2026-12-05T12:00:00Z',
+      'copyrightholder': 'Sample Wire', 'usageterms': 'Editorial use only',
+      'genre': [{'name': 'Analysis', 'uri': 'http://cv.iptc.org/newscodes/genre/Analysis'}],
+      'subjects': [{'name': 'transport', 'uri': 'http://cv.iptc.org/newscodes/mediatopic/20000768'},
+                   {'name': 'Local', 'literal': 'loc'}],
+      'people': [{'name': 'Ana Costa', 'uri': 'http://cv.ap.org/id/abc123'}],
+      'organisations': [{'name': 'Carris'}],
+      'places': [{'name': 'Lisbon', 'uri': 'http://sws.geonames.org/2267057/'}],
+      'renditions': [{'name': 'thumbnail', 'href': 'https://img.example/t.jpg',
+                      'contentType': 'image/jpeg', 'width': 200, 'height': '133',
+                      'sizeInBytes': 8000}, {'name': 'no-href'}],
+      'associations': [{'name': 'featureimage', 'uri': 'urn:x:pic', 'type': 'picture',
+                        'headlines': [{'value': 'A tram'}]}],
+  }
+  (entry,) = parse_ninjs(json.dumps(item).encode(), 'f')
+  assert entry.subjects == [{'scheme': 'medtop', 'code': '20000768', 'name': 'transport'},
+                            {'scheme': None, 'code': 'loc', 'name': 'Local'}]
+  assert entry.genre == 'Analysis' and entry.embargoed_raw == '2026-12-05T12:00:00Z'
+  assert (entry.copyright_holder, entry.usage_terms) == ('Sample Wire', 'Editorial use only')
+  assert entry.renditions == [{'name': 'thumbnail', 'href': 'https://img.example/t.jpg',
+                               'mime_type': 'image/jpeg', 'width': 200, 'height': 133,
+                               'size_bytes': 8000}]
+  assert entry.associations == [{'name': 'featureimage', 'uri': 'urn:x:pic',
+                                 'type': 'picture', 'headline': 'A tram'}]
+  assert [(e['type'], e['name'], e['id'], e['id_scheme']) for e in entry.source_entities] == [
+      ('PER', 'Ana Costa', 'http://cv.ap.org/id/abc123', 'cv.ap.org'),
+      ('ORG', 'Carris', None, None), ('LOC', 'Lisbon', '2267057', 'geonames')]
+
+
+def test_ninjs_1_named_renditions_and_associations_and_scheme_code_concepts():
+  item = {'uri': 'urn:x:1', 'headline': 'H',
+          'renditions': {'main': {'href': 'https://img.example/m.jpg', 'mimetype': 'image/jpeg'}},
+          'associations': {'mainpic': {'uri': 'urn:x:pic', 'type': 'picture', 'headline': 'P'}},
+          'person': [{'name': 'A B', 'scheme': 'http://www.freebase.com/m/', 'code': '0abc'}]}
+  (entry,) = parse_ninjs(json.dumps(item).encode(), 'f')
+  assert [(r['name'], r['mime_type']) for r in entry.renditions] == [('main', 'image/jpeg')]
+  assert entry.associations[0] == {'name': 'mainpic', 'uri': 'urn:x:pic', 'type': 'picture',
+                                   'headline': 'P'}
+  assert entry.source_entities[0]['id'] == 'http://www.freebase.com/m/0abc'

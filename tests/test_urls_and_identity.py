@@ -35,3 +35,9 @@ def test_bare_guid_is_scoped_by_its_feed():
 def test_url_guid_is_canonicalised():
   assert item_uri('HTTPS://Example.com/a?utm_source=x', None, None, 'f', 't') == (
       'https://example.com/a', 'guid')
+
+
+def test_bare_guid_scoped_by_the_source_is_the_same_from_any_folder():
+  first = item_uri('RTR123', None, None, '/in/a/item.xml', 't', 'nprov:REUTERS')
+  second = item_uri('RTR123', None, None, '/in/b/item.xml', 't', 'nprov:REUTERS')
+  assert first == second == ('urn:wirebeam:guid:nprov:REUTERS:RTR123', 'guid')

@@ -76,3 +76,30 @@ def test_bad_feeds_raise_input_errors(name, reason):
 
 def test_feed_without_items_gives_no_entries():
   assert parse('empty_channel.xml') == []
+
+
+def test_categories_media_and_rights_are_kept():
+  data = b'''<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel><title>T</title><link>https://wire.example.com/</link><copyright>(c) 2026 Sample Wire</copyright>
+<item><title>A story</title><link>https://wire.example.com/a</link><description>Text.</description>
+<category domain="http://cv.iptc.org/newscodes/mediatopic/">20000523</category>
+<category domain="https://wire.example.com/sections">business</category><category>World</category>
+<media:content url="https://img.example.com/a.jpg" type="image/jpeg" medium="image" width="1024" height="683" fileSize="12345"/>
+<media:thumbnail url="https://img.example.com/a-thumb.jpg" width="120" height="80"/>
+<enclosure url="https://img.example.com/a.jpg" type="image/jpeg" length="12345"/>
+<enclosure url="https://img.example.com/a.mp3" type="audio/mpeg" length="999"/>
+</item>
+<item><title>Another</title><description>Text.</description><dc:rights>Other Agency</dc:rights></item>
+</channel></rss>'''
+  first, second = parse_xml_feed(data, 'f')
+  assert first.subjects == [
+      {'scheme': 'medtop', 'code': '20000523', 'name': None},
+      {'scheme': 'https://wire.example.com/sections', 'code': 'business', 'name': None},
+      {'scheme': None, 'code': None, 'name': 'World'}]
+  assert [(r['name'], r['href'], r['width'], r['size_bytes']) for r in first.renditions] == [
+      ('image', 'https://img.example.com/a.jpg', 1024, 12345),
+      ('thumbnail', 'https://img.example.com/a-thumb.jpg', 120, None),
+      ('enclosure', 'https://img.example.com/a.mp3', None, 999)]
+  assert first.copyright_holder == 'Sample Wire'  # the channel's copyright
+  assert second.copyright_holder == 'Other Agency'  # the item's own dc:rights

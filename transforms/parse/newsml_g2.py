@@ -234,7 +234,8 @@ def _entry(item, position: int, raw: bytes, source: str, received_at,
   is_package = local(item.tag) == 'packageItem'
   rights = _rights(item)
   body = _without_subject_line(body, body_is_html, [
-      s['name'] for s in subjects if s['name']] + [k for k in keywords if k])
+      s['name'] for s in subjects if s['name']] + [e['name'] for e in entities]
+      + [k for k in keywords if k])
   return ParsedEntry(
       format=FORMAT, source=source, position=position, raw=raw,
       item_type=_code(item_meta.find(NAR + 'itemClass')) or 'text',

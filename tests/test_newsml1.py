@@ -1,0 +1,98 @@
+"""NewsML 1.x: NewsEnvelope / NewsItem / NewsComponent, with NITF, XHTML or text inside."""
+import pathlib
+from xml.etree import ElementTree
+
+import pytest
+
+from transforms.errors import InputError
+from transforms.parse.newsml1 import parse_newsml1
+from transforms.parse.sniff import NEWSML1, detect_format
+
+FIXTURES = pathlib.Path(__file__).parent / 'fixtures' / 'newsml1'
+
+
+def parse(name):
+  return parse_newsml1((FIXTURES / name).read_bytes(), name)
+
+
+@pytest.mark.parametrize('name', ['nitf-story.xml', 'two-items.xml'])
+def test_sniffed_by_the_newsml_root(name):
+  assert detect_format((FIXTURES / name).read_bytes()) == NEWSML1
+
+
+def test_identity_is_the_public_identifier_without_its_revision():
+  (entry,) = parse('nitf-story.xml')
+  assert entry.format == 'newsml1'
+  assert entry.guid == 'urn:newsml:wire.example.com:20261203:TX-PAR-ABC12'
+  assert entry.version == '2'
+
+
+def test_news_lines_and_management_metadata():
+  (entry,) = parse('nitf-story.xml')
+  assert entry.title == 'La France accélère la rénovation énergétique des logements'
+  assert entry.byline == 'Par Claire Martin'
+  assert (entry.located, entry.agency) == ('PARIS', 'Sample Wire')
+  assert entry.firstcreated_raw == '20261203T091000Z'
+  assert entry.versioncreated_raw == '20261203T101000Z'
+  assert entry.urgency == 3 and entry.language == 'fr' and entry.genre == 'Current'
+  # Embargoed until the status changes: no pubstatus of its own, the embargo's time.
+  assert entry.pubstatus is None and entry.embargoed_raw == '20261203T120000Z'
+  assert entry.keywords == ['France-climat-énergie', 'logement', 'énergie']
+
+
+def test_nitf_content_gives_the_body():
+  (entry,) = parse('nitf-story.xml')
+  assert entry.body_is_html and entry.body.count('<p>') == 2
+  assert 'Rénovation énergétique : la France' not in entry.body  # the hl1
+
+
+def test_subjects_rights_renditions_and_associations():
+  (entry,) = parse('nitf-story.xml')
+  assert entry.subjects == [{'scheme': 'subj', 'code': '06000000', 'name': None},
+                            {'scheme': 'subj', 'code': '04005000', 'name': None}]
+  assert (entry.copyright_holder, entry.usage_terms) == ('Sample Wire SA', 'Not for resale')
+  assert entry.renditions == [
+      {'name': 'Photo', 'href': 'https://img.wire.example.com/abc12-hr.jpg',
+       'mime_type': 'image/jpeg', 'width': 2048, 'height': 1365, 'size_bytes': 512000},
+      {'name': 'Thumbnail', 'href': 'https://img.wire.example.com/abc12-th.jpg',
+       'mime_type': 'image/jpeg', 'width': 200, 'height': 133, 'size_bytes': None}]
+  assert [(a['name'], a['uri']) for a in entry.associations] == [
+      ('Previous', 'urn:newsml:wire.example.com:20261203:TX-PAR-ABC11'),
+      ('Related', 'urn:newsml:wire.example.com:20261202:TX-PAR-XYZ9')]
+
+
+def test_one_entry_per_news_item_nested_ones_included():
+  story, photo, brief = parse('two-items.xml')
+  assert [story.position, photo.position, brief.position] == [0, 1, 2]
+  # No PublicIdentifier: the URN is built from its parts.
+  assert story.guid == 'urn:newsml:wire.example.com:20261204:athens-ports'
+  assert story.body_is_html and '<p class="lead">ATHENS' in story.body
+  assert 'font-weight' not in story.body and 'Greek ports</title' not in story.body
+  assert story.agency == 'Sample Wire'  # the envelope's sender
+  assert story.associations == [{
+      'name': 'Photo', 'uri': 'urn:newsml:wire.example.com:20261204:athens-ports-photo',
+      'type': 'picture', 'headline': 'A ferry docked at Piraeus'}]
+  assert photo.item_type == 'picture' and photo.title == 'A ferry docked at Piraeus'
+  assert photo.renditions[0]['href'] == 'https://img.wire.example.com/piraeus.jpg'
+  assert brief.body.startswith('ATHENS, Dec 4') and not brief.body_is_html
+  assert brief.pubstatus == 'withheld' and brief.language == 'en'
+  assert ElementTree.fromstring(brief.raw).find('.//NewsItemId').text == 'athens-brief'
+
+
+def test_a_bare_news_item_is_read():
+  data = (b'<NewsItem><NewsComponent><NewsLines><HeadLine>H</HeadLine></NewsLines>'
+          b'<ContentItem><DataContent>Body text.</DataContent></ContentItem>'
+          b'</NewsComponent></NewsItem>')
+  (entry,) = parse_newsml1(data, 'f')
+  assert (entry.title, entry.body, entry.guid) == ('H', 'Body text.', None)
+
+
+@pytest.mark.parametrize('data, reason', [
+    (b'<NewsML><NewsEnvelope/></NewsML>', 'no_news_items'),
+    (b'<NewsML><NewsItem>', 'unrecoverable_xml'),
+    (b'<!DOCTYPE NewsML [<!ENTITY e "x">]><NewsML>&e;</NewsML>', 'xml_entities_forbidden'),
+])
+def test_refused_documents(data, reason):
+  with pytest.raises(InputError) as error:
+    parse_newsml1(data, 'f')
+  assert error.value.reason == reason

@@ -1,0 +1,105 @@
+"""NITF 3.x: standalone, and the fields it gives NewsML 1.x and NewsML-G2."""
+import pathlib
+
+import pytest
+
+from transforms.errors import InputError
+from transforms.parse.nitf import nitf_body_html, parse_nitf, split_dateline
+from transforms.parse.sniff import NITF, detect_format
+
+FIXTURES = pathlib.Path(__file__).parent / 'fixtures' / 'nitf'
+
+
+def story():
+  (entry,) = parse_nitf((FIXTURES / 'story.xml').read_bytes(), 'story.xml')
+  return entry
+
+
+def test_standalone_nitf_is_sniffed_by_its_root_despite_its_doctype():
+  assert detect_format((FIXTURES / 'story.xml').read_bytes()) == NITF
+
+
+def test_body_head_gives_headline_byline_dateline_and_abstract():
+  entry = story()
+  assert entry.format == 'nitf' and entry.item_type == 'text'
+  assert entry.title == 'Harbour cranes idle as dock workers strike for higher pay'  # hl1
+  assert entry.byline == 'By Pieter Jansen, Sample Wire Writer'
+  assert (entry.located, entry.agency) == ('ROTTERDAM', 'SWIRE')
+  assert entry.summary_is_html and 'Container traffic' in entry.summary
+
+
+def test_body_is_body_content_only():
+  entry = story()
+  assert entry.body_is_html and entry.body.count('<p>') == 2
+  assert 'Union says walkout' not in entry.body  # hl2 of body.head
+  assert 'Reporting by' not in entry.body  # body.end
+
+
+def test_docdata_gives_identity_urgency_dates_keywords_and_rights():
+  entry = story()
+  assert (entry.guid, entry.guid_scope) == ('20261203-harbour-strike', 'SWIRE')
+  assert entry.urgency == 3 and entry.pubstatus == 'usable'
+  assert entry.versioncreated_raw == '20261203T081500+0100'  # date.issue
+  assert entry.embargoed_raw == '20261203T120000+0100'  # date.release
+  assert entry.keywords == ['PORTS-STRIKE', 'shipping']
+  assert (entry.copyright_holder, entry.usage_terms) == ('Sample Wire', 'No archiving')
+
+
+def test_tobject_subjects_are_iptc_subject_codes_named_most_specifically():
+  assert story().subjects == [
+      {'scheme': 'subj', 'code': '09003000', 'name': 'strike'},
+      {'scheme': 'subj', 'code': '04015000', 'name': 'maritime'}]
+
+
+def test_identified_content_gives_source_entities():
+  entities = story().source_entities
+  assert [(e['type'], e['name'], e['id'], e['id_scheme']) for e in entities] == [
+      ('ORG', 'Dock Workers Union', 'http://cv.ap.org/id/ports-union', 'cv.ap.org'),
+      ('LOC', 'Rotterdam', '2755251', 'geonames'),
+      ('PER', 'Anna de Vries', None, None)]
+  assert all(e['model'] == 'source' and e['confidence'] == 1.0 for e in entities)
+
+
+def test_an_embargo_element_wins_over_date_release():
+  data = (b'<nitf><head><docdata><embargo norm="20261203T150000Z"/>'
+          b'<date.release norm="20261203T120000Z"/></docdata></head>'
+          b'<body><body.content><p>x</p></body.content></body></nitf>')
+  (entry,) = parse_nitf(data, 'f')
+  assert entry.embargoed_raw == '20261203T150000Z'
+
+
+def test_namespaced_nitf_and_head_title_as_headline_fallback():
+  data = (b'<nitf xmlns="http://iptc.org/std/NITF/2006-10-18/" xml:lang="de">'
+          b'<head><title>Titel</title><docdata management-status="embargoed"/></head>'
+          b'<body><body.content><p>Text.</p></body.content></body></nitf>')
+  (entry,) = parse_nitf(data, 'f')
+  assert (entry.title, entry.language, entry.pubstatus) == ('Titel', 'de', None)
+  assert entry.body == '<p>Text.</p>'
+
+
+@pytest.mark.parametrize('data, reason', [
+    (b'<nitf><head>', 'unrecoverable_xml'),
+    (b'<!DOCTYPE nitf [<!ENTITY e "x">]><nitf>&e;</nitf>', 'xml_entities_forbidden'),
+    (b'<rss/>', 'not_nitf'),
+])
+def test_refused_documents(data, reason):
+  with pytest.raises(InputError) as error:
+    parse_nitf(data, 'f')
+  assert error.value.reason == reason
+
+
+@pytest.mark.parametrize('dateline, expected', [
+    ('WASHINGTON (AP) --', ('WASHINGTON', 'AP')),
+    ('PARIS, 3 déc 2026 (Sample Wire)', ('PARIS', 'Sample Wire')),
+    ('KANSAS CITY, Mo.', ('KANSAS CITY, Mo.', None)),
+    ('LONDON, Dec. 3, 2026 (Reuters) -', ('LONDON', 'Reuters')),
+    ('', (None, None)),
+])
+def test_split_dateline(dateline, expected):
+  assert split_dateline(dateline) == expected
+
+
+def test_nitf_body_html_of_unreadable_markup_is_none():
+  assert nitf_body_html('<nitf><body>') is None
+  assert nitf_body_html('<nitf><body><body.content><p>a</p></body.content></body></nitf>') == (
+      '<p>a</p>')
