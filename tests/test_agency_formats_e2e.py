@@ -53,6 +53,7 @@ def test_nitf_record(agency_run):
   assert {(e['type'], e['name'], e['model']) for e in item['entities']} == {
       ('ORG', 'Dock Workers Union', 'source'), ('LOC', 'Rotterdam', 'source'),
       ('PER', 'Anna de Vries', 'source')}
+  assert all(item['body_text'][e['start']:e['end']] == e['name'] for e in item['entities'])
 
 
 @pytest.mark.e2e

@@ -9,6 +9,7 @@ from transforms.errors import InputError
 from transforms.language_codes import UNDETERMINED, language_code
 from transforms.normalize.headlines import split_headline
 from transforms.normalize.identity import content_hash, item_uri
+from transforms.normalize.source_entities import locate_source_entities
 from transforms.normalize.urls import canonical_url
 from transforms.tags import DEAD_LETTERS, ITEMS
 from transforms.text import one_line, render_text
@@ -100,7 +101,7 @@ def normalize_entry(entry: ParsedEntry, max_item_bytes: int) -> dict:
       'duplicate_reason': None,
       'duplicate_similarity': None,
       'previous_version': None,
-      'entities': list(entry.source_entities),
+      'entities': locate_source_entities(entry.source_entities, body or description),
       'subjects': entry.subjects,
       'genre': one_line(entry.genre) or None,
       'embargoed': embargoed.instant if embargoed else None,
