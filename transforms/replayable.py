@@ -15,6 +15,11 @@ from transforms.text import render_text
 
 JSON_FEED_VERSION_PREFIX = 'https://jsonfeed.org/version/'
 JSON_FEED_VERSION = JSON_FEED_VERSION_PREFIX + '1.1'
+# A JSON Feed extension (its names start with "_") for the metadata a JSON
+# Feed item has no place for, so that a replayed item keeps it.
+METADATA_EXTENSION = '_wirebeam'
+METADATA_FIELDS = ('subjects', 'genre', 'embargoed_raw', 'copyright_holder',
+                   'usage_terms', 'renditions', 'associations', 'source_entities')
 
 
 def json_bytes(value: Any) -> bytes:
@@ -39,6 +44,12 @@ def single_item_feed(item, title=None, home_page_url=None, language=None) -> byt
   return json_bytes({key: value for key, value in feed.items() if value is not None})
 
 
+def _with_metadata(item: dict, values: dict) -> dict:
+  """The item, with the metadata fields that hold something under METADATA_EXTENSION."""
+  found = {name: values[name] for name in METADATA_FIELDS if values.get(name)}
+  return {**item, METADATA_EXTENSION: found} if found else item
+
+
 def entry_as_item(entry: ParsedEntry) -> dict:
   """A parsed RSS, RDF or Atom entry as a JSON Feed item."""
   item = {
@@ -51,7 +62,8 @@ def entry_as_item(entry: ParsedEntry) -> dict:
       'authors': [{'name': entry.byline}] if entry.byline else None,
       ('content_html' if entry.body_is_html else 'content_text'): entry.body,
   }
-  return {key: value for key, value in item.items() if value is not None}
+  return _with_metadata({key: value for key, value in item.items() if value is not None},
+                        {name: getattr(entry, name) for name in METADATA_FIELDS})
 
 
 def record_as_feed(record: dict) -> bytes:
@@ -71,5 +83,8 @@ def record_as_feed(record: dict) -> bytes:
       'authors': [{'name': record['byline']}] if record['byline'] else None,
   }
   source = record['source']
-  return single_item_feed({key: value for key, value in item.items() if value is not None},
-                          source['feed_title'], source['feed_link'])
+  given = [e for e in record['entities'] if e['model'] == 'source']
+  return single_item_feed(
+      _with_metadata({key: value for key, value in item.items() if value is not None},
+                     dict(record, source_entities=given)),
+      source['feed_title'], source['feed_link'])

@@ -4,7 +4,12 @@ from typing import List
 from transforms.entry import ParsedEntry
 from transforms.errors import InputError
 from transforms.parse.json_input import decode_json, parse_json
-from transforms.replayable import JSON_FEED_VERSION_PREFIX, single_item_feed
+from transforms.parse.metadata import restored_metadata
+from transforms.replayable import (
+  JSON_FEED_VERSION_PREFIX,
+  METADATA_EXTENSION,
+  single_item_feed,
+)
 
 
 def _list(value) -> list:
@@ -51,5 +56,6 @@ def parse_json_feed(data: bytes, source: str, received_at=None) -> List[ParsedEn
         keywords=[tag for tag in _list(item.get('tags')) if isinstance(tag, str)],
         feed_title=_text(feed.get('title')),
         feed_link=_text(feed.get('home_page_url')), received_at=received_at,
-        charset=decoded.charset, charset_reason=decoded.reason))
+        charset=decoded.charset, charset_reason=decoded.reason,
+        **restored_metadata(item.get(METADATA_EXTENSION))))
   return entries

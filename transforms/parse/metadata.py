@@ -25,6 +25,7 @@ _GEONAMES_ID = re.compile(r'/(\d+)(?:/|$)')
 _COPYRIGHT_WORDS = re.compile(
     r'^\s*(?:copyright|\(c\)|©)\s*(?:\(c\)|©)?\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*,?\s*)?'
     r'|\s*,?\s*\d{4}\s*$|\s*\.?\s*all rights reserved\.?\s*$', re.IGNORECASE)
+ENTITY_TYPES = frozenset({'PER', 'ORG', 'LOC', 'MISC'})
 # A mention the parser did not find in the text (it has only markup then;
 # the text is rendered by the normalize stage).
 NOT_LOCATED = -1
@@ -117,3 +118,41 @@ def _number(value, digits: int = 9) -> Optional[int]:
   if isinstance(value, float) and value.is_integer():
     return _number(int(value), digits)
   return small_int(value, digits) if isinstance(value, str) else None
+
+
+def restored_metadata(extension) -> dict:
+  """ParsedEntry metadata from a replayable item's extension (``replayable``).
+
+  Rebuilt with the builders above, so that a dead letter edited by hand
+  cannot bring a value of the wrong type into a record.
+  """
+  if not isinstance(extension, dict):
+    return {}
+
+  def objects(name):
+    value = extension.get(name)
+    return [o for o in value if isinstance(o, dict)] if isinstance(value, list) else []
+
+  def string(value):
+    return value if isinstance(value, str) and value.strip() else None
+
+  renditions = (rendition(string(o.get('href')), string(o.get('name')),
+                          string(o.get('mime_type')), o.get('width'), o.get('height'),
+                          o.get('size_bytes')) for o in objects('renditions'))
+  return {
+      'subjects': [subject(string(o.get('scheme')), string(o.get('code')),
+                           string(o.get('name'))) for o in objects('subjects')],
+      'genre': string(extension.get('genre')),
+      'embargoed_raw': string(extension.get('embargoed_raw')),
+      'copyright_holder': string(extension.get('copyright_holder')),
+      'usage_terms': string(extension.get('usage_terms')),
+      'renditions': [r for r in renditions if r],
+      'associations': [association(string(o.get('uri')), string(o.get('name')),
+                                   string(o.get('type')), string(o.get('headline')))
+                       for o in objects('associations')],
+      'source_entities': [
+          dict(source_entity(o['type'], o['name']), id=string(o.get('id')),
+               id_scheme=string(o.get('id_scheme')))
+          for o in objects('source_entities')
+          if o.get('type') in ENTITY_TYPES and string(o.get('name'))],
+  }
