@@ -161,6 +161,7 @@ PREFIXES = st.sampled_from([
     b'', b'<', b'{', b'[', b'\xef\xbb\xbf', b'\xff\xfe', b'<?xml version="1.0"?>',
     b'<rss version="2.0"><channel><item><title>', b'<feed xmlns="http://www.w3.org/2005/Atom">',
     b'<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/">', b'{"uri": "u", "headline": ',
+    b'<nitf><head><docdata>', b'<NewsML><NewsItem><NewsComponent><ContentItem>',
     b'{"version": "https://jsonfeed.org/version/1.1", "items": [{'])
 
 
@@ -354,7 +355,7 @@ FOUND = [
     found('ninjs-urgency-5000-digits', parse, b'{"uri": "u", "headline": "h", "urgency": "'
         + b'1' * 5000 + b'"}', ValueError, 'ninjs._urgency'),
     found('ninjs-nitf-lone-surrogate', parse, b'{"uri": "u", "headline": "h", '
-        b'"body_nitf": "<a>\\ud800</a>"}', UnicodeEncodeError, 'newsml_g2.nitf_body_html'),
+        b'"body_nitf": "<a>\\ud800</a>"}', UnicodeEncodeError, 'nitf.nitf_body_html'),
     found('newsml-urgency-5000-digits', parse, b'<newsItem xmlns="http://iptc.org/std/nar/'
         b'2006-10-01/"><contentMeta><headline>h</headline><urgency>' + b'1' * 5000
         + b'</urgency></contentMeta></newsItem>', ValueError, 'newsml_g2._urgency'),

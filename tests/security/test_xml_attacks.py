@@ -2,7 +2,7 @@
 
 RSS and Atom reach feedparser only through our guard
 (``transforms.parse.xml_feed.decode_xml``, which refuses ``<!ENTITY``);
-NewsML-G2 and OPML are parsed by defusedxml. What feedparser 6.0 (on expat
+NewsML-G2, NewsML 1.x, NITF and OPML are parsed by defusedxml. What feedparser 6.0 (on expat
 2.5) does by itself, checked before relying on the guard:
 
 - ``feedparser.sanitizer.replace_doctype`` deletes the DOCTYPE and every
@@ -87,6 +87,13 @@ FORMATS = {
                   b'<contentSet><inlineXML contenttype="application/xhtml+xml">'
                   b'<html xmlns="http://www.w3.org/1999/xhtml"><body><p>REF</p></body>'
                   b'</html></inlineXML></contentSet></newsItem>'),
+    'nitf': (b'nitf', b'<nitf><head><docdata><doc-id id-string="1"/></docdata></head>\n'
+             b'<body><body.head><hedline><hl1>REF</hl1></hedline></body.head>'
+             b'<body.content><p>REF</p></body.content></body></nitf>'),
+    'newsml1': (b'NewsML', b'<NewsML Version="1.2"><NewsItem><NewsComponent>\n'
+                b'<NewsLines><HeadLine>REF</HeadLine></NewsLines>'
+                b'<ContentItem><DataContent>REF</DataContent></ContentItem>'
+                b'</NewsComponent></NewsItem></NewsML>'),
     'opml': (b'opml', b'<opml version="2.0"><head><title>REF</title></head><body>\n'
              b'<outline text="REF" xmlUrl="https://wire.example.com/feed.xml"/>'
              b'</body></opml>'),
@@ -100,7 +107,8 @@ class Parsed:
 
 
 REFUSED = {'rss': 'xml_entities_forbidden', 'atom': 'xml_entities_forbidden',
-           'newsml_g2': 'xml_entities_forbidden', 'opml': 'invalid_feed_list'}
+           'newsml_g2': 'xml_entities_forbidden', 'nitf': 'xml_entities_forbidden',
+           'newsml1': 'xml_entities_forbidden', 'opml': 'invalid_feed_list'}
 OUTCOMES = {
     **{name: REFUSED for name, attack in ATTACKS.items() if attack.declarations},
     'external_dtd': {fmt: Parsed(TITLE.decode()) for fmt in FORMATS},
@@ -108,8 +116,8 @@ OUTCOMES = {
     # undefined entity and feedparser's loose parser keeps it as text;
     # defusedxml reports the undefined entity.
     'external_dtd_entity': {'rss': Parsed('&leak;'), 'atom': Parsed('&leak;'),
-                            'newsml_g2': 'unrecoverable_xml',
-                            'opml': 'invalid_feed_list'},
+                            'newsml_g2': 'unrecoverable_xml', 'nitf': 'unrecoverable_xml',
+                            'newsml1': 'unrecoverable_xml', 'opml': 'invalid_feed_list'},
 }
 
 
