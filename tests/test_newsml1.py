@@ -96,3 +96,13 @@ def test_refused_documents(data, reason):
   with pytest.raises(InputError) as error:
     parse_newsml1(data, 'f')
   assert error.value.reason == reason
+
+
+def test_escaped_html_content_is_html_and_a_style_sheet_is_not_body():
+  data = (b'<NewsML><NewsItem><NewsComponent><NewsLines><HeadLine>H</HeadLine></NewsLines>'
+          b'<ContentItem><MimeType FormalName="text/css"/><DataContent>p {}</DataContent>'
+          b'</ContentItem><ContentItem><MimeType FormalName="text/html"/>'
+          b'<DataContent>&lt;p&gt;One.&lt;/p&gt;</DataContent></ContentItem>'
+          b'</NewsComponent></NewsItem></NewsML>')
+  (entry,) = parse_newsml1(data, 'f')
+  assert (entry.body, entry.body_is_html) == ('<p>One.</p>', True)

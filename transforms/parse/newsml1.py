@@ -74,7 +74,12 @@ def _first_name(components, *names: str) -> Optional[str]:
 
 
 def _content_kind(content_item) -> Optional[str]:
-  """nitf, html or text for a ContentItem whose DataContent holds a story, else None."""
+  """nitf, html or text for a ContentItem whose DataContent holds a story, else None.
+
+  Markup inside DataContent tells the kind (NITF, XHTML); text alone is
+  HTML when the labels say so (escaped markup), plain text when they say
+  text or nothing, and anything else (CSS, other XML) is not a story.
+  """
   data = child(content_item, 'DataContent')
   if data is None:
     return None
@@ -82,12 +87,15 @@ def _content_kind(content_item) -> Optional[str]:
                                   ('Format', 'MimeType', 'MediaType')))).lower()
   if child(data, 'nitf') is not None:
     return 'nitf'
-  if child(data, 'html') is not None or child(data, 'body') is not None or 'html' in labels:
+  if child(data, 'html') is not None or child(data, 'body') is not None or (
+      len(data) and 'html' in labels):
     return 'html'
-  if 'nitf' in labels or 'css' in labels or len(data):
+  if len(data) or not (data.text or '').strip():
     return None
+  if 'html' in labels:
+    return 'html'
   if not labels or 'text' in labels or 'plain' in labels:
-    return 'text' if (data.text or '').strip() else None
+    return None if 'css' in labels else 'text'
   return None
 
 
@@ -96,12 +104,13 @@ def _story(content_item, kind: str) -> dict:
   data = child(content_item, 'DataContent')
   if kind == 'nitf':
     return nitf_fields(child(data, 'nitf'))
-  if kind == 'html':
+  if len(data):
     container = next(filter(lambda c: c is not None, (
         story_container(node) for node in data)), data)
     body = inner_html(container)
-    return {'body': body, 'body_is_html': True} if body else {}
-  return {'body': data.text, 'body_is_html': False}
+  else:
+    body = data.text
+  return {'body': body, 'body_is_html': kind == 'html'} if body and body.strip() else {}
 
 
 def _texts(components):

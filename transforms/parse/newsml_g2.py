@@ -41,15 +41,17 @@ _SUBJECT_LINE_SEPARATORS = re.compile(r'\s*[/,;|]\s*')
 _FIRST_PARAGRAPH = re.compile(r'^\s*<p\b[^>]*>(.*?)</p>', re.IGNORECASE | re.DOTALL)
 
 
+def _code_of(qcode: Optional[str]) -> Optional[str]:
+  """The code of a qcode: "stat:usable" -> "usable"."""
+  return qcode.partition(':')[2] or qcode if qcode else None
+
+
 def _code(element) -> Optional[str]:
-  """The code of a qcode ("stat:usable" -> "usable"), else its uri's last part."""
+  """The code of an element's qcode, else its uri's last part."""
   if element is None:
     return None
-  qcode = element.get('qcode')
-  if qcode:
-    return qcode.partition(':')[2] or qcode
   uri = (element.get('uri') or '').rstrip('/')
-  return uri.rpartition('/')[2] or None
+  return _code_of(element.get('qcode')) or uri.rpartition('/')[2] or None
 
 
 def _name(element) -> Optional[str]:
@@ -96,10 +98,6 @@ def _renditions(content_set) -> List[dict]:
       for remote in (content_set.findall(NAR + 'remoteContent')
                      if content_set is not None else [])]
   return [rendition for rendition in found if rendition]
-
-
-def _code_of(qcode: Optional[str]) -> Optional[str]:
-  return qcode.partition(':')[2] or qcode if qcode else None
 
 
 def _subjects_and_entities(content_meta):
@@ -233,6 +231,7 @@ def _entry(item, position: int, raw: bytes, source: str, received_at,
   genre = content_meta.find(NAR + 'genre')
   is_package = local(item.tag) == 'packageItem'
   rights = _rights(item)
+  description = text(content_meta.find(NAR + 'description'))
   body = _without_subject_line(body, body_is_html, [
       s['name'] for s in subjects if s['name']] + [e['name'] for e in entities]
       + [k for k in keywords if k])
@@ -243,9 +242,8 @@ def _entry(item, position: int, raw: bytes, source: str, received_at,
       version=item.get('version') or None,
       title=(_headline(content_meta) or nitf.get('title')
              or text(item_meta.find(NAR + 'title'))),
-      summary=text(content_meta.find(NAR + 'description')) or nitf.get('summary'),
-      summary_is_html=(not text(content_meta.find(NAR + 'description'))
-                       and nitf.get('summary_is_html', False)),
+      summary=description or nitf.get('summary'),
+      summary_is_html=not description and nitf.get('summary_is_html', False),
       body=body, body_is_html=body_is_html,
       byline=_byline(content_meta) or nitf.get('byline'),
       located=_located(content_meta) or nitf.get('located'),
