@@ -196,3 +196,12 @@ def test_nitf_inline_xml_fills_what_the_item_leaves_out():
   (entry,) = parse_newsml_g2(data, 'f')
   assert (entry.title, entry.byline, entry.located) == ('NITF headline', 'By A. Writer', 'OSLO')
   assert (entry.urgency, entry.copyright_holder, entry.body) == (2, 'Sample Wire', '<p>Text.</p>')
+
+
+def test_a_package_without_a_title_is_named_by_its_first_item():
+  data = (b'<packageItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="p">'
+          b'<groupSet root="G1"><group id="G1" role="group:main">'
+          b'<itemRef residref="a"/><itemRef residref="b"><title>First titled</title></itemRef>'
+          b'</group></groupSet></packageItem>')
+  (entry,) = parse_newsml_g2(data, 'f')
+  assert entry.title == 'First titled' and [a['uri'] for a in entry.associations] == ['a', 'b']

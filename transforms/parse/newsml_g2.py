@@ -229,7 +229,7 @@ def _entry(item, position: int, raw: bytes, source: str, received_at,
               + content_meta.findall(NAR + 'keyword')] + nitf.get('keywords', [])
   subjects, entities = _subjects_and_entities(content_meta)
   genre = content_meta.find(NAR + 'genre')
-  is_package = local(item.tag) == 'packageItem'
+  members = _group_items(item) if local(item.tag) == 'packageItem' else []
   rights = _rights(item)
   description = text(content_meta.find(NAR + 'description'))
   body = _without_subject_line(body, body_is_html, [
@@ -241,7 +241,9 @@ def _entry(item, position: int, raw: bytes, source: str, received_at,
       guid=item.get('guid') or None, guid_scope=_guid_scope(item_meta),
       version=item.get('version') or None,
       title=(_headline(content_meta) or nitf.get('title')
-             or text(item_meta.find(NAR + 'title'))),
+             or text(item_meta.find(NAR + 'title'))
+             # A package with no title of its own is named by its first item.
+             or next((a['headline'] for a in members if a['headline']), None)),
       summary=description or nitf.get('summary'),
       summary_is_html=not description and nitf.get('summary_is_html', False),
       body=body, body_is_html=body_is_html,
@@ -264,7 +266,7 @@ def _entry(item, position: int, raw: bytes, source: str, received_at,
       copyright_holder=rights.get('copyright_holder') or nitf.get('copyright_holder'),
       usage_terms=rights.get('usage_terms') or nitf.get('usage_terms'),
       renditions=_renditions(content_set),
-      associations=_links(item_meta) + (_group_items(item) if is_package else []),
+      associations=_links(item_meta) + members,
       source_entities=entities + nitf.get('source_entities', []),
       received_at=received_at)
 
