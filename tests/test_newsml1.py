@@ -106,3 +106,16 @@ def test_escaped_html_content_is_html_and_a_style_sheet_is_not_body():
           b'</NewsComponent></NewsItem></NewsML>')
   (entry,) = parse_newsml1(data, 'f')
   assert (entry.body, entry.body_is_html) == ('<p>One.</p>', True)
+
+
+def test_nitf_media_join_the_items_renditions():
+  data = (b'<NewsML><NewsItem><NewsComponent><ContentItem><DataContent><nitf><body>'
+          b'<body.head><hedline><hl1>H</hl1></hedline></body.head><body.content><p>T.</p>'
+          b'<media media-type="image"><media-reference source="https://img.example/a.jpg"/>'
+          b'</media></body.content></body></nitf></DataContent></ContentItem>'
+          b'<ContentItem Href="https://img.example/b.jpg"><MediaType FormalName="Photo"/>'
+          b'</ContentItem></NewsComponent></NewsItem></NewsML>')
+  (entry,) = parse_newsml1(data, 'f')
+  assert entry.title == 'H' and entry.item_type == 'text'
+  assert [r['href'] for r in entry.renditions] == ['https://img.example/b.jpg',
+                                                   'https://img.example/a.jpg']

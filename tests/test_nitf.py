@@ -103,3 +103,14 @@ def test_nitf_body_html_of_unreadable_markup_is_none():
   assert nitf_body_html('<nitf><body>') is None
   assert nitf_body_html('<nitf><body><body.content><p>a</p></body.content></body></nitf>') == (
       '<p>a</p>')
+
+
+def test_media_references_are_renditions():
+  data = (b'<nitf><body><body.content><p>Text.</p><media media-type="image">'
+          b'<media-reference source="https://img.example/a.jpg" mime-type="image/jpeg"'
+          b' width="640" height="480"/><media-caption>A caption</media-caption></media>'
+          b'</body.content></body></nitf>')
+  (entry,) = parse_nitf(data, 'f')
+  assert entry.renditions == [{'name': 'image', 'href': 'https://img.example/a.jpg',
+                               'mime_type': 'image/jpeg', 'width': 640, 'height': 480,
+                               'size_bytes': None}]

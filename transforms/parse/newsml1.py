@@ -291,10 +291,11 @@ def _entry(item, envelope, position: int, raw: bytes, source: str,
   fields['subjects'] = _subjects(components) + story.get('subjects', [])
   if given['guid']:  # a URN, scoped already; NITF's doc-id scope is not its own
     fields.pop('guid_scope', None)
+  nitf_media = fields.pop('renditions', [])
   return ParsedEntry(
       format=FORMAT, source=source, position=position, raw=raw,
       item_type=_media_type(components) if 'body' not in fields else 'text',
-      renditions=_renditions(components),
+      renditions=_renditions(components) + nitf_media,
       associations=_associations(item, components),
       received_at=received_at, **fields)
 

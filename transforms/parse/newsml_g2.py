@@ -265,7 +265,7 @@ def _entry(item, position: int, raw: bytes, source: str, received_at,
       embargoed_raw=text(item_meta.find(NAR + 'embargoed')) or nitf.get('embargoed_raw'),
       copyright_holder=rights.get('copyright_holder') or nitf.get('copyright_holder'),
       usage_terms=rights.get('usage_terms') or nitf.get('usage_terms'),
-      renditions=_renditions(content_set),
+      renditions=_renditions(content_set) + nitf.get('renditions', []),
       associations=_links(item_meta) + members,
       source_entities=entities + nitf.get('source_entities', []),
       received_at=received_at)

@@ -5,7 +5,8 @@ NewsML-G2 ``inlineXML`` (``application/nitf+xml``); ``nitf_fields`` reads
 what the document says for all three. The story is ``body.content``;
 ``body.head`` holds the headline (``hl1``), byline, dateline and abstract,
 ``head/docdata`` the identity, urgency, dates, keywords and copyright, and
-``head/tobject`` the IPTC subject codes.
+``head/tobject`` the IPTC subject codes; ``media`` elements in the body
+point at its pictures and videos.
 """
 import re
 from typing import List, Optional, Tuple
@@ -126,6 +127,19 @@ def _identified_entities(docdata) -> List[dict]:
   return entities
 
 
+def _media_renditions(body) -> List[dict]:
+  """The media-reference of each media element in the body (a picture, a video)."""
+  if body is None:
+    return []
+  found = [metadata.rendition(
+      attribute(reference, 'source') or attribute(reference, 'data-location'),
+      attribute(media, 'media-type'), attribute(reference, 'mime-type'),
+      attribute(reference, 'width'), attribute(reference, 'height'))
+      for media in body.iter() if local(media.tag) == 'media'
+      for reference in children(media, 'media-reference')]
+  return [rendition for rendition in found if rendition]
+
+
 def nitf_fields(nitf) -> dict:
   """What an NITF document says, as keyword arguments of ``ParsedEntry``.
 
@@ -161,6 +175,7 @@ def nitf_fields(nitf) -> dict:
       'copyright_holder': holder,
       'usage_terms': attribute(child(docdata, 'doc.rights'), 'limitations'),
       'subjects': _subjects(head),
+      'renditions': _media_renditions(body),
       'source_entities': _identified_entities(docdata),
   }
   fields['summary_is_html'] = fields['summary'] is not None
