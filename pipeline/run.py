@@ -24,6 +24,7 @@ from pipeline.options import (
   STREAMING_ONLY,
   WirebeamOptions,
   add_wirebeam_arguments,
+  output_formats,
   spellings,
 )
 from pipeline.shared_stages import dedup_settings, entity_settings
@@ -275,7 +276,8 @@ def run(pipeline, options, run_id: str, streaming: bool, cleaned: int = 0) -> in
   started = time.monotonic()
   result = pipeline.run()
   result.wait_until_finish()
-  files = output_folder.files_written(output_folder.run_prefixes(options.output, run_id))
+  files = output_folder.files_written(
+      output_folder.run_prefixes(options.output, run_id, output_formats(options)))
   values = summary(collect_counters(result), files, time.monotonic() - started, cleaned)
   print(format_summary(values))
   if options.summary_json:
