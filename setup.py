@@ -67,5 +67,5 @@ setuptools.setup(
         ],
         'bench': ['psutil>=5'],  # peak memory of process trees in bench/
     },
-    entry_points={'console_scripts': ['wirebeam = pipeline.run:main']},
+    entry_points={'console_scripts': ['wirebeam = pipeline.cli:main']},
 )
