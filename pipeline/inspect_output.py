@@ -165,7 +165,7 @@ class Inspection:
     for run, paths in self._files(DEAD_LETTERS).items():
       for path in paths:
         for record in self._records(path):
-          self._run(run).dead_letters[f"{record['stage']}/{record['reason']}"] += 1
+          self._run(run).dead_letters[f"{record['stage']}.{record['reason']}"] += 1
           self.dead_letter_records.append({'run': run, **record})
     self._read_bookkeeping(RESIGHTINGS, 'resightings', lambda row: row['seen_at'])
     # An index row's last_seen moves with every re-sighting: not the run that wrote it.
@@ -307,7 +307,7 @@ def format_dead_letter(number: int, record: dict) -> List[str]:
   error = (record['error'].strip().splitlines() or [''])[0]
   raw = (f"{len(record['raw']):,} bytes kept (--replay reads them again)" if record['raw']
          else 'none (--replay reads the source again)')
-  return [f"[{number}] {record['stage']}/{record['reason']}  {record['source']}{position}",
+  return [f"[{number}] {record['stage']}.{record['reason']}  {record['source']}{position}",
           _field('run', record['run']),
           _field('format', record['format'] or 'not recognised'),
           _field('error', error[:ERROR_CHARS]),
