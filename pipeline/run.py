@@ -30,7 +30,7 @@ from pipeline.options import (
 from pipeline.shared_stages import dedup_settings, entity_settings
 from pipeline.streaming import IngestStream, poll_settings
 from pipeline.summary import collect_counters, format_summary, summary
-from transforms import output_folder
+from transforms import output_folder, output_layout
 from transforms.dedup.index import compact
 from transforms.entities.recognizers import missing_models
 from transforms.errors import InputError
@@ -242,6 +242,10 @@ def streaming_inputs(known):
     if '://' not in folder and not os.path.isdir(folder):
       raise UsageError(f'--watch {folder}: no such folder')
     folders.append(folder if '://' in folder else os.path.abspath(folder))
+  if folders and not {output_layout.AVRO, output_layout.PARQUET} & set(output_formats(known)):
+    raise UsageError('--watch: a restarted job tells the files it has read from its Avro '
+                     'or Parquet items, and ninjs does not say where an item came from: '
+                     'add --output-format avro (or parquet)')
   if not specs and not folders:
     raise UsageError('--streaming needs feeds to poll (--feeds FILE) or a '
                      'folder to watch (--watch DIR)')

@@ -22,11 +22,11 @@ from apache_beam.transforms.window import FixedWindows, TimestampedValue
 import schemas
 from transforms.entry import ParsedEntry
 from transforms.normalize.record import normalize_entry
-from transforms.output_folder import written_folders
+from transforms.output_folder import paths_already_read, written_folders
 from transforms.output_layout import format_folder
 from transforms.write import WriteWindowedRecords
 from transforms.write_ninjs import read_ninjs, to_ninjs
-from transforms.write_parquet import arrow_schema, read_parquet
+from transforms.write_parquet import arrow_schema, read_parquet, write_parquet
 
 REPO = pathlib.Path(__file__).parents[1]
 NINJS_SCHEMA = json.loads(
@@ -286,3 +286,23 @@ def test_ninjs_lines_are_valid_ninjs_of_the_avro_records(three_formats):
   assert item['subjects'] == [{'name': 'Transport'}]
   assert {'name': 'Istanbul', 'literal': 'geonames:745044',
           'uri': 'https://sws.geonames.org/745044/'} in item['places']
+
+
+def test_a_restarted_streaming_job_knows_files_read_from_parquet_items(tmp_path):
+  (tmp_path / 'parquet' / 'items').mkdir(parents=True)
+  read = record('urn:example:read')
+  read['source']['location'] = '/drop/read.xml'
+  with open(tmp_path / 'parquet' / 'items' / 'run1-pane0-000.parquet', 'wb') as f:
+    write_parquet(f, [read], schemas.WIRE_ITEM, 'deflate')
+  assert paths_already_read(str(tmp_path), ['/drop']) == {'/drop': ['/drop/read.xml']}
+
+
+def test_watching_folders_with_ninjs_alone_is_a_usage_error(tmp_path):
+  """ninjs keeps no source location, so a restarted job would read every file again."""
+  result = subprocess.run(
+      [sys.executable, '-m', 'pipeline', '--streaming', '--watch', str(tmp_path),
+       '--output-format', 'ninjs', '--output', str(tmp_path / 'out')],
+      cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+  assert result.returncode == 2
+  assert 'add --output-format avro (or parquet)' in result.stderr
+  assert not (tmp_path / 'out').exists()
