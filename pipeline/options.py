@@ -93,7 +93,8 @@ def add_wirebeam_arguments(parser, streaming_flag: bool = False):
   outputs = parser.add_argument_group('outputs')
   _flag(outputs, 'output', default='out', metavar='DIR',
         help='Output folder: Avro items go to DIR/items/ (and DIR/duplicates/ '
-        'with --split-duplicates), dead letters to DIR/dead_letters/, items '
+        'with --split-duplicates; DIR/parquet/items/ and DIR/ninjs/items/ with '
+        '--output-format), dead letters to DIR/dead_letters/, items '
         'seen again to DIR/resightings/, one set of files per run that has '
         'records for it; DIR/dedup_index/ remembers what was published. One '
         'run at a time per folder. Default: %(default)s.')

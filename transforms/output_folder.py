@@ -7,6 +7,8 @@
     DIR/dead_letters/  dead_letter.avsc  what could not be ingested, and why
     DIR/resightings/   resighting.avsc   items published before, seen again (batch)
     DIR/dedup_index/   dedup_index.avsc  what batch runs published, for the runs after
+    DIR/parquet/items/, DIR/ninjs/items/ (and duplicates/): the items in the other
+                       output formats (``--output-format``), named as the Avro files
 
 A batch run writes one file set per folder that it has records for, named
 by the run id (its UTC start): ``<run id>-SSSSS-of-NNNNN.avro``; a streaming
@@ -28,9 +30,10 @@ generations) is cleaned at the start of the next batch run, while it holds
 the folder (``clean_stopped_runs``), without changing what the dedup index
 says.
 
-Earlier outputs are read back for three things, all here: the dead letters
-that ``--replay`` ingests again, the files a restarted streaming job has
-already read, and the files the dedup index is made of.
+Earlier outputs are read back for three things, all here, from the Avro
+files (and, for the files already read, the Parquet items too): the dead
+letters that ``--replay`` ingests again, the files a restarted streaming
+job has already read, and the files the dedup index is made of.
 """
 import collections
 import contextlib
