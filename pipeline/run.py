@@ -62,6 +62,9 @@ Apache Beam's own options pass through, for example --runner,
 multi_processing rather than multi_threading, which was seen losing
 elements), or a distributed runner's options. Any other option is an error.
 
+wirebeam inspect DIR says what an output folder holds, run by run
+(wirebeam inspect --help).
+
 Exit status: 0 when every input became an item, a re-sighting or a dead
 letter; 2 for a mistake in the command line; 3 when a batch run could read
 no source at all; 4 when some input was accounted for nowhere (a bug); 75
