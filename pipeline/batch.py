@@ -30,7 +30,7 @@ from transforms.dedup.batch import DeduplicateItems
 from transforms.dedup.index import IndexRows, ReadDedupIndex
 from transforms.dedup.resightings import SplitResightings
 from transforms.dedup.settings import DedupSettings
-from transforms.output_layout import AVRO, FORMATTED_FOLDERS, format_folder
+from transforms.output_layout import AVRO, folder_formats, format_folder
 from transforms.read.sources import ReadSources, SourceData
 from transforms.tags import DEAD_LETTERS, ITEMS, RESIGHTINGS
 from transforms.write import WriteRecords
@@ -89,11 +89,10 @@ class WriteRunOutputs(beam.PTransform):
     self._seen_at = seen_at
 
   def _write(self, records, folder):
-    formats = self._output_formats if folder in FORMATTED_FOLDERS else (AVRO,)
     return records | f'Write_{folder}' >> WriteRecords(
         output_folder.SCHEMA_OF[folder],
         {output_format: self._prefixes[format_folder(folder, output_format)]
-         for output_format in formats},
+         for output_format in folder_formats(folder, self._output_formats)},
         self._codec)
 
   def expand(self, outputs):

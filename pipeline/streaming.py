@@ -17,7 +17,7 @@ from pipeline.options import output_formats
 from pipeline.shared_stages import ProcessSources, dedup_settings, split_duplicates
 from transforms import output_folder
 from transforms.dedup.streaming import DeduplicateStream
-from transforms.output_layout import AVRO, FORMATTED_FOLDERS, format_folder
+from transforms.output_layout import AVRO, folder_formats, format_folder
 from transforms.read.feed_list import FeedSpec
 from transforms.read.poll import PollFeeds, PollSettings
 from transforms.read.watch import WatchFolders
@@ -103,11 +103,11 @@ class WriteWindowedOutputs(beam.PTransform):
     self._output_formats = output_formats
 
   def _write(self, records, folder, shard_key):
-    formats = self._output_formats if folder in FORMATTED_FOLDERS else (AVRO,)
     return records | f'Write_{folder}' >> WriteWindowedRecords(
         output_folder.SCHEMA_OF[folder],
-        {output_format: output_folder.folder_path(
-            self._output, format_folder(folder, output_format)) for output_format in formats},
+        {output_format: output_folder.folder_path(self._output,
+                                                  format_folder(folder, output_format))
+         for output_format in folder_formats(folder, self._output_formats)},
         self._run_id, self._codec, shard_key)
 
   def expand(self, outputs):

@@ -70,6 +70,7 @@ from transforms.output_layout import (
   RESIGHTINGS,
   RUN_ID_FORMAT,
   SUFFIX,
+  folder_formats,
   format_folder,
   run_time,  # noqa: F401 (the stages call output_folder.run_time)
 )
@@ -153,7 +154,8 @@ def written_folders(folders: Sequence[str], output_formats: Sequence[str]) -> Li
   one folder per format other than Avro (``parquet/items``...)."""
   return list(folders) + [format_folder(folder, output_format)
                           for output_format in output_formats if output_format != AVRO
-                          for folder in folders if folder in FORMATTED_FOLDERS]
+                          for folder in folders
+                          if output_format in folder_formats(folder, output_formats)]
 
 
 def run_prefixes(output: str, run_id: str,

@@ -7,7 +7,7 @@ the names from here, so that they cannot disagree.
 import datetime
 import os
 import re
-from typing import Optional
+from typing import Optional, Sequence
 
 ITEMS = 'items'
 DUPLICATES = 'duplicates'
@@ -41,6 +41,12 @@ def format_folder(folder: str, output_format: str = AVRO) -> str:
   others are a folder each: ``parquet/items``, ``ninjs/items``.
   """
   return folder if output_format == AVRO else f'{output_format}/{folder}'
+
+
+def folder_formats(folder: str, output_formats: Sequence[str]) -> Sequence[str]:
+  """The formats a folder's records are written in: those asked for items and
+  duplicates, Avro for the rest."""
+  return output_formats if folder in FORMATTED_FOLDERS else (AVRO,)
 
 
 def run_of_file(path: str) -> Optional[str]:

@@ -76,8 +76,9 @@ def _batch_sink(output_format: str, schema_name: str, path_prefix: str,
   if output_format == PARQUET:
     return _WriteToParquetUnlessEmpty(path_prefix, schema=arrow_schema(schema_name),
                                       codec=CODEC_OF_AVRO[codec], file_name_suffix=suffix)
-  return (beam.Map(ninjs_line)
-          | WriteToText(path_prefix, file_name_suffix=suffix, skip_if_empty=True))
+  return ('ToNinjsLines' >> beam.Map(ninjs_line)
+          | 'WriteJsonLines' >> WriteToText(path_prefix, file_name_suffix=suffix,
+                                            skip_if_empty=True))
 
 
 class WriteRecords(beam.PTransform):
