@@ -190,16 +190,16 @@ def test_formats_other_than_avro_have_a_folder_each():
 RSS = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>Sample Wire</title><link>https://wire.example/</link>
 <language>en</language>
-<item><guid>https://wire.example/1</guid><title>Ferries to run at night in Istanbul</title>
-<link>https://wire.example/1</link><pubDate>Fri, 27 Nov 2026 10:00:00 +0300</pubDate>
-<category>Transport</category>
-<description>Istanbul's ferry operator will run night crossings from January, Mayor Ekrem
-Imamoglu said in Istanbul on Friday. The Bosphorus service links Kadikoy and Besiktas.</description>
+<item><guid>https://wire.example/1</guid><title>Dock workers strike in Rotterdam</title>
+<link>https://wire.example/1</link><pubDate>Fri, 27 Nov 2026 10:00:00 +0100</pubDate>
+<category>Labour</category>
+<description>Dock workers at the port of Rotterdam stopped work on Friday over pay, the union
+FNV said, as Mark Rutte urged both sides to talk. Container traffic to Germany was held up.</description>
 </item>
-<item><guid>https://wire.example/2</guid><title>UPDATE 1-Ferries to run at night in Istanbul</title>
-<link>https://wire.example/2</link><pubDate>Fri, 27 Nov 2026 11:00:00 +0300</pubDate>
-<description>Istanbul's ferry operator will run night crossings from January, Mayor Ekrem
-Imamoglu said in Istanbul on Friday. The Bosphorus service links Kadikoy and Besiktas.</description>
+<item><guid>https://wire.example/2</guid><title>UPDATE 1-Dock workers strike in Rotterdam</title>
+<link>https://wire.example/2</link><pubDate>Fri, 27 Nov 2026 11:00:00 +0100</pubDate>
+<description>Dock workers at the port of Rotterdam stopped work on Friday over pay, the union
+FNV said, as Mark Rutte urged both sides to talk. Container traffic to Germany was held up.</description>
 </item>
 </channel></rss>
 """
@@ -207,14 +207,16 @@ Imamoglu said in Istanbul on Friday. The Bosphorus service links Kadikoy and Bes
 
 @pytest.fixture(scope='module')
 def three_formats(tmp_path_factory):
-  """The real command on a two-item feed, writing every format, duplicates split."""
+  """The real command on the seeds (every input format) and a two-item feed, writing
+  every format, duplicates split."""
   folder = tmp_path_factory.mktemp('formats')
   (folder / 'in').mkdir()
   (folder / 'in' / 'feed.xml').write_text(RSS, encoding='utf-8')
   (folder / 'in' / 'broken.json').write_text('{"uri": ', encoding='utf-8')
   output = folder / 'out'
   result = subprocess.run(
-      [sys.executable, '-m', 'pipeline', '--input', str(folder / 'in'), '--output',
+      [sys.executable, '-m', 'pipeline', '--input', str(folder / 'in'), '--input',
+       str(REPO / 'seeds'), '--output',
        str(output), '--split-duplicates', '--output-format', 'parquet',
        '--output-format', 'ninjs', '--output-format', 'avro'],
       cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
@@ -232,6 +234,14 @@ def read_avro(paths):
     with open(path, 'rb') as f:
       records.extend(fastavro.reader(f))
   return sorted(records, key=lambda r: r['uri'])
+
+
+def by_source(output):
+  """The canonical items of the run, by the name of the file they were read from."""
+  found = {}
+  for record in read_avro(files(output, 'items', '.avro')):
+    found.setdefault(os.path.basename(record['source']['location']), []).append(record)
+  return found
 
 
 @pytest.mark.e2e
@@ -282,10 +292,19 @@ def test_ninjs_lines_are_valid_ninjs_of_the_avro_records(three_formats):
     assert sorted(documents, key=lambda d: d['uri']) == [to_ninjs(r) for r in avro]
     for document in documents:
       assert ninjs_errors(document) == []
-  (item,) = read_ninjs(pathlib.Path(files(output, 'ninjs/items', '.jsonl')[0]).read_bytes())
-  assert item['subjects'] == [{'name': 'Transport'}]
-  assert {'name': 'Istanbul', 'literal': 'geonames:745044',
-          'uri': 'https://sws.geonames.org/745044/'} in item['places']
+  items = {document['uri']: document for document in read_ninjs(
+      pathlib.Path(files(output, 'ninjs/items', '.jsonl')[0]).read_bytes())}
+  assert {source: len(records) for source, records in by_source(output).items()} == {
+      'feed.xml': 1, 'interfax-2021-09-28-us-bases-central-asia.txt': 1,
+      'tass-style-wire.txt': 1, 'rss-sample.xml': 3, 'atom-sample.xml': 2,
+      'json-feed-sample.json': 2, 'ninjs-2-sample.json': 1, 'newsml-g2-sample.xml': 1}
+  strike = items['https://wire.example/1']
+  assert strike['subjects'] == [{'name': 'Labour'}]
+  assert {'name': 'Mark Rutte'} in strike['people']
+  assert {'name': 'Germany', 'literal': 'iso3166:DE'} in strike['places']
+  places = [place for document in items.values() for place in document.get('places', [])]
+  assert {'name': 'Moscow', 'literal': 'geonames:524901',
+          'uri': 'https://sws.geonames.org/524901/'} in places
 
 
 def test_a_restarted_streaming_job_knows_files_read_from_parquet_items(tmp_path):
