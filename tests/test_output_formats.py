@@ -325,3 +325,32 @@ def test_watching_folders_with_ninjs_alone_is_a_usage_error(tmp_path):
   assert result.returncode == 2
   assert 'add --output-format avro (or parquet)' in result.stderr
   assert not (tmp_path / 'out').exists()
+
+
+def readme_one_liners():
+  """(format, library, code) of the README's table of one-line reads."""
+  readme = (REPO / 'README.md').read_text(encoding='utf-8')
+  table = readme.split('| format | pandas | polars | DuckDB |', 1)[1].split('\n\n', 1)[0]
+  for row in table.splitlines()[2:]:
+    output_format, *cells = [cell.strip() for cell in row.strip('|').split(' | ')]
+    for library, cell in zip(('pandas', 'polars', 'duckdb'), cells, strict=True):
+      yield output_format, library, cell.split('`')[1]
+
+
+@pytest.mark.e2e
+def test_the_readme_one_line_reads_read_every_item(three_formats, monkeypatch):
+  import pandas
+  output, _ = three_formats
+  monkeypatch.chdir(output.parent)
+  expected = len(read_avro(files(output, 'items', '.avro')))
+  lines = list(readme_one_liners())
+  assert {(f, library) for f, library, _ in lines} == {
+      (f, library) for f in ('Avro', 'Parquet', 'ninjs')
+      for library in ('pandas', 'polars', 'duckdb')}
+  for output_format, library, code in lines:
+    if 'read_avro(' in code and library == 'duckdb':
+      continue  # DuckDB downloads its avro extension at first use: not offline
+    result = eval(code, {'glob': glob, 'fastavro': fastavro, 'pd': pandas, 'pl': polars,
+                         'duckdb': duckdb})
+    rows = len(result.fetchall()) if library == 'duckdb' else len(result)
+    assert rows == expected, (output_format, library, code)
