@@ -196,9 +196,9 @@ def shard_name(path: str) -> Optional[Tuple[str, int, int]]:
   return (found['run'], int(found['shard']), int(found['shards'])) if found else None
 
 
-def _avro_in(path: str, suffix: str = AVRO_SUFFIX) -> List[str]:
-  """The top-level ``*.avro`` (or ``*<suffix>``) files of a folder; none when it
-  does not exist."""
+def _files_in(path: str, suffix: str = AVRO_SUFFIX) -> List[str]:
+  """The top-level ``*.avro`` files of a folder (or another format's, by
+  ``suffix``); none when it does not exist."""
   pattern = FileSystems.join(path, '*' + suffix)
   return sorted(metadata.path
                 for metadata in FileSystems.match([pattern])[0].metadata_list)
@@ -206,7 +206,7 @@ def _avro_in(path: str, suffix: str = AVRO_SUFFIX) -> List[str]:
 
 def avro_files(output: str, folder: str) -> List[str]:
   """The files one of the output's folders has published."""
-  return _avro_in(folder_path(output, folder))
+  return _files_in(folder_path(output, folder))
 
 
 def read_records(path: str) -> Iterator[dict]:
@@ -223,7 +223,7 @@ def dead_letters_to_replay(folder: str):
   without (its source could not be read at all) has its source read again.
   """
   sources, paths, urls = [], [], []
-  files = _avro_in(folder)
+  files = _files_in(folder)
   if not files:
     raise OutputFolderError(f'no dead-letter files (*{AVRO_SUFFIX}) in {folder}')
   for path in files:
@@ -260,7 +260,7 @@ def paths_already_read(output: str, watched: Sequence[str]) -> Dict[str, List[st
       source = record['source']
       locations.add(source['location'] if isinstance(source, dict) else source)
   for folder in FORMATTED_FOLDERS:  # items written as Parquet only say it too
-    for path in _avro_in(folder_path(output, format_folder(folder, PARQUET)),
+    for path in _files_in(folder_path(output, format_folder(folder, PARQUET)),
                          SUFFIX[PARQUET]):
       with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
         locations.update(source_locations(f.read()))
@@ -348,7 +348,7 @@ def latest_generation(folder: str) -> Generation:
   path = generations[-1]
   with FileSystems.open(FileSystems.join(path, MANIFEST)) as f:
     manifest = json.loads(f.read().decode('utf-8'))
-  return Generation(path, frozenset(manifest['replaced_runs']), tuple(_avro_in(path)),
+  return Generation(path, frozenset(manifest['replaced_runs']), tuple(_files_in(path)),
                     manifest.get('rewritten_by'))
 
 
