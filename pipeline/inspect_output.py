@@ -107,14 +107,26 @@ class Generation:
 
 
 class Inspection:
-  """Everything ``inspect`` reports on one output folder, read once."""
-  def __init__(self, output: str):
+  """Everything ``inspect`` reports on one output folder, read once.
+
+  ``only_run`` limits it to one run; ``sample`` items and, with
+  ``dead_letters``, every dead letter (its raw bytes as their size) are kept
+  to be shown, and nothing else: a folder's records are counted, not held.
+  """
+  def __init__(self, output: str, only_run: Optional[str] = None, sample: int = 0,
+               dead_letters: bool = False):
     self.output = output
+    self.only_run = only_run
+    self.sample = sample
+    self.show_dead_letters = dead_letters
     self.runs: Dict[str, RunReport] = {}
     self.generations: List[Generation] = []
     self.unreadable: List[str] = []
-    self.items: List[dict] = []  # (with their run) for --sample
+    self.items: List[dict] = []  # the first ``sample`` items, with their run
     self.dead_letter_records: List[dict] = []
+
+  def _wanted(self, run_id: str) -> bool:
+    return self.only_run is None or run_id == self.only_run
 
   def _run(self, run_id: str) -> RunReport:
     return self.runs.setdefault(run_id, RunReport(run_id))
@@ -144,7 +156,7 @@ class Inspection:
     names = sorted(os.listdir(path)) if os.path.isdir(path) else []
     for name in names:
       run = run_of_file(name)
-      if run and name.endswith(SUFFIX[output_format]):
+      if run and self._wanted(run) and name.endswith(SUFFIX[output_format]):
         by_run[run].append(os.path.join(path, name))
         report = self._run(run)
         report.files[format_folder(folder, output_format)] += 1
@@ -175,7 +187,8 @@ class Inspection:
       for path in paths:
         for record in self._records(path):
           self._run(run).dead_letters[f"{record['stage']}.{record['reason']}"] += 1
-          self.dead_letter_records.append({'run': run, **record})
+          if self.show_dead_letters:
+            self.dead_letter_records.append({'run': run, **record, 'raw': len(record['raw'])})
     self._read_bookkeeping(RESIGHTINGS, 'resightings', lambda row: row['seen_at'])
     # An index row's last_seen moves with every re-sighting: not the run that wrote it.
     self._read_bookkeeping(DEDUP_INDEX, 'index_rows', None)
@@ -212,7 +225,8 @@ class Inspection:
     report.languages[record['language']] += 1
     for entity in record['entities']:
       report.entities[entity['type']] += 1
-    self.items.append({'run': report.run, **record})
+    if len(self.items) < self.sample:
+      self.items.append({'run': report.run, **record})
 
   def _read_bookkeeping(self, folder: str, count: str,
                         seen_at: Optional[Callable[[dict], datetime.datetime]]) -> None:
@@ -226,7 +240,7 @@ class Inspection:
         setattr(self._run(run), count, sum(map(self._row_count, paths)))
     if generation is None:
       return
-    for run in generation.replaced_runs:
+    for run in filter(self._wanted, generation.replaced_runs):
       self._run(run).compacted.append(f'{folder}/{generation.name}')
     for part in generation.parts:
       if seen_at is None:
@@ -234,8 +248,9 @@ class Inspection:
         continue
       for row in self._records(part):
         generation.rows += 1
-        report = self._run(run_id_at(seen_at(row)))
-        setattr(report, count, getattr(report, count) + 1)
+        run = run_id_at(seen_at(row))
+        if self._wanted(run):
+          setattr(self._run(run), count, getattr(self._run(run), count) + 1)
 
 
 def _counts(values: Dict[str, int]) -> str:
@@ -316,7 +331,7 @@ def format_dead_letter(number: int, record: dict) -> List[str]:
   """One dead letter as readable text: why, from where, and what it keeps."""
   position = f" #{record['position']}" if record['position'] is not None else ''
   error = (record['error'].strip().splitlines() or [''])[0]
-  raw = (f"{len(record['raw']):,} bytes kept (--replay reads them again)" if record['raw']
+  raw = (f"{record['raw']:,} bytes kept (--replay reads them again)" if record['raw']
          else 'none (--replay reads the source again)')
   return [f"[{number}] {record['stage']}.{record['reason']}  {record['source']}{position}",
           _field('run', record['run']),
@@ -326,7 +341,8 @@ def format_dead_letter(number: int, record: dict) -> List[str]:
           _field('failed at', _when(record['failed_at']))]
 
 
-def format_text(inspection: Inspection, sample: int, dead_letters: bool) -> str:
+def format_text(inspection: Inspection) -> str:
+  """The report for people."""
   kinds = collections.Counter(report.kind for report in inspection.runs.values())
   lines = [f'wirebeam inspect {inspection.output}',
            _line('runs', f'{len(inspection.runs)}' + (f' ({_counts(kinds)})' if kinds else ''))]
@@ -340,12 +356,12 @@ def format_text(inspection: Inspection, sample: int, dead_letters: bool) -> str:
     lines.append(_line('unreadable', path))
   for report in inspection.runs.values():
     lines += [''] + format_run(report)
-  if sample:
-    lines += ['', f'sample: {min(sample, len(inspection.items))} of '
-              f'{len(inspection.items):,} items']
-    for number, item in enumerate(inspection.items[:sample], start=1):
+  if inspection.sample:
+    total = sum(report.items for report in inspection.runs.values())
+    lines += ['', f'sample: {len(inspection.items)} of {total:,} items']
+    for number, item in enumerate(inspection.items, start=1):
       lines += format_item(number, item)
-  if dead_letters:
+  if inspection.show_dead_letters:
     lines += ['', f'dead letters: {len(inspection.dead_letter_records):,}']
     for number, record in enumerate(inspection.dead_letter_records, start=1):
       lines += format_dead_letter(number, record)
@@ -355,12 +371,10 @@ def format_text(inspection: Inspection, sample: int, dead_letters: bool) -> str:
 def _jsonable(value):
   if isinstance(value, datetime.datetime):
     return value.isoformat()
-  if isinstance(value, bytes):
-    return len(value)  # raw bytes: their size
   raise TypeError(f'{type(value).__name__} is not JSON')
 
 
-def as_json(inspection: Inspection, sample: int, dead_letters: bool) -> dict:
+def as_json(inspection: Inspection) -> dict:
   """The report as data (``--json``); a dead letter's ``raw`` is its size in bytes."""
   report = {'output': inspection.output,
             # vars, not asdict, which would rebuild each Counter from its pairs
@@ -370,9 +384,9 @@ def as_json(inspection: Inspection, sample: int, dead_letters: bool) -> dict:
             'compacted': [dataclasses.asdict(generation)
                           for generation in inspection.generations],
             'unreadable': inspection.unreadable}
-  if sample:
-    report['sample'] = inspection.items[:sample]
-  if dead_letters:
+  if inspection.sample:
+    report['sample'] = inspection.items
+  if inspection.show_dead_letters:
     report['dead_letters'] = inspection.dead_letter_records
   return report
 
@@ -402,18 +416,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
   if not os.path.isdir(args.output):
     print(f'wirebeam inspect: error: {args.output}: no such folder', file=sys.stderr)
     return EXIT_USAGE
-  inspection = Inspection(args.output).read()
-  if args.run:
-    if args.run not in inspection.runs:
-      print(f'wirebeam inspect: error: no run {args.run} in {args.output}', file=sys.stderr)
-      return EXIT_USAGE
-    inspection.runs = {args.run: inspection.runs[args.run]}
-    inspection.items = [item for item in inspection.items if item['run'] == args.run]
-    inspection.dead_letter_records = [record for record in inspection.dead_letter_records
-                                      if record['run'] == args.run]
+  inspection = Inspection(args.output, args.run, args.sample, args.dead_letters).read()
+  if args.run and args.run not in inspection.runs:
+    print(f'wirebeam inspect: error: no run {args.run} in {args.output}', file=sys.stderr)
+    return EXIT_USAGE
   if args.json:
-    print(json.dumps(as_json(inspection, args.sample, args.dead_letters),
-                     default=_jsonable, ensure_ascii=False, indent=2))
+    print(json.dumps(as_json(inspection), default=_jsonable, ensure_ascii=False, indent=2))
   else:
-    print(format_text(inspection, args.sample, args.dead_letters))
+    print(format_text(inspection))
   return 0

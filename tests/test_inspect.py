@@ -132,7 +132,7 @@ def test_each_run_is_reported_from_the_format_it_was_written_in(output):
 
 
 def test_the_text_report(output):
-  text = format_text(Inspection(str(output)).read(), sample=1, dead_letters=True)
+  text = format_text(Inspection(str(output), sample=1, dead_letters=True).read())
   assert f'run {BATCH} (batch, started 2026-12-01 10:00:00 UTC)' in text
   assert '  items         3 (2 canonical) as avro, parquet' in text
   assert '  duplicates    near_duplicate 1' in text
