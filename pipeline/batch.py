@@ -16,6 +16,7 @@ import apache_beam as beam
 from apache_beam.transforms.util import WaitOn
 
 from pipeline import progress
+from pipeline.options import output_formats
 from pipeline.progress import CountProgress
 from pipeline.shared_stages import (
   EnrichItems,
@@ -29,9 +30,10 @@ from transforms.dedup.batch import DeduplicateItems
 from transforms.dedup.index import IndexRows, ReadDedupIndex
 from transforms.dedup.resightings import SplitResightings
 from transforms.dedup.settings import DedupSettings
+from transforms.output_layout import AVRO, folder_formats, format_folder
 from transforms.read.sources import ReadSources, SourceData
 from transforms.tags import DEAD_LETTERS, ITEMS, RESIGHTINGS
-from transforms.write import WriteAvroRecords
+from transforms.write import WriteRecords
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,6 +69,7 @@ class IngestWireItems(beam.PTransform):
 class WriteRunOutputs(beam.PTransform):
   """Items, duplicates, re-sightings, dead letters and new index rows, a file set each.
 
+  Items and duplicates in each of ``output_formats``, the rest in Avro.
   Duplicates go to the items folder unless ``split``; index rows are
   written only when there is an index to keep (``index_settings``). The
   published folders are written in order, each once the one before is in
@@ -75,26 +78,31 @@ class WriteRunOutputs(beam.PTransform):
   that its canonical items are (``output_folder.index_files_to_read``).
   """
   def __init__(self, prefixes: Dict[str, str], codec: str, split: bool,
-               index_settings: Optional[DedupSettings], seen_at: datetime.datetime):
+               index_settings: Optional[DedupSettings], seen_at: datetime.datetime,
+               output_formats: Sequence[str] = (AVRO,)):
     super().__init__()
     self._prefixes = prefixes
+    self._output_formats = output_formats
     self._codec = codec
     self._split = split
     self._index_settings = index_settings
     self._seen_at = seen_at
 
   def _write(self, records, folder):
-    return records | f'Write_{folder}' >> WriteAvroRecords(
-        output_folder.SCHEMA_OF[folder], self._prefixes[folder], self._codec)
+    return records | f'Write_{folder}' >> WriteRecords(
+        output_folder.SCHEMA_OF[folder],
+        {output_format: self._prefixes[format_folder(folder, output_format)]
+         for output_format in folder_formats(folder, self._output_formats)},
+        self._codec)
 
   def expand(self, outputs):
     items = outputs[ITEMS]
     if self._split:
       items, duplicates = split_duplicates(items)
-    published = [self._write(items, output_folder.ITEMS)]
+    published = self._write(items, output_folder.ITEMS)
     if self._split:
-      published.append(self._write(
-          duplicates | 'AfterItems' >> WaitOn(*published), output_folder.DUPLICATES))
+      published += self._write(
+          duplicates | 'AfterItems' >> WaitOn(*published), output_folder.DUPLICATES)
     self._write(outputs[DEAD_LETTERS], output_folder.DEAD_LETTERS)
     if RESIGHTINGS in outputs:
       self._write(outputs[RESIGHTINGS], output_folder.RESIGHTINGS)
@@ -151,7 +159,8 @@ class IngestBatch(beam.PTransform):
     outputs[ITEMS] = self._counted(
         enriched[ITEMS] | 'Dedup' >> DeduplicateItems(settings, index_rows), progress.ITEMS)
     outputs[DEAD_LETTERS] = self._counted(enriched[DEAD_LETTERS], progress.DEAD_LETTERS)
+    formats = output_formats(options)
     return outputs | 'WriteOutputs' >> WriteRunOutputs(
-        output_folder.run_prefixes(options.output, self._run_id), options.codec,
+        output_folder.run_prefixes(options.output, self._run_id, formats), options.codec,
         options.split_duplicates, settings if options.dedup_index else None,
-        output_folder.run_time(self._run_id))
+        output_folder.run_time(self._run_id), formats)

@@ -12,6 +12,7 @@ from typing import List
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from transforms.dedup.settings import DedupSettings
+from transforms.output_layout import AVRO, OUTPUT_FORMATS
 from transforms.parse.entries import DEFAULT_MAX_ENTRIES
 
 # Codecs that fastavro writes; setup.py installs what each needs. fastavro
@@ -41,6 +42,11 @@ def entry_count(text: str) -> int:
   if not text.strip().isdigit() or int(text) < 1:
     raise argparse.ArgumentTypeError(f'{text!r} is not a number of entries (1 or more)')
   return int(text)
+
+
+def output_formats(options) -> List[str]:
+  """The formats items are written in: those given, once each, in order; else Avro."""
+  return list(dict.fromkeys(options.output_format or [AVRO]))
 
 
 def spellings(name: str) -> List[str]:
@@ -87,7 +93,8 @@ def add_wirebeam_arguments(parser, streaming_flag: bool = False):
   outputs = parser.add_argument_group('outputs')
   _flag(outputs, 'output', default='out', metavar='DIR',
         help='Output folder: Avro items go to DIR/items/ (and DIR/duplicates/ '
-        'with --split-duplicates), dead letters to DIR/dead_letters/, items '
+        'with --split-duplicates; DIR/parquet/items/ and DIR/ninjs/items/ with '
+        '--output-format), dead letters to DIR/dead_letters/, items '
         'seen again to DIR/resightings/, one set of files per run that has '
         'records for it; DIR/dedup_index/ remembers what was published. One '
         'run at a time per folder. Default: %(default)s.')
@@ -95,9 +102,17 @@ def add_wirebeam_arguments(parser, streaming_flag: bool = False):
         help='Write only canonical items to DIR/items/ and the duplicates '
         'to DIR/duplicates/. By default all items go to DIR/items/, with '
         'is_canonical and duplicate_of saying which is which.')
+  _flag(outputs, 'output-format', action='append', choices=OUTPUT_FORMATS, metavar='FORMAT',
+        help='How items are written: avro (DIR/items/), parquet '
+        '(DIR/parquet/items/, the same records with a schema derived from '
+        'schemas/*.avsc, read by pyarrow, pandas, polars and DuckDB) or ninjs '
+        '(DIR/ninjs/items/, IPTC ninjs 2.1 documents as JSON Lines). '
+        'Repeatable, for several at once. Dead letters, re-sightings and the '
+        'dedup index are always Avro. Default: avro.')
   _flag(outputs, 'codec', choices=CODECS, default='deflate',
-        help='Avro block compression. polars.read_avro cannot read '
-        'zstandard files (fastavro and Apache avro can). Default: %(default)s.')
+        help='Avro block compression (Parquet files get the same family: gzip, '
+        'snappy, zstd or none). polars.read_avro cannot read zstandard Avro '
+        'files (fastavro and Apache avro can). Default: %(default)s.')
   _flag(outputs, 'wait-for-lock', action='store_true',
         help='When another run is writing to the same --output, wait for it '
         'to end. By default the run stops at once with exit status 75.')

@@ -24,12 +24,13 @@ from pipeline.options import (
   STREAMING_ONLY,
   WirebeamOptions,
   add_wirebeam_arguments,
+  output_formats,
   spellings,
 )
 from pipeline.shared_stages import dedup_settings, entity_settings
 from pipeline.streaming import IngestStream, poll_settings
 from pipeline.summary import collect_counters, format_summary, summary
-from transforms import output_folder
+from transforms import output_folder, output_layout
 from transforms.dedup.index import compact
 from transforms.entities.recognizers import missing_models
 from transforms.errors import InputError
@@ -60,6 +61,9 @@ Apache Beam's own options pass through, for example --runner,
 --direct_num_workers=2 --direct_running_mode=multi_processing (use
 multi_processing rather than multi_threading, which was seen losing
 elements), or a distributed runner's options. Any other option is an error.
+
+wirebeam inspect DIR says what an output folder holds, run by run
+(wirebeam inspect --help).
 
 Exit status: 0 when every input became an item, a re-sighting or a dead
 letter; 2 for a mistake in the command line; 3 when a batch run could read
@@ -241,6 +245,10 @@ def streaming_inputs(known):
     if '://' not in folder and not os.path.isdir(folder):
       raise UsageError(f'--watch {folder}: no such folder')
     folders.append(folder if '://' in folder else os.path.abspath(folder))
+  if folders and not {output_layout.AVRO, output_layout.PARQUET} & set(output_formats(known)):
+    raise UsageError('--watch: a restarted job tells the files it has read from its Avro '
+                     'or Parquet items, and ninjs does not say where an item came from: '
+                     'add --output-format avro (or parquet)')
   if not specs and not folders:
     raise UsageError('--streaming needs feeds to poll (--feeds FILE) or a '
                      'folder to watch (--watch DIR)')
@@ -275,7 +283,8 @@ def run(pipeline, options, run_id: str, streaming: bool, cleaned: int = 0) -> in
   started = time.monotonic()
   result = pipeline.run()
   result.wait_until_finish()
-  files = output_folder.files_written(output_folder.run_prefixes(options.output, run_id))
+  files = output_folder.files_written(
+      output_folder.run_prefixes(options.output, run_id, output_formats(options)))
   values = summary(collect_counters(result), files, time.monotonic() - started, cleaned)
   print(format_summary(values))
   if options.summary_json:

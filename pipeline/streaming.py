@@ -2,7 +2,7 @@
 
 ticks -> poll feeds / watch folders -> the shared stages (parse, feed
 language, normalize, language, entities) -> event time -> dedup in keyed state -> fixed windows
--> Avro files per window and pane. On the DirectRunner the graph runs
+-> files per window and pane, in each output format. On the DirectRunner the graph runs
 batch-like (windows are written when the run ends, see the README); on
 Flink or Dataflow every window's files appear as its pane fires.
 """
@@ -13,15 +13,17 @@ import apache_beam as beam
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.utils.timestamp import MAX_TIMESTAMP
 
+from pipeline.options import output_formats
 from pipeline.shared_stages import ProcessSources, dedup_settings, split_duplicates
 from transforms import output_folder
 from transforms.dedup.streaming import DeduplicateStream
+from transforms.output_layout import AVRO, folder_formats, format_folder
 from transforms.read.feed_list import FeedSpec
 from transforms.read.poll import PollFeeds, PollSettings
 from transforms.read.watch import WatchFolders
 from transforms.tags import DEAD_LETTERS, ITEMS, SOURCES
 from transforms.window import FixedEventWindows, StampEventTime
-from transforms.write import WriteWindowedAvroRecords
+from transforms.write import WriteWindowedRecords
 
 
 def poll_settings(options) -> PollSettings:
@@ -89,17 +91,23 @@ class StreamWireItems(beam.PTransform):
 
 
 class WriteWindowedOutputs(beam.PTransform):
-  """Items (and duplicates, when split) and dead letters, one set of files per pane."""
-  def __init__(self, output: str, run_id: str, codec: str, split_duplicates: bool):
+  """Items (and duplicates, when split) in each of ``output_formats``, and dead
+  letters in Avro, one set of files per pane."""
+  def __init__(self, output: str, run_id: str, codec: str, split_duplicates: bool,
+               output_formats: Sequence[str] = (AVRO,)):
     super().__init__()
     self._output = output
     self._run_id = run_id
     self._codec = codec
     self._split_duplicates = split_duplicates
+    self._output_formats = output_formats
 
   def _write(self, records, folder, shard_key):
-    return records | f'Write_{folder}' >> WriteWindowedAvroRecords(
-        output_folder.SCHEMA_OF[folder], output_folder.folder_path(self._output, folder),
+    return records | f'Write_{folder}' >> WriteWindowedRecords(
+        output_folder.SCHEMA_OF[folder],
+        {output_format: output_folder.folder_path(self._output,
+                                                  format_folder(folder, output_format))
+         for output_format in folder_formats(folder, self._output_formats)},
         self._run_id, self._codec, shard_key)
 
   def expand(self, outputs):
@@ -135,4 +143,5 @@ class IngestStream(beam.PTransform):
             | 'Stream' >> self._sources
             | 'Ingest' >> StreamWireItems(options)
             | 'WriteOutputs' >> WriteWindowedOutputs(
-                options.output, self._run_id, options.codec, options.split_duplicates))
+                options.output, self._run_id, options.codec, options.split_duplicates,
+                output_formats(options)))

@@ -105,9 +105,12 @@ def format_summary(values: dict) -> str:
   if values.get('cleaned'):
     lines.insert(-1, f'  {"cleaned":<14}{values["cleaned"]} folders left by earlier '
                  'stopped runs')
+  # Folders of other formats have longer names (parquet/duplicates).
+  width = max([14] + [len(folder) + 2 for folder, paths in values['files'].items() if paths])
   for folder, paths in values['files'].items():
     if len(paths) > 3:  # a streaming run's windows
-      lines.append(f'    {folder + ":":<14}{len(paths)} files in {paths[0].rsplit("/", 1)[0]}')
+      lines.append(f'    {folder + ":":<{width}}{len(paths)} files in '
+                   f'{paths[0].rsplit("/", 1)[0]}')
     else:
-      lines.extend(f'    {folder + ":":<14}{path}' for path in paths)
+      lines.extend(f'    {folder + ":":<{width}}{path}' for path in paths)
   return '\n'.join(lines)

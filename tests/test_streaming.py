@@ -28,7 +28,7 @@ from transforms.read import watch
 from transforms.read.watch import FolderState, WatchFolders, settle
 from transforms.tags import DEAD_LETTERS, ITEMS, SOURCES
 from transforms.window import LATE_DATA, FixedEventWindows, StampEventTime, seconds_late
-from transforms.write import WriteWindowedAvroRecords
+from transforms.write import WriteWindowedRecords
 
 UTC = datetime.timezone.utc
 NOON = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -118,8 +118,8 @@ def test_each_pane_of_a_window_is_a_file_of_its_own_and_late_items_are_kept(tmp_
               .advance_watermark_to_infinity())
     _ = (p | stream
          | FixedEventWindows(size=60, allowed_lateness=3600)
-         | WriteWindowedAvroRecords(schemas.WIRE_ITEM, str(tmp_path), 'run1', 'deflate',
-                                    shard_key=lambda r: r['uri'], shards=1))
+         | WriteWindowedRecords(schemas.WIRE_ITEM, {'avro': str(tmp_path)}, 'run1', 'deflate',
+                                shard_key=lambda r: r['uri'], shards=1))
   files = sorted(os.path.basename(path) for path in glob.glob(str(tmp_path / '*.avro')))
   assert files == ['run1-20261128T120000Z-20261128T120100Z-pane0-000.avro',
                    'run1-20261128T120000Z-20261128T120100Z-pane1-000.avro',

@@ -14,5 +14,7 @@ return), ``errors``, ``text`` and ``timestamps`` (pure helpers of parsers and
 normalisation), ``language_codes``, ``dead_letters`` (the guard every stage
 uses) with ``replayable`` (the bytes a dead letter keeps), and
 ``output_folder``, which owns ``--output``: its folders, its file names, and
-every reader of earlier outputs.
+every reader of earlier outputs (``output_layout``: its names, without
+Beam); ``write_parquet`` and ``write_ninjs`` turn records into Parquet and
+ninjs, without Beam, for the write stage and ``wirebeam inspect``.
 """

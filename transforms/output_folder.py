@@ -7,6 +7,8 @@
     DIR/dead_letters/  dead_letter.avsc  what could not be ingested, and why
     DIR/resightings/   resighting.avsc   items published before, seen again (batch)
     DIR/dedup_index/   dedup_index.avsc  what batch runs published, for the runs after
+    DIR/parquet/items/, DIR/ninjs/items/ (and duplicates/): the items in the other
+                       output formats (``--output-format``), named as the Avro files
 
 A batch run writes one file set per folder that it has records for, named
 by the run id (its UTC start): ``<run id>-SSSSS-of-NNNNN.avro``; a streaming
@@ -28,9 +30,10 @@ generations) is cleaned at the start of the next batch run, while it holds
 the folder (``clean_stopped_runs``), without changing what the dedup index
 says.
 
-Earlier outputs are read back for three things, all here: the dead letters
-that ``--replay`` ingests again, the files a restarted streaming job has
-already read, and the files the dedup index is made of.
+Earlier outputs are read back for three things, all here, from the Avro
+files (and, for the files already read, the Parquet items too): the dead
+letters that ``--replay`` ingests again, the files a restarted streaming
+job has already read, and the files the dedup index is made of.
 """
 import collections
 import contextlib
@@ -52,30 +55,41 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms.window import GlobalWindow
 
 import schemas
+from transforms.output_layout import (
+  AVRO,
+  AVRO_SUFFIX,
+  DEAD_LETTERS,
+  DEDUP_INDEX,
+  DUPLICATES,
+  FORMATTED_FOLDERS,
+  GENERATION_PREFIX,
+  ITEMS,
+  MANIFEST,
+  OUTPUT_FORMATS,
+  PARQUET,
+  RESIGHTINGS,
+  RUN_ID_FORMAT,
+  SUFFIX,
+  folder_formats,
+  format_folder,
+  run_time,  # noqa: F401 (the stages call output_folder.run_time)
+)
 from transforms.read.sources import ReplayedEntry, SourceData
+from transforms.write_parquet import source_locations
 
-ITEMS = 'items'
-DUPLICATES = 'duplicates'
-DEAD_LETTERS = 'dead_letters'
-RESIGHTINGS = 'resightings'
-DEDUP_INDEX = 'dedup_index'
 SCHEMA_OF = {ITEMS: schemas.WIRE_ITEM, DUPLICATES: schemas.WIRE_ITEM,
              DEAD_LETTERS: schemas.DEAD_LETTER, RESIGHTINGS: schemas.RESIGHTING,
              DEDUP_INDEX: schemas.DEDUP_INDEX}
 BATCH_FOLDERS = (ITEMS, DUPLICATES, DEAD_LETTERS, RESIGHTINGS, DEDUP_INDEX)
 # Streaming keeps its dedup state in Beam, not in an index.
 STREAMING_FOLDERS = (ITEMS, DUPLICATES, DEAD_LETTERS)
-AVRO_SUFFIX = '.avro'
 # Beam's default shard names, as a batch run's files have them.
 _SHARD_NAME = re.compile(r'(?P<run>.+)-(?P<shard>\d{5,})-of-(?P<shards>\d{5,})\.avro\Z')
-_RUN_ID_FORMAT = '%Y%m%dT%H%M%S.%fZ'
 # Where Beam's file sink writes a run's files before renaming them into place.
 _BEAM_TEMP_PREFIX = 'beam-temp-'
 # The folders the dedup index is made of, run by run (``index_files_to_read``).
 INDEXED_FOLDERS = (ITEMS, DUPLICATES, DEDUP_INDEX)
-GENERATION_PREFIX = 'compacted-'
 _TEMP_GENERATION_PREFIX = '.compacting-'
-MANIFEST = 'MANIFEST.json'
 KEYS_SUFFIX = '.keys.npy'
 # Rows per part file of a compacted generation: parts are read in parallel.
 ROWS_PER_PART = 25_000
@@ -128,22 +142,27 @@ def exclusive(output: str, wait: bool):
 def new_run_id(now: Optional[datetime.datetime] = None) -> str:
   """A run's id: its UTC start to the microsecond, so that runs never collide."""
   now = now or datetime.datetime.now(datetime.timezone.utc)
-  return now.strftime(_RUN_ID_FORMAT)
-
-
-def run_time(run_id: str) -> datetime.datetime:
-  """When the run of ``run_id`` started (UTC)."""
-  return datetime.datetime.strptime(run_id, _RUN_ID_FORMAT).replace(
-      tzinfo=datetime.timezone.utc)
+  return now.strftime(RUN_ID_FORMAT)
 
 
 def folder_path(output: str, folder: str) -> str:
   return FileSystems.join(output, folder)
 
 
-def run_prefixes(output: str, run_id: str) -> Dict[str, str]:
-  """Where a batch run writes: one file-name prefix per folder."""
-  return {folder: FileSystems.join(output, folder, run_id) for folder in BATCH_FOLDERS}
+def written_folders(folders: Sequence[str], output_formats: Sequence[str]) -> List[str]:
+  """The folders a run's records go to: ``folders``, and for the formatted ones,
+  one folder per format other than Avro (``parquet/items``...)."""
+  return list(folders) + [format_folder(folder, output_format)
+                          for output_format in output_formats if output_format != AVRO
+                          for folder in folders
+                          if output_format in folder_formats(folder, output_formats)]
+
+
+def run_prefixes(output: str, run_id: str,
+                 output_formats: Sequence[str] = (AVRO,)) -> Dict[str, str]:
+  """Where a batch run writes: one file-name prefix per folder and format."""
+  return {folder: FileSystems.join(output, folder, run_id)
+          for folder in written_folders(BATCH_FOLDERS, output_formats)}
 
 
 def files_written(prefixes: Dict[str, str]) -> Dict[str, List[str]]:
@@ -158,8 +177,9 @@ def _compact(timestamp) -> str:
   return timestamp.to_utc_datetime().strftime('%Y%m%dT%H%M%SZ')
 
 
-def window_file_name(run_id: str, window, pane_index: int, shard: int) -> str:
-  """``<run id>-<window start>-<window end>-pane<N>-<shard>.avro``.
+def window_file_name(run_id: str, window, pane_index: int, shard: int,
+                     suffix: str = AVRO_SUFFIX) -> str:
+  """``<run id>-<window start>-<window end>-pane<N>-<shard>.avro`` (or ``suffix``).
 
   Each firing of a window (the on-time pane, then one per late arrival) is
   a file of its own: Beam's ``fileio`` names leave the pane out, so a late
@@ -167,7 +187,7 @@ def window_file_name(run_id: str, window, pane_index: int, shard: int) -> str:
   """
   window_part = ('' if window == GlobalWindow() else
                  f'-{_compact(window.start)}-{_compact(window.end)}')
-  return f'{run_id}{window_part}-pane{pane_index}-{shard:03d}{AVRO_SUFFIX}'
+  return f'{run_id}{window_part}-pane{pane_index}-{shard:03d}{suffix}'
 
 
 def shard_name(path: str) -> Optional[Tuple[str, int, int]]:
@@ -176,16 +196,17 @@ def shard_name(path: str) -> Optional[Tuple[str, int, int]]:
   return (found['run'], int(found['shard']), int(found['shards'])) if found else None
 
 
-def _avro_in(path: str) -> List[str]:
-  """The top-level ``*.avro`` files of a folder; none when it does not exist."""
-  pattern = FileSystems.join(path, '*' + AVRO_SUFFIX)
+def _files_in(path: str, suffix: str = AVRO_SUFFIX) -> List[str]:
+  """The top-level ``*.avro`` files of a folder (or another format's, by
+  ``suffix``); none when it does not exist."""
+  pattern = FileSystems.join(path, '*' + suffix)
   return sorted(metadata.path
                 for metadata in FileSystems.match([pattern])[0].metadata_list)
 
 
 def avro_files(output: str, folder: str) -> List[str]:
   """The files one of the output's folders has published."""
-  return _avro_in(folder_path(output, folder))
+  return _files_in(folder_path(output, folder))
 
 
 def read_records(path: str) -> Iterator[dict]:
@@ -202,7 +223,7 @@ def dead_letters_to_replay(folder: str):
   without (its source could not be read at all) has its source read again.
   """
   sources, paths, urls = [], [], []
-  files = _avro_in(folder)
+  files = _files_in(folder)
   if not files:
     raise OutputFolderError(f'no dead-letter files (*{AVRO_SUFFIX}) in {folder}')
   for path in files:
@@ -238,6 +259,11 @@ def paths_already_read(output: str, watched: Sequence[str]) -> Dict[str, List[st
     for record in read_records(path):
       source = record['source']
       locations.add(source['location'] if isinstance(source, dict) else source)
+  for folder in FORMATTED_FOLDERS:  # items written as Parquet only say it too
+    for path in _files_in(folder_path(output, format_folder(folder, PARQUET)),
+                         SUFFIX[PARQUET]):
+      with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        locations.update(source_locations(f.read()))
   return {watched_folder: sorted(path for path in locations
                                  if path.startswith(watched_folder.rstrip('/') + '/'))
           for watched_folder in watched}
@@ -322,7 +348,7 @@ def latest_generation(folder: str) -> Generation:
   path = generations[-1]
   with FileSystems.open(FileSystems.join(path, MANIFEST)) as f:
     manifest = json.loads(f.read().decode('utf-8'))
-  return Generation(path, frozenset(manifest['replaced_runs']), tuple(_avro_in(path)),
+  return Generation(path, frozenset(manifest['replaced_runs']), tuple(_files_in(path)),
                     manifest.get('rewritten_by'))
 
 
@@ -462,7 +488,7 @@ def clean_stopped_runs(output: str) -> int:
   if '://' in output or not os.path.isdir(output):
     return 0
   cleaned = 0
-  for folder in BATCH_FOLDERS:
+  for folder in written_folders(BATCH_FOLDERS, OUTPUT_FORMATS):
     path = folder_path(output, folder)
     for temp in (_subfolders(path, _BEAM_TEMP_PREFIX)
                  + _subfolders(path, _TEMP_GENERATION_PREFIX)):

@@ -1,23 +1,30 @@
-"""Write stage: records to Avro files, with the schema from ``schemas/``.
+"""Write stage: records to files, in each output format asked, with the schema from ``schemas/``.
 
-Batch runs write through Beam's Avro sink; streaming runs write one set of
-files per window and pane, named by ``output_folder``. Both write to
-temporary names and rename when done, so a reader never sees a partial file.
+Avro (fastavro), Parquet (pyarrow, its schema derived from the ``.avsc``
+files: ``write_parquet``) and ninjs JSON Lines (``write_ninjs``). Batch runs
+write through Beam's file sinks; streaming runs write one set of files per
+window and pane, named by ``output_folder``. Both write to temporary names
+and rename when done, so a reader never sees a partial file.
 """
 import logging
 import uuid
 import zlib
-from typing import Callable
+from typing import Callable, Dict, List
 
 import apache_beam as beam
 import fastavro
 from apache_beam.io.avroio import WriteToAvro
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.io.parquetio import WriteToParquet
+from apache_beam.io.textio import WriteToText
 from apache_beam.metrics import Metrics
 
 import schemas
 from transforms.dead_letters import METRICS_NAMESPACE
-from transforms.output_folder import AVRO_SUFFIX, window_file_name
+from transforms.output_folder import window_file_name
+from transforms.output_layout import AVRO, PARQUET, SUFFIX
+from transforms.write_ninjs import ninjs_line, write_ninjs
+from transforms.write_parquet import CODEC_OF_AVRO, arrow_schema, write_parquet
 
 
 def _count(record, counter):
@@ -52,71 +59,109 @@ class _WriteToAvroUnlessEmpty(WriteToAvro):
     self._sink_provider = sink_that_skips_if_empty
 
 
-class WriteAvroRecords(beam.PTransform):
-  """Writes records of the named schema to ``<path_prefix>-SSSSS-of-NNNNN.avro``.
+class _WriteToParquetUnlessEmpty(WriteToParquet):
+  """Beam's Parquet sink, which writes no file at all when there are no records."""
+  def __init__(self, *args, **kwargs):
+    super().__init__(*args, **kwargs)
+    self._sink.skip_if_empty = True
 
-  Beam's file sink writes to temporary files and renames them when the
-  bundle is done, so a failed run leaves no partial file under the prefix;
-  no records, no file.
+
+def _batch_sink(output_format: str, schema_name: str, path_prefix: str,
+                codec: str) -> beam.PTransform:
+  """Beam's file sink of a format, writing ``<path_prefix>-SSSSS-of-NNNNN<suffix>``."""
+  suffix = SUFFIX[output_format]
+  if output_format == AVRO:
+    return _WriteToAvroUnlessEmpty(path_prefix, schema=schemas.parsed_schema(schema_name),
+                                   codec=codec, file_name_suffix=suffix)
+  if output_format == PARQUET:
+    return _WriteToParquetUnlessEmpty(path_prefix, schema=arrow_schema(schema_name),
+                                      codec=CODEC_OF_AVRO[codec], file_name_suffix=suffix)
+  return ('ToNinjsLines' >> beam.Map(ninjs_line)
+          | 'WriteJsonLines' >> WriteToText(path_prefix, file_name_suffix=suffix,
+                                            skip_if_empty=True))
+
+
+class WriteRecords(beam.PTransform):
+  """Writes records of the named schema in each format of ``path_prefixes``
+  ({format: prefix}), one file set per format, and counts them once.
+
+  Beam's file sinks write to temporary files and rename them when the
+  bundle is done, so a failed run leaves no partial file under a prefix;
+  no records, no file. Returns what each sink returns, to wait on.
   """
-  def __init__(self, schema_name: str, path_prefix: str, codec: str):
+  def __init__(self, schema_name: str, path_prefixes: Dict[str, str], codec: str):
     super().__init__()
     self._schema_name = schema_name
-    self._path_prefix = path_prefix
+    self._path_prefixes = path_prefixes
     self._codec = codec
 
   def expand(self, records):
     counter = Metrics.counter(METRICS_NAMESPACE, f'written.{self._schema_name}')
-    return (records
-            | 'Count' >> beam.Map(_count, counter)
-            | 'WriteAvro' >> _WriteToAvroUnlessEmpty(
-                self._path_prefix, schema=schemas.parsed_schema(self._schema_name),
-                codec=self._codec, file_name_suffix=AVRO_SUFFIX))
+    counted = records | 'Count' >> beam.Map(_count, counter)
+    return [counted | f'Write_{output_format}' >> _batch_sink(
+                output_format, self._schema_name, prefix, self._codec)
+            for output_format, prefix in self._path_prefixes.items()]
+
+
+def write_file(output_format: str, file, records: List[dict], schema_name: str,
+               codec: str) -> None:
+  """Writes records as one file of a format to an open binary file."""
+  if output_format == AVRO:
+    fastavro.writer(file, schemas.parsed_schema(schema_name), records, codec=codec)
+  elif output_format == PARQUET:
+    write_parquet(file, records, schema_name, codec)
+  else:
+    write_ninjs(file, records)
 
 
 class _WriteWindowFileFn(beam.DoFn):
-  """Writes one shard of one pane under a temporary name, then renames it.
+  """Writes one shard of one pane, a file per format, under a temporary name, then
+  renames it.
 
   A retried bundle writes the same records under the same name again, so
   a retry replaces its own file rather than adding one.
   """
-  def __init__(self, schema_name: str, folder: str, run_id: str, codec: str):
+  def __init__(self, schema_name: str, folders: Dict[str, str], run_id: str, codec: str):
     self._schema_name = schema_name
-    self._folder = folder
+    self._folders = folders
     self._run_id = run_id
     self._codec = codec
 
   def setup(self):
-    self._schema = schemas.parsed_schema(self._schema_name)
-    self._temp_folder = FileSystems.join(self._folder, f'.temp-{self._run_id}')
-    for folder in (self._folder, self._temp_folder):
+    self._temp_folders = {output_format: FileSystems.join(folder, f'.temp-{self._run_id}')
+                          for output_format, folder in self._folders.items()}
+    for folder in list(self._folders.values()) + list(self._temp_folders.values()):
       if not FileSystems.exists(folder):
         FileSystems.mkdirs(folder)
 
   def process(self, element, window=beam.DoFn.WindowParam,
               pane=beam.DoFn.PaneInfoParam):
     shard, records = element
-    name = window_file_name(self._run_id, window, pane.index, shard)
-    temp_path = FileSystems.join(self._temp_folder, f'{uuid.uuid4().hex}-{name}')
-    with FileSystems.create(temp_path) as f:
-      fastavro.writer(f, self._schema, records, codec=self._codec)
-    final_path = FileSystems.join(self._folder, name)
-    FileSystems.rename([temp_path], [final_path])  # replaces a retry's file
-    yield final_path
+    records = list(records)
+    for output_format, folder in self._folders.items():
+      name = window_file_name(self._run_id, window, pane.index, shard, SUFFIX[output_format])
+      temp_path = FileSystems.join(self._temp_folders[output_format],
+                                   f'{uuid.uuid4().hex}-{name}')
+      with FileSystems.create(temp_path) as f:
+        write_file(output_format, f, records, self._schema_name, self._codec)
+      final_path = FileSystems.join(folder, name)
+      FileSystems.rename([temp_path], [final_path])  # replaces a retry's file
+      yield final_path
 
 
-class WriteWindowedAvroRecords(beam.PTransform):
-  """Writes each pane of each window as Avro files in ``folder``, as it fires.
+class WriteWindowedRecords(beam.PTransform):
+  """Writes each pane of each window as files in ``folders`` ({format: folder}), as
+  it fires.
 
   Records are spread over ``shards`` files per pane by ``shard_key``, a
-  stable function of the record, so that no key holds a whole window.
-  Returns the paths written.
+  stable function of the record, so that no key holds a whole window; each
+  shard is one file per format. Returns the paths written.
   """
-  def __init__(self, schema_name: str, folder: str, run_id: str, codec: str,
+  def __init__(self, schema_name: str, folders: Dict[str, str], run_id: str, codec: str,
                shard_key: Callable[[dict], str], shards: int = 4):
     super().__init__()
     self._schema_name = schema_name
-    self._folder = folder
+    self._folders = folders
     self._run_id = run_id
     self._codec = codec
     self._shard_key = shard_key
@@ -130,5 +175,5 @@ class WriteWindowedAvroRecords(beam.PTransform):
             | 'KeyByShard' >> beam.WithKeys(
                 lambda record: zlib.crc32(shard_key(record).encode()) % shards)
             | 'GroupPaneShards' >> beam.GroupByKey()
-            | 'WriteAvroFiles' >> beam.ParDo(_WriteWindowFileFn(
-                self._schema_name, self._folder, self._run_id, self._codec)))
+            | 'WriteFiles' >> beam.ParDo(_WriteWindowFileFn(
+                self._schema_name, self._folders, self._run_id, self._codec)))

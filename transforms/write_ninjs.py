@@ -1,0 +1,150 @@
+"""Items as IPTC ninjs 2.1 documents, one JSON object per line (JSON Lines).
+
+The README's "Mapping to IPTC ninjs" table, as code: a pure function of a
+wire_item record, so that tests check it against IPTC's published JSON
+Schema (``schemas/ninjs/``) without a pipeline. ninjs 2.1 allows no
+property of its own, so what it has no place for (dedup verdicts, language
+detection, offsets of mentions, MISC entities) stays in the Avro and
+Parquet records.
+"""
+import datetime
+import json
+from typing import Iterable, List, Optional
+
+NINJS_VERSION = '2.1'
+NINJS_SCHEMA_URI = 'http://www.iptc.org/std/ninjs/ninjs-schema_2.1.json'
+# ninjs 2.1's item types; a record's type outside them is left out.
+NINJS_TYPES = ('text', 'audio', 'video', 'picture', 'graphic', 'composite', 'component')
+# IPTC's own vocabularies, whose codes have a URI of IPTC's.
+_SUBJECT_SCHEME_URIS = {
+    'medtop': 'http://cv.iptc.org/newscodes/mediatopic/',
+    'subj': 'http://cv.iptc.org/newscodes/subjectcode/',
+}
+GEONAMES_URI = 'https://sws.geonames.org/'
+# Entity types and the ninjs array each goes to.
+ENTITY_ARRAYS = {'PER': 'people', 'ORG': 'organisations', 'LOC': 'places'}
+
+
+def _instant(value: Optional[datetime.datetime]) -> Optional[str]:
+  """An instant as ninjs writes it: RFC 3339 in UTC, 'Z' for the zone."""
+  if value is None:
+    return None
+  text = value.astimezone(datetime.timezone.utc).isoformat()
+  return text.replace('+00:00', 'Z')
+
+
+def _without_empty(values: dict) -> dict:
+  """ninjs leaves out what is unknown: no nulls, no empty arrays."""
+  return {key: value for key, value in values.items() if value not in (None, [], '')}
+
+
+def ninjs_entity(entity: dict) -> dict:
+  """A person, organisation or place: its name, and its linked id as ``literal``
+  (``iso3166:RU``, ``geonames:524901``) and, for GeoNames, its URI."""
+  linked = entity['id'] and entity['id_scheme']
+  return _without_empty({
+      'name': entity['name'],
+      'literal': f"{entity['id_scheme']}:{entity['id']}" if linked else None,
+      'uri': (f"{GEONAMES_URI}{entity['id']}/"
+              if linked and entity['id_scheme'] == 'geonames' else None),
+  })
+
+
+def ninjs_subject(subject: dict) -> dict:
+  """A subject: IPTC's codes as their URIs, other schemes' codes as ``scheme:code``."""
+  scheme, code = subject['scheme'], subject['code']
+  uri = _SUBJECT_SCHEME_URIS.get(scheme) if code else None
+  return _without_empty({
+      'name': subject['name'],
+      'uri': uri + code if uri else None,
+      'literal': None if uri or not code else (f'{scheme}:{code}' if scheme else code),
+  })
+
+
+def _subjects(record: dict) -> List[dict]:
+  """The source's subjects, then its keywords (ninjs 2.x has no keywords) not already named."""
+  subjects = [subject for subject in map(ninjs_subject, record.get('subjects') or [])
+              if subject]
+  named = {subject.get('name') for subject in subjects}
+  subjects += [{'name': keyword} for keyword in dict.fromkeys(record['keywords'])
+               if keyword not in named]
+  return subjects
+
+
+def ninjs_rendition(rendition: dict, number: int) -> dict:
+  """A rendition; ninjs requires a name, so an unnamed one is ``rendition<N>``."""
+  return _without_empty({
+      'name': rendition['name'] or f'rendition{number}',
+      'href': rendition['href'],
+      'contenttype': rendition['mime_type'],
+      'width': rendition['width'],
+      'height': rendition['height'],
+      'sizeinbytes': rendition['size_bytes'],
+  })
+
+
+def ninjs_association(association: dict, number: int) -> Optional[dict]:
+  """An associated item: ninjs requires its name and uri (none without a uri)."""
+  if not association['uri']:
+    return None
+  return _without_empty({
+      'name': association['name'] or f'association{number}',
+      'uri': association['uri'],
+      'type': association['type'] if association['type'] in NINJS_TYPES else None,
+      'headlines': ([{'value': association['headline']}]
+                    if association['headline'] else None),
+  })
+
+
+def to_ninjs(record: dict) -> dict:
+  """A wire_item record as a ninjs 2.1 document (README, Mapping to IPTC ninjs)."""
+  entities = {array: [ninjs_entity(entity) for entity in record['entities']
+                      if entity['type'] == entity_type]
+              for entity_type, array in ENTITY_ARRAYS.items()}
+  associations = [ninjs_association(association, number) for number, association
+                  in enumerate(record.get('associations') or [], start=1)]
+  return _without_empty({
+      'uri': record['uri'],
+      'standard': {'name': 'ninjs', 'version': NINJS_VERSION, 'schema': NINJS_SCHEMA_URI},
+      'type': record['type'] if record['type'] in NINJS_TYPES else None,
+      'version': record['version'],
+      'pubstatus': record['pubstatus'],
+      'urgency': record['urgency'],
+      'firstcreated': _instant(record['firstcreated']),
+      'versioncreated': _instant(record['versioncreated']),
+      'embargoed': _instant(record.get('embargoed')),
+      'language': record['language'] if record['language'] != 'und' else None,
+      'headlines': [{'role': 'main', 'value': record['headline']}] if record['headline'] else None,
+      'by': record['byline'],
+      'located': record['located'],
+      'descriptions': ([{'role': 'summary', 'value': record['description_text']}]
+                       if record['description_text'] else None),
+      'bodies': ([{'role': 'main', 'contenttype': 'text/plain', 'value': record['body_text']}]
+                 if record['body_text'] else None),
+      'copyrightholder': record.get('copyright_holder'),
+      'usageterms': record.get('usage_terms'),
+      'genres': [{'name': record['genre']}] if record.get('genre') else None,
+      'subjects': _subjects(record),
+      'infosources': [{'name': record['agency']}] if record['agency'] else None,
+      'altids': [{'role': 'url', 'value': record['link']}] if record['link'] else None,
+      'renditions': [ninjs_rendition(rendition, number) for number, rendition
+                     in enumerate(record.get('renditions') or [], start=1)],
+      'associations': [association for association in associations if association],
+      **entities,
+  })
+
+
+def ninjs_line(record: dict) -> str:
+  """One line of a ninjs JSON Lines file (UTF-8, no ASCII escapes)."""
+  return json.dumps(to_ninjs(record), ensure_ascii=False, separators=(',', ':'))
+
+
+def write_ninjs(file, records: Iterable[dict]) -> None:
+  """Writes records as ninjs JSON Lines to an open binary file."""
+  for record in records:
+    file.write((ninjs_line(record) + '\n').encode('utf-8'))
+
+
+def read_ninjs(data: bytes) -> List[dict]:
+  """The ninjs documents of a JSON Lines file's bytes."""
+  return [json.loads(line) for line in data.decode('utf-8').splitlines() if line.strip()]
