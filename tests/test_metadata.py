@@ -47,3 +47,10 @@ def test_qcode_subject_and_scheme_name():
   assert metadata.scheme_name('http://cv.iptc.org/newscodes/mediatopic/') == 'medtop'
   assert metadata.scheme_name('https://wire.example.com/sections') == (
       'https://wire.example.com/sections')
+
+
+def test_copyright_holder_of_a_line_padded_with_thousands_of_blanks():
+  # Each run of blanks is read once: the holder comes back with one space.
+  padded = 'Copyright' + ' ' * 5000 + 'Sample\t\n Wire' + ' ' * 5000 + '2026' + ' ' * 5000
+  assert metadata.copyright_holder(padded) == 'Sample Wire'
+  assert metadata.copyright_holder('x' + ' ' * 20000 + 'y') == 'x y'

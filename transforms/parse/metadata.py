@@ -107,7 +107,9 @@ def copyright_holder(line: Optional[str]) -> Optional[str]:
   """The holder named by a copyright line: "Copyright 2013 Business Wire" -> "Business Wire"."""
   if not line:
     return None
-  return _COPYRIGHT_WORDS.sub('', line).strip(' .,') or None
+  # One space between words first: the pattern's optional spaces side by
+  # side would otherwise try every split of a long run of blanks (cubic).
+  return _COPYRIGHT_WORDS.sub('', ' '.join(line.split())).strip(' .,') or None
 
 
 def _number(value, digits: int = 9) -> Optional[int]:
