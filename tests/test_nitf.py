@@ -94,6 +94,11 @@ def test_refused_documents(data, reason):
     ('KANSAS CITY, Mo.', ('KANSAS CITY, Mo.', None)),
     ('LONDON, Dec. 3, 2026 (Reuters) -', ('LONDON', 'Reuters')),
     ('', (None, None)),
+    ('ATHENS (ANA-MPA) - ', ('ATHENS', 'ANA-MPA')),
+    ('ROME ( ANSA ) :', ('ROME', 'ANSA')),
+    ('BERLIN (a (nested) note)', ('BERLIN (a (nested) note)', None)),
+    ('MADRID ()', ('MADRID ()', None)),
+    ('SEOUL (' + 'x' * 41 + ')', ('SEOUL (' + 'x' * 41 + ')', None)),
 ])
 def test_split_dateline(dateline, expected):
   assert split_dateline(dateline) == expected
@@ -114,3 +119,10 @@ def test_media_references_are_renditions():
   assert entry.renditions == [{'name': 'image', 'href': 'https://img.example/a.jpg',
                                'mime_type': 'image/jpeg', 'width': 640, 'height': 480,
                                'size_bytes': None}]
+
+
+def test_split_dateline_of_a_dateline_padded_with_blanks():
+  # Read in one pass: blanks around the parentheses are not tried split by split.
+  assert split_dateline('PARIS (AFP)' + ' ' * 50000 + '-') == ('PARIS', 'AFP')
+  assert split_dateline('(' + ' ' * 50000) == ('(', None)
+  assert split_dateline('LIMA (' + ' ' * 50000 + 'EFE )') == ('LIMA', 'EFE')

@@ -8,7 +8,6 @@ what the document says for all three. The story is ``body.content``;
 ``head/tobject`` the IPTC subject codes; ``media`` elements in the body
 point at its pictures and videos.
 """
-import re
 from typing import List, Optional, Tuple
 
 from transforms.entry import ParsedEntry
@@ -29,8 +28,9 @@ from transforms.parse.xml_tree import (
 )
 
 FORMAT = 'nitf'
-# An agency in parentheses ending a dateline: "WASHINGTON (AP)".
-_DATELINE_AGENCY = re.compile(r'\(\s*([^()]{1,40}?)\s*\)\s*[-–—:]*\s*$')
+# What may follow the agency in parentheses ending a dateline: "WASHINGTON (AP) --".
+_AFTER_AGENCY = ' \t\r\n-–—:'
+_AGENCY_MAX = 40
 _DATELINE_TRAILER = ' ,-–—:'  # not '.': "KANSAS CITY, Mo."
 # docdata's management-status values that are pubstatus values too.
 _PUBSTATUSES = frozenset({'usable', 'withheld', 'canceled'})
@@ -46,12 +46,27 @@ def split_dateline(dateline: Optional[str]) -> Tuple[Optional[str], Optional[str
   """
   if not dateline:
     return None, None
-  match = _DATELINE_AGENCY.search(dateline)
-  agency = match.group(1) if match else None
-  parts = (dateline[:match.start()] if match else dateline).split(',')
+  start, agency = _agency_in_parentheses(dateline)
+  parts = dateline[:start].split(',')
   dated = next((i for i, part in enumerate(parts) if any(c.isdigit() for c in part)),
                len(parts))
   return ','.join(parts[:dated]).strip(_DATELINE_TRAILER) or None, agency
+
+
+def _agency_in_parentheses(dateline: str) -> Tuple[int, Optional[str]]:
+  """(where the agency's parentheses start, the agency) ending a dateline; else (len, None).
+
+  Read with string methods, not a pattern: optional blanks around a lazy
+  group backtrack quadratically on a dateline padded with blanks.
+  """
+  end = len(dateline.rstrip(_AFTER_AGENCY))
+  if not end or dateline[end - 1] != ')':
+    return len(dateline), None
+  opening = dateline.rfind('(', 0, end - 1)
+  agency = dateline[opening + 1:end - 1].strip()
+  if opening < 0 or ')' in agency or not 0 < len(agency) <= _AGENCY_MAX:
+    return len(dateline), None
+  return opening, agency
 
 
 def story_container(element):
