@@ -119,3 +119,18 @@ def test_nitf_media_join_the_items_renditions():
   assert entry.title == 'H' and entry.item_type == 'text'
   assert [r['href'] for r in entry.renditions] == ['https://img.example/b.jpg',
                                                    'https://img.example/a.jpg']
+
+
+def test_raw_of_a_nested_item_is_not_repeated_in_its_ancestors():
+  # A NewsItem inside a NewsComponent, 300 deep: each entry keeps its own
+  # bytes, so that all of them together stay the size of the document.
+  depth, text = 300, 'x' * 2000
+  item = ('<NewsItem><NewsComponent><NewsLines><HeadLine>H{}</HeadLine></NewsLines>'
+          f'<ContentItem><DataContent>{text}</DataContent></ContentItem>')
+  data = ('<NewsML>' + ''.join(item.format(i) for i in range(depth))
+          + '</NewsComponent></NewsItem>' * depth + '</NewsML>').encode()
+  entries = parse_newsml1(data, 'f')
+  assert len(entries) == depth and sum(len(e.raw) for e in entries) < 2 * len(data)
+  outer = ElementTree.fromstring(entries[0].raw)
+  assert outer.find('.//HeadLine').text == 'H0' and outer.find('.//NewsItem') is None
+  assert entries[0].associations[0]['headline'] == 'H1'
