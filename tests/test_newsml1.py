@@ -134,3 +134,37 @@ def test_raw_of_a_nested_item_is_not_repeated_in_its_ancestors():
   outer = ElementTree.fromstring(entries[0].raw)
   assert outer.find('.//HeadLine').text == 'H0' and outer.find('.//NewsItem') is None
   assert entries[0].associations[0]['headline'] == 'H1'
+
+
+def _one_content_item(content_item: bytes):
+  (entry,) = parse_newsml1(
+      b'<NewsML><NewsItem><NewsComponent><NewsLines><HeadLine>H</HeadLine></NewsLines>'
+      + content_item + b'</NewsComponent></NewsItem></NewsML>', 'f')
+  return entry
+
+
+def test_paragraph_tags_in_text_labelled_plain_are_read_as_html():
+  entry = _one_content_item(
+      b'<ContentItem><MediaType FormalName="Text"/><MimeType FormalName="text/plain"/>'
+      b'<DataContent><![CDATA[<p>Stocks rose.</p><p>Turnover fell.</p>]]></DataContent>'
+      b'</ContentItem>')
+  assert (entry.body, entry.body_is_html) == ('<p>Stocks rose.</p><p>Turnover fell.</p>', True)
+  plain = _one_content_item(b'<ContentItem><DataContent>a &lt; b, 3 &gt; 2</DataContent>'
+                            b'</ContentItem>')
+  assert (plain.body, plain.body_is_html) == ('a < b, 3 > 2', False)
+
+
+def test_base64_encoded_text_is_decoded_and_an_undecodable_payload_is_not_body():
+  encoded = _one_content_item(
+      b'<ContentItem><MediaType FormalName="Text"/><Encoding FormalName="base64"/>'
+      b'<DataContent>\n  VGhlIHN0b3J5LCBlbmNvZGVk\n  IGluIGJhc2U2NC4=\n</DataContent>'
+      b'</ContentItem>')
+  assert (encoded.body, encoded.body_is_html) == ('The story, encoded in base64.', False)
+  for payload in (b'not base64 at all!', b'//79/A==', b''):  # garbage, not UTF-8, empty
+    entry = _one_content_item(
+        b'<ContentItem><MediaType FormalName="Text"/><Encoding FormalName="base64"/>'
+        b'<DataContent>' + payload + b'</DataContent></ContentItem>')
+    assert entry.body is None and entry.title == 'H'
+  zipped = _one_content_item(b'<ContentItem><Encoding FormalName="ZIP"/>'
+                             b'<DataContent>UEsDBA==</DataContent></ContentItem>')
+  assert zipped.body is None

@@ -10,6 +10,8 @@ its body from the first text content item that is not a headline, a
 contact block or a style sheet, its media as renditions, the items it
 refers to as associations.
 """
+import base64
+import binascii
 import re
 from typing import Iterator, List, Optional
 from xml.etree import ElementTree
@@ -20,6 +22,7 @@ from transforms.parse import metadata
 from transforms.parse.json_input import small_int
 from transforms.parse.nitf import nitf_fields, split_dateline, story_container
 from transforms.parse.xml_tree import (
+  HTML_IN_PLAIN_TEXT,
   XML_LANG,
   attribute,
   child,
@@ -73,12 +76,30 @@ def _first_name(components, *names: str) -> Optional[str]:
   return next(filter(None, (_formal_name(path(c, *names)) for c in components)), None)
 
 
+def _data_text(content_item) -> Optional[str]:
+  """The text of a ContentItem's DataContent, base64 decoded when its Encoding says so.
+
+  None for an encoding that is not text (a compressed or binary payload).
+  """
+  data = child(content_item, 'DataContent')
+  encoding = (_formal_name(child(content_item, 'Encoding')) or '').lower()
+  if data is None or not encoding or encoding in ('none', 'xml', 'text'):
+    return data.text if data is not None else None
+  if encoding != 'base64':
+    return None
+  try:
+    return base64.b64decode(''.join((data.text or '').split()), validate=True).decode('utf-8')
+  except (binascii.Error, ValueError):
+    return None
+
+
 def _content_kind(content_item) -> Optional[str]:
   """nitf, html or text for a ContentItem whose DataContent holds a story, else None.
 
   Markup inside DataContent tells the kind (NITF, XHTML); text alone is
-  HTML when the labels say so (escaped markup), plain text when they say
-  text or nothing, and anything else (CSS, other XML) is not a story.
+  HTML when the labels say so (escaped markup) or it holds paragraph tags
+  whatever the labels say (ANA's), plain text when they say text or
+  nothing, and anything else (CSS, other XML) is not a story.
   """
   data = child(content_item, 'DataContent')
   if data is None:
@@ -90,12 +111,13 @@ def _content_kind(content_item) -> Optional[str]:
   if child(data, 'html') is not None or child(data, 'body') is not None or (
       len(data) and 'html' in labels):
     return 'html'
-  if len(data) or not (data.text or '').strip():
+  content = _data_text(content_item)
+  if len(data) or not (content or '').strip() or 'css' in labels:
     return None
   if 'html' in labels:
     return 'html'
   if not labels or 'text' in labels or 'plain' in labels:
-    return None if 'css' in labels else 'text'
+    return 'html' if HTML_IN_PLAIN_TEXT.search(content) else 'text'
   return None
 
 
@@ -109,7 +131,7 @@ def _story(content_item, kind: str) -> dict:
         story_container(node) for node in data)), data)
     body = inner_html(container)
   else:
-    body = data.text
+    body = _data_text(content_item)
   return {'body': body, 'body_is_html': kind == 'html'} if body and body.strip() else {}
 
 

@@ -16,6 +16,7 @@ from transforms.parse import metadata
 from transforms.parse.json_input import small_int
 from transforms.parse.nitf import nitf_fields, story_container
 from transforms.parse.xml_tree import (
+  HTML_IN_PLAIN_TEXT,
   XML_LANG,
   attribute,
   inner_html,
@@ -31,8 +32,6 @@ FORMAT = 'newsml_g2'
 _HTML_FRAGMENT_TAGS = frozenset({
     'p', 'div', 'section', 'article', 'blockquote', 'pre', 'ul', 'ol', 'dl',
     'table', 'figure', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'br'})
-# Markup that text/plain inline data carries all the same (ANSA's <p>).
-_HTML_IN_PLAIN_TEXT = re.compile(r'</?(?:p|br|div)\b[^<>]*>', re.IGNORECASE)
 # Concept types (cpnat) that name an entity, by Entity type.
 _ENTITY_TYPES = {'person': 'PER', 'organisation': 'ORG', 'organization': 'ORG',
                  'geoArea': 'LOC', 'poi': 'LOC'}
@@ -84,7 +83,7 @@ def _body(content_set):
         return body, True, fields
     elif name == 'inlineData' and (content.text or '').strip():
       is_html = ('html' in (content.get('contenttype') or '')
-                 or bool(_HTML_IN_PLAIN_TEXT.search(content.text)))
+                 or bool(HTML_IN_PLAIN_TEXT.search(content.text)))
       return content.text, is_html, {}
   return None, False, {}
 

@@ -6,6 +6,7 @@ defusedxml, which refuses entity declarations and external references
 before anything is expanded or fetched.
 """
 import html
+import re
 from typing import List, Optional
 from xml.etree import ElementTree
 
@@ -17,6 +18,8 @@ from transforms.parse.xml_feed import decode_xml
 from transforms.text import Decoded
 
 XML_LANG = '{http://www.w3.org/XML/1998/namespace}lang'
+# Markup that text labelled plain carries all the same (ANSA's, ANA's <p>).
+HTML_IN_PLAIN_TEXT = re.compile(r'</?(?:p|br|div)\b[^<>]*>', re.IGNORECASE)
 
 
 def local(tag) -> str:
