@@ -205,3 +205,15 @@ def test_a_package_without_a_title_is_named_by_its_first_item():
           b'</group></groupSet></packageItem>')
   (entry,) = parse_newsml_g2(data, 'f')
   assert entry.title == 'First titled' and [a['uri'] for a in entry.associations] == ['a', 'b']
+
+
+def test_media_captions_inside_nitf_inline_xml_are_not_body():
+  data = ('<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="g">'
+          '<contentSet><inlineXML contenttype="application/nitf+xml">'
+          '<nitf xmlns="http://iptc.org/std/NITF/2006-10-18/"><body><body.content>'
+          '<p>One.</p><media media-type="image"><media-reference source="https://i/a.jpg"/>'
+          '<media-caption>Caption.</media-caption></media><p>Two.</p></body.content></body>'
+          '</nitf></inlineXML></contentSet></newsItem>').encode()
+  (entry,) = parse_newsml_g2(data, 'f')
+  assert entry.body == '<p>One.</p><p>Two.</p>'
+  assert [r['href'] for r in entry.renditions] == ['https://i/a.jpg']

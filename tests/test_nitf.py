@@ -126,3 +126,62 @@ def test_split_dateline_of_a_dateline_padded_with_blanks():
   assert split_dateline('PARIS (AFP)' + ' ' * 50000 + '-') == ('PARIS', 'AFP')
   assert split_dateline('(' + ' ' * 50000) == ('(', None)
   assert split_dateline('LIMA (' + ' ' * 50000 + 'EFE )') == ('LIMA', 'EFE')
+
+
+def _nitf(head: str = '', body_head: str = '', body_content: str = '', attributes: str = ''):
+  (entry,) = parse_nitf(
+      f'<nitf {attributes}><head>{head}</head><body><body.head>{body_head}</body.head>'
+      f'<body.content>{body_content}</body.content></body></nitf>'.encode(), 'f')
+  return entry
+
+
+def test_words_that_only_markup_separates_stay_apart():
+  entry = _nitf(
+      head='<docdata><identified-content><location><city>Heraklion</city><country>Greece'
+           '</country></location><person><name.given>Maria</name.given><name.family>'
+           'Papadaki</name.family></person></identified-content></docdata>',
+      body_head='<byline>By MARIA PAPADAKI<byttl>Staff Correspondent</byttl></byline>'
+                '<byline>By <person>Nikos K.</person></byline>'
+                '<dateline><location><city>HERAKLION</city><country>Greece</country>'
+                '</location>, <story.date norm="20260312T093000+0200">March 12</story.date>'
+                '</dateline>',
+      body_content='<p>Text.</p>')
+  assert entry.byline == 'By MARIA PAPADAKI, Staff Correspondent, By Nikos K.'
+  assert entry.located == 'HERAKLION Greece'
+  assert [e['name'] for e in entry.source_entities] == ['Heraklion Greece', 'Maria Papadaki']
+
+
+def test_identified_content_value_is_the_identifier_and_idsrc_its_source():
+  entry = _nitf(head='<docdata><identified-content>'
+                     '<person idsrc="NYT" value="P-1234">Jane Doe</person>'
+                     '<org idsrc="http://cv.example.org/org/" value="acme">Acme</org>'
+                     '<location value="https://sws.geonames.org/2643743/">London</location>'
+                     '<person idsrc="NYT">No Identifier</person>'
+                     '</identified-content></docdata>', body_content='<p>T.</p>')
+  assert [(e['name'], e['id'], e['id_scheme']) for e in entry.source_entities] == [
+      ('Jane Doe', 'P-1234', 'NYT'),
+      ('Acme', 'http://cv.example.org/org/acme', 'cv.example.org'),
+      ('London', '2643743', 'geonames'),
+      ('No Identifier', None, None)]
+
+
+def test_baselang_is_the_language_of_the_document():
+  assert _nitf(attributes='baselang="el-GR"', body_content='<p>T.</p>').language == 'el-GR'
+
+
+def test_media_in_the_story_are_renditions_not_text():
+  entry = _nitf(body_head='<hedline><hl1>Ferry sinks</hl1></hedline>', body_content=(
+      '<block><p>A ferry sank.</p><media media-type="image">'
+      '<media-reference source="https://img.example/ferry.jpg" mime-type="image/jpeg"/>'
+      '<media-caption>The ferry listing.</media-caption>'
+      '<media-producer>Photo: N. K.</media-producer></media><p>All rescued.</p></block>'))
+  assert entry.body == '<block><p>A ferry sank.</p><p>All rescued.</p></block>'
+  assert entry.summary is None
+  assert [r['href'] for r in entry.renditions] == ['https://img.example/ferry.jpg']
+  picture = _nitf(body_content='<media media-type="image"><media-reference '
+                               'source="https://img.example/a.jpg"/><media-caption>A '
+                               '<em>caption</em>.</media-caption></media>')
+  assert picture.body is None and picture.summary == '<p>A <em>caption</em>.</p>'
+  assert picture.summary_is_html
+  assert nitf_body_html('<nitf><body><body.content><p>T.</p><media><media-caption>C'
+                        '</media-caption></media></body.content></body></nitf>') == '<p>T.</p>'

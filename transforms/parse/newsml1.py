@@ -31,6 +31,7 @@ from transforms.parse.xml_tree import (
   local,
   parse_document,
   path,
+  pruned,
   text,
 )
 
@@ -322,19 +323,6 @@ def _entry(item, envelope, position: int, raw: bytes, source: str,
       received_at=received_at, **fields)
 
 
-def _without_nested_items(element):
-  """A copy of an element less the NewsItems nested in it, which are entries of their own.
-
-  Each item's raw bytes are then its own: serialising every nested item
-  whole with each of its ancestors grew quadratically with the nesting.
-  """
-  copy = ElementTree.Element(element.tag, element.attrib)
-  copy.text, copy.tail = element.text, element.tail
-  copy.extend(_without_nested_items(node) for node in element
-              if local(node.tag) != 'NewsItem')
-  return copy
-
-
 def parse_newsml1(data: bytes, source: str, received_at=None) -> List[ParsedEntry]:
   """One entry per NewsItem, nested ones included; InputError when there is none."""
   root, decoded = parse_document(data)
@@ -347,7 +335,9 @@ def parse_newsml1(data: bytes, source: str, received_at=None) -> List[ParsedEntr
   try:
     entries = [
         _entry(item, envelope, position,
-               ElementTree.tostring(_without_nested_items(item), encoding='utf-8')
+               # Its own bytes: nested NewsItems are entries of their own, and
+               # serialising each again with every ancestor grows quadratically.
+               ElementTree.tostring(pruned(item, {'NewsItem'}), encoding='utf-8')
                if several else data,
                source, received_at)
         for position, item in enumerate(items)]

@@ -14,7 +14,7 @@ from transforms.entry import ParsedEntry
 from transforms.errors import InputError
 from transforms.parse import metadata
 from transforms.parse.json_input import small_int
-from transforms.parse.nitf import nitf_fields, story_container
+from transforms.parse.nitf import nitf_fields, story_container, story_html
 from transforms.parse.xml_tree import (
   HTML_IN_PLAIN_TEXT,
   XML_LANG,
@@ -63,7 +63,7 @@ def _inline_xml(inline):
     container = story_container(node)
     if container is not None:
       fields = nitf_fields(node) if local(node.tag) == 'nitf' else {}
-      return inner_html(container), fields
+      return story_html(container), fields
   if len(inline) and all(local(c.tag) in _HTML_FRAGMENT_TAGS for c in inline):
     return inner_html(inline), {}
   return None, {}

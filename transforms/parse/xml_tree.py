@@ -53,6 +53,58 @@ def text(element) -> Optional[str]:
   return ''.join(element.itertext()).strip() or None
 
 
+# Inline elements that may sit inside a word.
+_INLINE = frozenset({'em', 'a', 'q', 'lang', 'pronounce', 'b', 'i', 'strong', 'span',
+                     'sup', 'sub', 'u'})
+
+
+def spaced_text(element, skipped=frozenset()) -> Optional[str]:
+  """The text inside an element, blanks collapsed, leaving out children of the skipped names.
+
+  Words that only markup separates are kept apart: NITF writes
+  ``<city>WASHINGTON</city><country>USA</country>`` and
+  ``By JANE DOE<byttl>AP Writer</byttl>`` with nothing between them.
+  Inline emphasis (``em``, ``a``...) is no separation: it may split a word.
+  """
+  if element is None:
+    return None
+  pieces: List[str] = []
+  separate = False  # an element boundary since the last text
+
+  def add(piece: str):
+    nonlocal separate
+    if not piece:
+      return
+    if separate and pieces and pieces[-1][-1:].isalnum() and piece[:1].isalnum():
+      pieces.append(' ')
+    pieces.append(piece)
+    separate = False
+
+  def walk(node):
+    nonlocal separate
+    add(node.text or '')
+    for item in node:
+      name = local(item.tag)
+      if name and name not in skipped:
+        separate = separate or name not in _INLINE
+        walk(item)
+        separate = separate or name not in _INLINE
+      add(item.tail or '')
+
+  walk(element)
+  return ' '.join(''.join(pieces).split()) or None
+
+
+def pruned(element, names):
+  """A copy of an element less its descendants of these local names."""
+  copy = ElementTree.Element(element.tag, element.attrib)
+  copy.text, copy.tail = element.text, element.tail
+  # A list, not a generator: Element.extend would turn a RecursionError
+  # raised inside a generator into a TypeError.
+  copy.extend([pruned(node, names) for node in element if local(node.tag) not in names])
+  return copy
+
+
 def attribute(element, name: str) -> Optional[str]:
   """A non-blank attribute value, stripped."""
   if element is None:
