@@ -217,3 +217,35 @@ def test_media_captions_inside_nitf_inline_xml_are_not_body():
   (entry,) = parse_newsml_g2(data, 'f')
   assert entry.body == '<p>One.</p><p>Two.</p>'
   assert [r['href'] for r in entry.renditions] == ['https://i/a.jpg']
+
+
+def _content_set(content: str, item_meta: str = '', content_meta: str = ''):
+  data = ('<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="g">'
+          f'<itemMeta>{item_meta}</itemMeta><contentMeta>{content_meta}</contentMeta>'
+          f'<contentSet>{content}</contentSet></newsItem>').encode()
+  (entry,) = parse_newsml_g2(data, 'f')
+  return entry
+
+
+def test_inline_data_is_decoded_as_its_encoding_says_and_non_text_is_no_body():
+  encoded = _content_set('<inlineData contenttype="text/plain" encoding="base64">'
+                         'VGhlIHN0b3J5\nIHRleHQu</inlineData>')
+  assert (encoded.body, encoded.body_is_html) == ('The story text.', False)
+  html = _content_set('<inlineData contenttype="text/html" encoding="base64">'
+                      'PHA+T25lLjwvcD4=</inlineData>')
+  assert (html.body, html.body_is_html) == ('<p>One.</p>', True)
+  for content in ('<inlineData contenttype="text/plain" encoding="base64">//79/A==</inlineData>',
+                  '<inlineData contenttype="image/jpeg" encoding="base64">/9j/4AAQ</inlineData>',
+                  '<inlineData contenttype="application/json">{"a": 1}</inlineData>',
+                  '<inlineData contenttype="text/plain" encoding="gzip">H4sI</inlineData>'):
+    assert _content_set(content).body is None
+  later = _content_set('<inlineData contenttype="image/png" encoding="base64">iVBORw==</inlineData>'
+                       '<inlineData contenttype="text/plain">Caption text.</inlineData>')
+  assert later.body == 'Caption text.'
+
+
+def test_blank_link_and_item_references_and_empty_qcodes_give_nothing():
+  entry = _content_set('', item_meta='<link rel="irel:seeAlso" href="  "/><link/>',
+                       content_meta='<subject qcode=":"/><subject qcode="medtop:1"/>')
+  assert entry.associations == []
+  assert entry.subjects == [{'scheme': 'medtop', 'code': '1', 'name': None}]

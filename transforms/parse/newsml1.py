@@ -10,8 +10,6 @@ its body from the first text content item that is not a headline, a
 contact block or a style sheet, its media as renditions, the items it
 refers to as associations.
 """
-import base64
-import binascii
 import re
 from typing import Iterator, List, Optional
 from xml.etree import ElementTree
@@ -27,6 +25,7 @@ from transforms.parse.xml_tree import (
   attribute,
   child,
   children,
+  decoded_text,
   inner_html,
   local,
   parse_document,
@@ -83,15 +82,9 @@ def _data_text(content_item) -> Optional[str]:
   None for an encoding that is not text (a compressed or binary payload).
   """
   data = child(content_item, 'DataContent')
-  encoding = (_formal_name(child(content_item, 'Encoding')) or '').lower()
-  if data is None or not encoding or encoding in ('none', 'xml', 'text'):
-    return data.text if data is not None else None
-  if encoding != 'base64':
+  if data is None:
     return None
-  try:
-    return base64.b64decode(''.join((data.text or '').split()), validate=True).decode('utf-8')
-  except (binascii.Error, ValueError):
-    return None
+  return decoded_text(data.text, _formal_name(child(content_item, 'Encoding')))
 
 
 def _content_kind(content_item) -> Optional[str]:

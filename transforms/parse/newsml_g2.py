@@ -19,6 +19,7 @@ from transforms.parse.xml_tree import (
   HTML_IN_PLAIN_TEXT,
   XML_LANG,
   attribute,
+  decoded_text,
   inner_html,
   local,
   parse_document,
@@ -73,7 +74,9 @@ def _body(content_set):
   """(body, is_html, NITF fields) from the first inlineXML or inlineData with a story.
 
   text/plain inline data that holds paragraph tags anyway (ANSA's) is read
-  as HTML, so that no literal ``<p>`` reaches the text.
+  as HTML, so that no literal ``<p>`` reaches the text. Inline data is
+  decoded as its ``encoding`` says (base64); data that is not text (an
+  inline picture, JSON) is no story.
   """
   for content in content_set if content_set is not None else []:
     name = local(content.tag)
@@ -81,10 +84,14 @@ def _body(content_set):
       body, fields = _inline_xml(content)
       if body:
         return body, True, fields
-    elif name == 'inlineData' and (content.text or '').strip():
-      is_html = ('html' in (content.get('contenttype') or '')
-                 or bool(HTML_IN_PLAIN_TEXT.search(content.text)))
-      return content.text, is_html, {}
+    elif name == 'inlineData':
+      content_type = (content.get('contenttype') or '').lower()
+      data = decoded_text(content.text, content.get('encoding'))
+      if not (data or '').strip() or (
+          content_type and not content_type.startswith('text/') and 'html' not in content_type):
+        continue
+      is_html = 'html' in content_type or bool(HTML_IN_PLAIN_TEXT.search(data))
+      return data, is_html, {}
   return None, False, {}
 
 
@@ -108,7 +115,9 @@ def _subjects_and_entities(content_meta):
     if entity_type and name:
       entities.append(metadata.source_entity(entity_type, name, uri or qcode))
     elif qcode or uri or name:
-      subjects.append(metadata.qcode_subject(qcode, uri, name))
+      found = metadata.qcode_subject(qcode, uri, name)
+      if any(found.values()):  # a qcode of ":" names nothing
+        subjects.append(found)
   return subjects, entities
 
 
@@ -128,10 +137,10 @@ def _rights(item) -> dict:
 def _links(item_meta) -> List[dict]:
   """itemMeta links to other items (a picture of the story, a previous version)."""
   return [metadata.association(
-      link.get('residref') or link.get('href'), _code_of(link.get('rel')),
+      attribute(link, 'residref') or attribute(link, 'href'), _code_of(link.get('rel')),
       link.get('contenttype'), link.get('title'))
       for link in item_meta.findall(NAR + 'link')
-      if link.get('residref') or link.get('href')]
+      if attribute(link, 'residref') or attribute(link, 'href')]
 
 
 def _group_items(item) -> List[dict]:
@@ -139,7 +148,7 @@ def _group_items(item) -> List[dict]:
   associations = []
   for group in item.iter(NAR + 'group'):
     for ref in group.findall(NAR + 'itemRef'):
-      uri = ref.get('residref') or ref.get('href')
+      uri = attribute(ref, 'residref') or attribute(ref, 'href')
       if uri:
         associations.append(metadata.association(
             uri, _code_of(group.get('role')) or group.get('id'),

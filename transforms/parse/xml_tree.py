@@ -5,6 +5,8 @@ children are looked up by local name. Documents are parsed with
 defusedxml, which refuses entity declarations and external references
 before anything is expanded or fetched.
 """
+import base64
+import binascii
 import html
 import re
 from typing import List, Optional
@@ -93,6 +95,23 @@ def spaced_text(element, skipped=frozenset()) -> Optional[str]:
 
   walk(element)
   return ' '.join(''.join(pieces).split()) or None
+
+
+def decoded_text(content: Optional[str], encoding: Optional[str]) -> Optional[str]:
+  """Text as an element carries it: as is, base64 decoded, or None when not readable.
+
+  A payload base64 decoding cannot read, that is not UTF-8 text once
+  decoded, or in another encoding (compressed, binary) is no text.
+  """
+  encoding = (encoding or '').strip().lower()
+  if not encoding or encoding in ('none', 'xml', 'text', '8bit', '7bit', 'binary'):
+    return content
+  if encoding != 'base64':
+    return None
+  try:
+    return base64.b64decode(''.join((content or '').split()), validate=True).decode('utf-8')
+  except (binascii.Error, ValueError):
+    return None
 
 
 def pruned(element, names):
