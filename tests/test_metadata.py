@@ -22,6 +22,11 @@ def test_uri_vocabulary(uri, vocabulary):
     ('© 2026 Sample Wire', 'Sample Wire'),
     ('(c) 2019-2026 Sample Wire. All rights reserved.', 'Sample Wire'),
     ('Sample Wire', 'Sample Wire'),
+    ('Copyright 2017-18 - Sample Newswire', 'Sample Newswire'),
+    ('© Sample Wire 2026. All Rights Reserved.', 'Sample Wire'),
+    ('Copyright © 2026 by Sample Wire', 'Sample Wire'),
+    ('Copyright (C) 2026, Sample Wire Ltd.', 'Sample Wire Ltd'),
+    ('All rights reserved', None),
     ('', None),
     (None, None),
 ])
@@ -54,3 +59,5 @@ def test_copyright_holder_of_a_line_padded_with_thousands_of_blanks():
   padded = 'Copyright' + ' ' * 5000 + 'Sample\t\n Wire' + ' ' * 5000 + '2026' + ' ' * 5000
   assert metadata.copyright_holder(padded) == 'Sample Wire'
   assert metadata.copyright_holder('x' + ' ' * 20000 + 'y') == 'x y'
+  assert metadata.copyright_holder('Sample' + ',' * 50000 + ' 2026') == 'Sample'
+  assert metadata.copyright_holder('Copyright ' + '©' * 50000 + ' Wire') == 'Wire'

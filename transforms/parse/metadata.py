@@ -22,9 +22,15 @@ _URI_VOCABULARIES = (
     ('www.wikidata.org', '/', 'wikidata'),
 )
 _GEONAMES_ID = re.compile(r'/(\d+)(?:/|$)')
-_COPYRIGHT_WORDS = re.compile(
-    r'^\s*(?:copyright|\(c\)|©)\s*(?:\(c\)|©)?\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*,?\s*)?'
-    r'|\s*,?\s*\d{4}\s*$|\s*\.?\s*all rights reserved\.?\s*$', re.IGNORECASE)
+# A copyright line's words around the holder: "Copyright (c) 2019-26 by",
+# and ", 2026. All rights reserved." The trailing words are looked for in
+# the line's end only, so that no pattern runs along a long line.
+_YEARS = r'\d{4}(?:\s*[-–/]\s*\d{2,4})?'
+_COPYRIGHT_LEAD = re.compile(
+    rf'(?:(?:copyright|\(c\)|©)\s*)+(?:{_YEARS}\b\s*)?(?:by\s+)?[-–—:,]?\s*', re.IGNORECASE)
+_COPYRIGHT_TRAIL = re.compile(
+    rf'[\s,.]*(?:{_YEARS})?[\s,.]*(?:all rights reserved)?[\s.]*$', re.IGNORECASE)
+_TRAIL_WINDOW = 80
 ENTITY_TYPES = frozenset({'PER', 'ORG', 'LOC', 'MISC'})
 # A mention the parser did not find in the text (it has only markup then;
 # the text is rendered by the normalize stage).
@@ -107,9 +113,13 @@ def copyright_holder(line: Optional[str]) -> Optional[str]:
   """The holder named by a copyright line: "Copyright 2013 Business Wire" -> "Business Wire"."""
   if not line:
     return None
-  # One space between words first: the pattern's optional spaces side by
-  # side would otherwise try every split of a long run of blanks (cubic).
-  return _COPYRIGHT_WORDS.sub('', ' '.join(line.split())).strip(' .,') or None
+  # One space between words first: optional spaces side by side would
+  # otherwise try every split of a long run of blanks.
+  line = ' '.join(line.split())
+  lead = _COPYRIGHT_LEAD.match(line)
+  line = line[lead.end():] if lead else line
+  head, tail = line[:-_TRAIL_WINDOW], line[-_TRAIL_WINDOW:]
+  return (head + _COPYRIGHT_TRAIL.sub('', tail, count=1)).strip(' .,-–—') or None
 
 
 def _number(value, digits: int = 9) -> Optional[int]:
