@@ -249,3 +249,14 @@ def test_blank_link_and_item_references_and_empty_qcodes_give_nothing():
                        content_meta='<subject qcode=":"/><subject qcode="medtop:1"/>')
   assert entry.associations == []
   assert entry.subjects == [{'scheme': 'medtop', 'code': '1', 'name': None}]
+
+
+def test_a_first_paragraph_of_long_blank_runs_is_read_in_one_pass():
+  # Blanks are collapsed before the subject line is split on its separators.
+  entry = _content_set('<inlineData contenttype="text/plain">Fußball' + ' ' * 100000
+                       + '/ Bundesliga\nDortmund (dpa) - Text.</inlineData>',
+                       content_meta='<keyword>Fußball</keyword><keyword>Bundesliga</keyword>')
+  assert entry.body == 'Dortmund (dpa) - Text.'
+  kept = _content_set('<inlineData contenttype="text/plain">Fußball' + ' ' * 100000
+                      + 'spielt\nText.</inlineData>', content_meta='<keyword>Fußball</keyword>')
+  assert kept.body.startswith('Fußball')

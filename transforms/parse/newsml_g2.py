@@ -171,7 +171,10 @@ def _without_subject_line(body: Optional[str], is_html: bool, names) -> Optional
   else:
     match = re.match(r'\s*([^\n]*)\n', body)
     first = match.group(1) if match else ''
-  parts = [p.casefold() for p in _SUBJECT_LINE_SEPARATORS.split(first.strip()) if p]
+  # Blanks collapsed first: the separator's optional blanks on both sides
+  # would try every split of a long run of them.
+  parts = [p.casefold() for p in _SUBJECT_LINE_SEPARATORS.split(' '.join(first.split()))
+           if p]
   known = {n.casefold() for n in names}
   if match and len(parts) > 1 and all(part in known for part in parts):
     return body[match.end():]
