@@ -61,3 +61,11 @@ def test_copyright_holder_of_a_line_padded_with_thousands_of_blanks():
   assert metadata.copyright_holder('x' + ' ' * 20000 + 'y') == 'x y'
   assert metadata.copyright_holder('Sample' + ',' * 50000 + ' 2026') == 'Sample'
   assert metadata.copyright_holder('Copyright ' + '©' * 50000 + ' Wire') == 'Wire'
+
+
+@pytest.mark.parametrize('uri', ['http://[::1', 'http://[x/y', 'https://[oops]/a'])
+def test_a_malformed_uri_names_no_vocabulary_and_fails_nothing(uri):
+  assert metadata.uri_vocabulary(uri) is None and metadata.uri_host(uri) is None
+  entity = metadata.source_entity('PER', 'Ana', uri)
+  assert (entity['id'], entity['id_scheme']) == (uri, None)
+  assert metadata.scheme_name(uri) == uri

@@ -260,3 +260,12 @@ def test_a_first_paragraph_of_long_blank_runs_is_read_in_one_pass():
   kept = _content_set('<inlineData contenttype="text/plain">Fußball' + ' ' * 100000
                       + 'spielt\nText.</inlineData>', content_meta='<keyword>Fußball</keyword>')
   assert kept.body.startswith('Fußball')
+
+
+def test_malformed_uris_in_the_metadata_fail_nothing():
+  # urlsplit raises ValueError on a bracketed host that is no IPv6 address.
+  entry = _content_set('', item_meta='<provider uri="http://[bad"/>',
+                       content_meta='<headline>H</headline><subject uri="http://[y">'
+                                    '<name>S</name></subject>')
+  assert entry.title == 'H'
+  assert [(s['scheme'], s['name']) for s in entry.subjects] == [(None, 'S')]

@@ -200,3 +200,12 @@ def test_ninjs_1_named_renditions_and_associations_and_scheme_code_concepts():
   assert entry.associations[0] == {'name': 'mainpic', 'uri': 'urn:x:pic', 'type': 'picture',
                                    'headline': 'P'}
   assert entry.source_entities[0]['id'] == 'http://www.freebase.com/m/0abc'
+
+
+def test_malformed_uris_of_subjects_and_people_fail_nothing():
+  from transforms.parse.ninjs import parse_ninjs
+  (entry,) = parse_ninjs(b'{"uri": "u", "headline": "H", "subjects": [{"uri": "http://[::1"}],'
+                         b' "people": [{"name": "Ana", "uri": "http://[x"}]}', 'f')
+  assert entry.title == 'H' and entry.subjects[0]['scheme'] is None
+  assert (entry.source_entities[0]['id'], entry.source_entities[0]['id_scheme']) == (
+      'http://[x', None)

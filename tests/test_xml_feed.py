@@ -103,3 +103,10 @@ def test_categories_media_and_rights_are_kept():
       ('enclosure', 'https://img.example.com/a.mp3', None, 999)]
   assert first.copyright_holder == 'Sample Wire'  # the channel's copyright
   assert second.copyright_holder == 'Other Agency'  # the item's own dc:rights
+
+
+def test_a_malformed_category_domain_fails_nothing():
+  from transforms.parse.xml_feed import parse_xml_feed
+  (entry,) = parse_xml_feed(b'<rss version="2.0"><channel><item><title>H</title>'
+                            b'<category domain="http://[q">x</category></item></channel></rss>', 'f')
+  assert entry.subjects == [{'scheme': 'http://[q', 'code': 'x', 'name': None}]

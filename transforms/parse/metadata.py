@@ -37,6 +37,27 @@ ENTITY_TYPES = frozenset({'PER', 'ORG', 'LOC', 'MISC'})
 NOT_LOCATED = -1
 
 
+def uri_host(uri: Optional[str]) -> Optional[str]:
+  """The lower-case host of a uri; None without one, or when the uri is malformed.
+
+  urlsplit raises ValueError on a bracketed host that is not an IPv6
+  address ("http://[x"), which a source's metadata must not turn into a
+  failed item.
+  """
+  parts = _split(uri)
+  try:
+    return parts.hostname if parts else None
+  except ValueError:
+    return None
+
+
+def _split(uri: Optional[str]):
+  try:
+    return urllib.parse.urlsplit(uri.strip()) if uri else None
+  except ValueError:
+    return None
+
+
 def subject(scheme: Optional[str], code: Optional[str], name: Optional[str]) -> dict:
   return {'scheme': scheme or None, 'code': code or None, 'name': name or None}
 
@@ -56,8 +77,10 @@ def uri_vocabulary(uri: str) -> Optional[str]:
 
   cv.ap.org stays cv.ap.org: AP's vocabulary has no shorter conventional name.
   """
-  parts = urllib.parse.urlsplit(uri.strip())
-  host = (parts.hostname or '').lower()
+  parts = _split(uri)
+  if parts is None:
+    return None
+  host = uri_host(uri) or ''
   for known_host, prefix, scheme in _URI_VOCABULARIES:
     if host == known_host and parts.path.startswith(prefix):
       return scheme
@@ -83,7 +106,7 @@ def source_entity(entity_type: str, name: str, uri: Optional[str] = None) -> dic
   if uri:
     entity_id, id_scheme = uri.strip(), uri_vocabulary(uri)
     if id_scheme == 'geonames':
-      number = _GEONAMES_ID.search(urllib.parse.urlsplit(entity_id).path)
+      number = _GEONAMES_ID.search(_split(entity_id).path)
       entity_id = number.group(1) if number else entity_id
   return {'type': entity_type, 'text': name, 'name': name,
           'start': NOT_LOCATED, 'end': NOT_LOCATED, 'mentions': 0,

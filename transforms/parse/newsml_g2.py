@@ -6,7 +6,6 @@ entry whose associations are its items; concept, knowledge and planning
 items carry no news and give no entries.
 """
 import re
-import urllib.parse
 from typing import List, Optional
 from xml.etree import ElementTree
 
@@ -204,7 +203,7 @@ def _agency(item_meta, content_meta) -> Optional[str]:
   provider = item_meta.find(NAR + 'provider')
   if provider is not None:
     names.append(_name(provider))
-    names.append(urllib.parse.urlsplit(provider.get('uri') or '').hostname)
+    names.append(metadata.uri_host(provider.get('uri')))
     names.append(_code(provider))
   return next((name for name in names if name), None)
 
