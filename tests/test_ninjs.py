@@ -203,7 +203,6 @@ def test_ninjs_1_named_renditions_and_associations_and_scheme_code_concepts():
 
 
 def test_malformed_uris_of_subjects_and_people_fail_nothing():
-  from transforms.parse.ninjs import parse_ninjs
   (entry,) = parse_ninjs(b'{"uri": "u", "headline": "H", "subjects": [{"uri": "http://[::1"}],'
                          b' "people": [{"name": "Ana", "uri": "http://[x"}]}', 'f')
   assert entry.title == 'H' and entry.subjects[0]['scheme'] is None

@@ -106,7 +106,6 @@ def test_categories_media_and_rights_are_kept():
 
 
 def test_a_malformed_category_domain_fails_nothing():
-  from transforms.parse.xml_feed import parse_xml_feed
   (entry,) = parse_xml_feed(b'<rss version="2.0"><channel><item><title>H</title>'
                             b'<category domain="http://[q">x</category></item></channel></rss>', 'f')
   assert entry.subjects == [{'scheme': 'http://[q', 'code': 'x', 'name': None}]
