@@ -168,3 +168,22 @@ def test_base64_encoded_text_is_decoded_and_an_undecodable_payload_is_not_body()
   zipped = _one_content_item(b'<ContentItem><Encoding FormalName="ZIP"/>'
                              b'<DataContent>UEsDBA==</DataContent></ContentItem>')
   assert zipped.body is None
+
+
+def test_news_lines_of_a_picture_beside_the_story_are_not_the_storys():
+  data = (b'<NewsML><NewsItem><NewsComponent>'
+          b'<NewsComponent><Role FormalName="Photo"/><NewsLines><HeadLine>Empty platform'
+          b'</HeadLine><ByLine>Photographer Name</ByLine><DateLine>LYON, March 12</DateLine>'
+          b'</NewsLines><ContentItem Href="https://img.example/p.jpg">'
+          b'<MediaType FormalName="Photo"/></ContentItem></NewsComponent>'
+          b'<NewsComponent><Role FormalName="Main"/><NewsLines><HeadLine>Rail strike</HeadLine>'
+          b'<DateLine>PARIS, March 12 (Sample Wire) -</DateLine></NewsLines>'
+          b'<ContentItem><MediaType FormalName="Text"/><DataContent>Trains stopped.</DataContent>'
+          b'</ContentItem></NewsComponent></NewsComponent></NewsItem></NewsML>')
+  (entry,) = parse_newsml1(data, 'f')
+  assert (entry.title, entry.byline, entry.located) == ('Rail strike', None, 'PARIS')
+  assert entry.body == 'Trains stopped.'
+  picture = data.replace(b'<ContentItem><MediaType FormalName="Text"/><DataContent>'
+                         b'Trains stopped.</DataContent></ContentItem>', b'')
+  (entry,) = parse_newsml1(picture, 'f')
+  assert (entry.title, entry.byline) == ('Empty platform', 'Photographer Name')
