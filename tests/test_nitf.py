@@ -98,6 +98,8 @@ def test_refused_documents(data, reason):
     ('ROME ( ANSA ) :', ('ROME', 'ANSA')),
     ('BERLIN (a (nested) note)', ('BERLIN (a (nested) note)', None)),
     ('MADRID ()', ('MADRID ()', None)),
+    ('MOSCOW, Monday (Sample Wire)', ('MOSCOW', 'Sample Wire')),
+    ('SYDNEY, Sunday Dec. 3 (Sample Wire) -', ('SYDNEY', 'Sample Wire')),
     ('SEOUL (' + 'x' * 41 + ')', ('SEOUL (' + 'x' * 41 + ')', None)),
 ])
 def test_split_dateline(dateline, expected):

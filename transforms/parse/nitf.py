@@ -33,6 +33,8 @@ FORMAT = 'nitf'
 # What may follow the agency in parentheses ending a dateline: "WASHINGTON (AP) --".
 _AFTER_AGENCY = ' \t\r\n-–—:'
 _AGENCY_MAX = 40
+_WEEKDAYS = frozenset({'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday',
+                       'sunday'})
 _DATELINE_TRAILER = ' ,-–—:'  # not '.': "KANSAS CITY, Mo."
 # docdata's management-status values that are pubstatus values too.
 _PUBSTATUSES = frozenset({'usable', 'withheld', 'canceled'})
@@ -46,15 +48,21 @@ def split_dateline(dateline: Optional[str]) -> Tuple[Optional[str], Optional[str
   """(place, agency) of a dateline such as "PARIS, Dec 3 (AP) --"; agency None if unnamed.
 
   The date is left out of the place: the comma-separated parts from the
-  first one holding a digit on ("KANSAS CITY, Mo." keeps its state).
+  first one holding a digit or opening with a weekday on ("MOSCOW, Monday";
+  "KANSAS CITY, Mo." keeps its state).
   """
   if not dateline:
     return None, None
   start, agency = _agency_in_parentheses(dateline)
   parts = dateline[:start].split(',')
-  dated = next((i for i, part in enumerate(parts) if any(c.isdigit() for c in part)),
-               len(parts))
+  dated = next((i for i, part in enumerate(parts) if _is_date(part)), len(parts))
   return ','.join(parts[:dated]).strip(_DATELINE_TRAILER) or None, agency
+
+
+def _is_date(part: str) -> bool:
+  words = part.split()
+  return any(c.isdigit() for c in part) or bool(
+      words and words[0].rstrip('.').lower() in _WEEKDAYS)
 
 
 def _agency_in_parentheses(dateline: str) -> Tuple[int, Optional[str]]:
