@@ -269,3 +269,13 @@ def test_malformed_uris_in_the_metadata_fail_nothing():
                                     '<name>S</name></subject>')
   assert entry.title == 'H'
   assert [(s['scheme'], s['name']) for s in entry.subjects] == [(None, 'S')]
+
+
+def test_dateline_gives_the_place_a_located_without_name_leaves_out():
+  entry = _content_set('<inlineData contenttype="text/plain">Text.</inlineData>',
+                       content_meta='<located qcode="city:Moscow"/>'
+                                    '<dateline>MOSCOW, Monday (Sample Wire)</dateline>')
+  assert (entry.located, entry.agency) == ('MOSCOW', 'Sample Wire')
+  named = _content_set('', content_meta='<located qcode="city:Moscow"><name>Moskva</name>'
+                                        '</located><dateline>MOSCOW, Monday</dateline>')
+  assert named.located == 'Moskva'

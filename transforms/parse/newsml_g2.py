@@ -13,7 +13,7 @@ from transforms.entry import ParsedEntry
 from transforms.errors import InputError
 from transforms.parse import metadata
 from transforms.parse.json_input import small_int
-from transforms.parse.nitf import nitf_fields, story_container, story_html
+from transforms.parse.nitf import nitf_fields, split_dateline, story_container, story_html
 from transforms.parse.xml_tree import (
   HTML_IN_PLAIN_TEXT,
   XML_LANG,
@@ -242,6 +242,7 @@ def _entry(item, position: int, raw: bytes, source: str, received_at,
   members = _group_items(item) if local(item.tag) == 'packageItem' else []
   rights = _rights(item)
   description = text(content_meta.find(NAR + 'description'))
+  dateline_place, dateline_agency = split_dateline(text(content_meta.find(NAR + 'dateline')))
   body = _without_subject_line(body, body_is_html, [
       s['name'] for s in subjects if s['name']] + [e['name'] for e in entities]
       + [k for k in keywords if k])
@@ -258,8 +259,8 @@ def _entry(item, position: int, raw: bytes, source: str, received_at,
       summary_is_html=not description and nitf.get('summary_is_html', False),
       body=body, body_is_html=body_is_html,
       byline=_byline(content_meta) or nitf.get('byline'),
-      located=_located(content_meta) or nitf.get('located'),
-      agency=_agency(item_meta, content_meta) or nitf.get('agency'),
+      located=_located(content_meta) or dateline_place or nitf.get('located'),
+      agency=_agency(item_meta, content_meta) or dateline_agency or nitf.get('agency'),
       firstcreated_raw=(text(item_meta.find(NAR + 'firstCreated'))
                         or text(content_meta.find(NAR + 'contentCreated'))),
       versioncreated_raw=(text(item_meta.find(NAR + 'versionCreated'))
