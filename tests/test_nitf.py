@@ -187,3 +187,12 @@ def test_media_in_the_story_are_renditions_not_text():
   assert picture.summary_is_html
   assert nitf_body_html('<nitf><body><body.content><p>T.</p><media><media-caption>C'
                         '</media-caption></media></body.content></body></nitf>') == '<p>T.</p>'
+
+
+def test_a_subject_code_of_another_vocabulary_keeps_it():
+  entry = _nitf(head='<tobject><tobject.subject tobject.subject.ipr="ANA" '
+                     'tobject.subject.refnum="POL" tobject.subject.type="Politics"/>'
+                     '<tobject.subject tobject.subject.ipr="iptc" '
+                     'tobject.subject.refnum="11000000"/></tobject>', body_content='<p>T.</p>')
+  assert entry.subjects == [{'scheme': 'ANA', 'code': 'POL', 'name': 'Politics'},
+                            {'scheme': 'subj', 'code': '11000000', 'name': None}]

@@ -120,15 +120,18 @@ def _date(docdata, name: str) -> Optional[str]:
 
 
 def _subjects(head) -> List[dict]:
-  """tobject.subject codes, named by their most specific label."""
+  """tobject.subject codes in their vocabulary, named by their most specific label."""
   subjects = []
   for tobject in children(head, 'tobject'):
     for element in children(tobject, 'tobject.subject'):
       code = attribute(element, 'tobject.subject.refnum')
       name = next(filter(None, (attribute(element, f'tobject.subject.{level}')
                                 for level in ('detail', 'matter', 'type'))), None)
+      # tobject.subject.ipr names the vocabulary; IPTC's (the default) is subj.
+      ipr = attribute(element, 'tobject.subject.ipr')
+      scheme = 'subj' if not ipr or ipr.upper() == 'IPTC' else ipr
       if code or name:
-        subjects.append(metadata.subject('subj', code, name))
+        subjects.append(metadata.subject(scheme, code, name))
   return subjects
 
 
