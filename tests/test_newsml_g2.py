@@ -279,3 +279,14 @@ def test_dateline_gives_the_place_a_located_without_name_leaves_out():
   named = _content_set('', content_meta='<located qcode="city:Moscow"><name>Moskva</name>'
                                         '</located><dateline>MOSCOW, Monday</dateline>')
   assert named.located == 'Moskva'
+
+
+def test_nitf_of_a_picture_alone_still_fills_the_item():
+  entry = _content_set('<inlineXML contenttype="application/nitf+xml"><nitf><body><body.head>'
+                       '<hedline><hl1>Empty platform</hl1></hedline></body.head><body.content>'
+                       '<media media-type="image"><media-reference source="https://i/p.jpg"/>'
+                       '<media-caption>An empty platform.</media-caption></media>'
+                       '</body.content></body></nitf></inlineXML>')
+  assert (entry.title, entry.body) == ('Empty platform', None)
+  assert entry.summary == '<p>An empty platform.</p>' and entry.summary_is_html
+  assert [r['href'] for r in entry.renditions] == ['https://i/p.jpg']

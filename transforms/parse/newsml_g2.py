@@ -77,12 +77,14 @@ def _body(content_set):
   decoded as its ``encoding`` says (base64); data that is not text (an
   inline picture, JSON) is no story.
   """
+  nitf: dict = {}  # what an NITF without story text (a picture's) says all the same
   for content in content_set if content_set is not None else []:
     name = local(content.tag)
     if name == 'inlineXML':
       body, fields = _inline_xml(content)
       if body:
         return body, True, fields
+      nitf = nitf or fields
     elif name == 'inlineData':
       content_type = (content.get('contenttype') or '').lower()
       data = decoded_text(content.text, content.get('encoding'))
@@ -90,8 +92,8 @@ def _body(content_set):
           content_type and not content_type.startswith('text/') and 'html' not in content_type):
         continue
       is_html = 'html' in content_type or bool(HTML_IN_PLAIN_TEXT.search(data))
-      return data, is_html, {}
-  return None, False, {}
+      return data, is_html, nitf
+  return None, False, nitf
 
 
 def _renditions(content_set) -> List[dict]:
