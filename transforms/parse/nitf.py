@@ -92,14 +92,15 @@ def story_container(element):
 
 
 def nitf_body_html(markup: str) -> Optional[str]:
-  """The body.content of an NITF document as HTML, or None if unreadable.
+  """The body.content of an NITF document as HTML; '' when it holds no text, None if unreadable.
 
   ninjs 3 carries NITF as a string body; its body.head repeats the headline
-  and byline, which do not belong in the body text.
+  and byline, which do not belong in the body text. A readable document
+  without story text (a picture's, its media left out) gives ''.
   """
   try:
     container = story_container(parse_element(markup))
-    return story_html(container)
+    return story_html(container) or '' if container is not None else None
   except (InputError, RecursionError, UnicodeError):
     return None
 
