@@ -290,3 +290,12 @@ def test_nitf_of_a_picture_alone_still_fills_the_item():
   assert (entry.title, entry.body) == ('Empty platform', None)
   assert entry.summary == '<p>An empty platform.</p>' and entry.summary_is_html
   assert [r['href'] for r in entry.renditions] == ['https://i/p.jpg']
+
+
+def test_a_links_item_class_is_the_associations_type():
+  entry = _content_set('', item_meta='<link rel="irel:seeAlso" residref="urn:p:1" '
+                                     'contenttype="image/jpeg"><itemClass qcode="ninat:picture"/>'
+                                     '</link><link rel="irel:seeAlso" href="https://e/v" '
+                                     'contenttype="text/html"/>')
+  assert [(a['uri'], a['type']) for a in entry.associations] == [
+      ('urn:p:1', 'picture'), ('https://e/v', 'text/html')]

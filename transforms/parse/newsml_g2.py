@@ -139,7 +139,8 @@ def _links(item_meta) -> List[dict]:
   """itemMeta links to other items (a picture of the story, a previous version)."""
   return [metadata.association(
       attribute(link, 'residref') or attribute(link, 'href'), _code_of(link.get('rel')),
-      link.get('contenttype'), link.get('title'))
+      # The linked item's class (ninat:picture) is its type; else its media type.
+      _code(link.find(NAR + 'itemClass')) or link.get('contenttype'), link.get('title'))
       for link in item_meta.findall(NAR + 'link')
       if attribute(link, 'residref') or attribute(link, 'href')]
 
