@@ -299,3 +299,28 @@ def test_a_links_item_class_is_the_associations_type():
                                      'contenttype="text/html"/>')
   assert [(a['uri'], a['type']) for a in entry.associations] == [
       ('urn:p:1', 'picture'), ('https://e/v', 'text/html')]
+
+
+@pytest.mark.parametrize('content', [
+    '<inlineData contenttype="text/plain">' + ' ' * 200000 + 'Text without a line end.'
+    '</inlineData>',
+    '<inlineData contenttype="text/html">&lt;p&gt;' + '&lt;' * 200000 + '&lt;/p&gt;'
+    '&lt;p&gt;Two.&lt;/p&gt;</inlineData>',
+])
+def test_a_first_line_of_long_runs_of_blanks_or_brackets_is_read_in_one_pass(content):
+  # Neither blanks before a missing line end nor "<" without ">" are
+  # tried one split at a time: the body comes back whole.
+  entry = _content_set(content, content_meta='<keyword>Fußball</keyword>'
+                                             '<keyword>Bundesliga</keyword>')
+  assert len(entry.body) > 200000
+
+
+def test_a_subject_line_after_blank_lines_is_still_found():
+  entry = _content_set('<inlineData contenttype="text/plain">\n  \nFußball / Bundesliga\n'
+                       'Text.</inlineData>', content_meta='<keyword>Fußball</keyword>'
+                                                          '<keyword>Bundesliga</keyword>')
+  assert entry.body == 'Text.'
+  html = _content_set('<inlineData contenttype="text/html">&lt;p&gt;&lt;b&gt;Fußball&lt;/b&gt;'
+                      '/Bundesliga&lt;/p&gt;&lt;p&gt;Text.&lt;/p&gt;</inlineData>',
+                      content_meta='<keyword>Fußball</keyword><keyword>Bundesliga</keyword>')
+  assert html.body == '<p>Text.</p>'

@@ -37,6 +37,7 @@ _ENTITY_TYPES = {'person': 'PER', 'organisation': 'ORG', 'organization': 'ORG',
                  'geoArea': 'LOC', 'poi': 'LOC'}
 # What separates the names of a subject line opening a body (dpa's).
 _SUBJECT_LINE_SEPARATORS = re.compile(r'\s*[/,;|]\s*')
+_TAG = re.compile(r'<[^<>]*>')
 _FIRST_PARAGRAPH = re.compile(r'^\s*<p\b[^>]*>(.*?)</p>', re.IGNORECASE | re.DOTALL)
 
 
@@ -167,19 +168,22 @@ def _without_subject_line(body: Optional[str], is_html: bool, names) -> Optional
   """
   if not body or not names:
     return body
+  # Read with patterns that cannot backtrack over a long run of blanks or
+  # of "<": the first line is found with str methods, tags are "<" to the
+  # next "<" or ">", and blanks are collapsed before splitting on separators.
   if is_html:
     match = _FIRST_PARAGRAPH.match(body)
-    first = re.sub(r'<[^>]*>', '', match.group(1)) if match else ''
+    first = _TAG.sub('', match.group(1)) if match else ''
+    end = match.end() if match else None
   else:
-    match = re.match(r'\s*([^\n]*)\n', body)
-    first = match.group(1) if match else ''
-  # Blanks collapsed first: the separator's optional blanks on both sides
-  # would try every split of a long run of them.
+    start = len(body) - len(body.lstrip())
+    newline = body.find('\n', start)
+    first, end = (body[start:newline], newline + 1) if newline >= 0 else ('', None)
   parts = [p.casefold() for p in _SUBJECT_LINE_SEPARATORS.split(' '.join(first.split()))
            if p]
   known = {n.casefold() for n in names}
-  if match and len(parts) > 1 and all(part in known for part in parts):
-    return body[match.end():]
+  if end is not None and len(parts) > 1 and all(part in known for part in parts):
+    return body[end:]
   return body
 
 
