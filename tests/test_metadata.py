@@ -22,6 +22,11 @@ def test_uri_vocabulary(uri, vocabulary):
     ('© 2026 Sample Wire', 'Sample Wire'),
     ('(c) 2019-2026 Sample Wire. All rights reserved.', 'Sample Wire'),
     ('Sample Wire', 'Sample Wire'),
+    ('Copyright 2017-18 - Sample Newswire', 'Sample Newswire'),
+    ('© Sample Wire 2026. All Rights Reserved.', 'Sample Wire'),
+    ('Copyright © 2026 by Sample Wire', 'Sample Wire'),
+    ('Copyright (C) 2026, Sample Wire Ltd.', 'Sample Wire Ltd'),
+    ('All rights reserved', None),
     ('', None),
     (None, None),
 ])
@@ -47,3 +52,20 @@ def test_qcode_subject_and_scheme_name():
   assert metadata.scheme_name('http://cv.iptc.org/newscodes/mediatopic/') == 'medtop'
   assert metadata.scheme_name('https://wire.example.com/sections') == (
       'https://wire.example.com/sections')
+
+
+def test_copyright_holder_of_a_line_padded_with_thousands_of_blanks():
+  # Each run of blanks is read once: the holder comes back with one space.
+  padded = 'Copyright' + ' ' * 5000 + 'Sample\t\n Wire' + ' ' * 5000 + '2026' + ' ' * 5000
+  assert metadata.copyright_holder(padded) == 'Sample Wire'
+  assert metadata.copyright_holder('x' + ' ' * 20000 + 'y') == 'x y'
+  assert metadata.copyright_holder('Sample' + ',' * 50000 + ' 2026') == 'Sample'
+  assert metadata.copyright_holder('Copyright ' + '©' * 50000 + ' Wire') == 'Wire'
+
+
+@pytest.mark.parametrize('uri', ['http://[::1', 'http://[x/y', 'https://[oops]/a'])
+def test_a_malformed_uri_names_no_vocabulary_and_fails_nothing(uri):
+  assert metadata.uri_vocabulary(uri) is None and metadata.uri_host(uri) is None
+  entity = metadata.source_entity('PER', 'Ana', uri)
+  assert (entity['id'], entity['id_scheme']) == (uri, None)
+  assert metadata.scheme_name(uri) == uri

@@ -119,3 +119,71 @@ def test_nitf_media_join_the_items_renditions():
   assert entry.title == 'H' and entry.item_type == 'text'
   assert [r['href'] for r in entry.renditions] == ['https://img.example/b.jpg',
                                                    'https://img.example/a.jpg']
+
+
+def test_raw_of_a_nested_item_is_not_repeated_in_its_ancestors():
+  # A NewsItem inside a NewsComponent, 300 deep: each entry keeps its own
+  # bytes, so that all of them together stay the size of the document.
+  depth, text = 300, 'x' * 2000
+  item = ('<NewsItem><NewsComponent><NewsLines><HeadLine>H{}</HeadLine></NewsLines>'
+          f'<ContentItem><DataContent>{text}</DataContent></ContentItem>')
+  data = ('<NewsML>' + ''.join(item.format(i) for i in range(depth))
+          + '</NewsComponent></NewsItem>' * depth + '</NewsML>').encode()
+  entries = parse_newsml1(data, 'f')
+  assert len(entries) == depth and sum(len(e.raw) for e in entries) < 2 * len(data)
+  outer = ElementTree.fromstring(entries[0].raw)
+  assert outer.find('.//HeadLine').text == 'H0' and outer.find('.//NewsItem') is None
+  assert entries[0].associations[0]['headline'] == 'H1'
+
+
+def _one_content_item(content_item: bytes):
+  (entry,) = parse_newsml1(
+      b'<NewsML><NewsItem><NewsComponent><NewsLines><HeadLine>H</HeadLine></NewsLines>'
+      + content_item + b'</NewsComponent></NewsItem></NewsML>', 'f')
+  return entry
+
+
+def test_paragraph_tags_in_text_labelled_plain_are_read_as_html():
+  entry = _one_content_item(
+      b'<ContentItem><MediaType FormalName="Text"/><MimeType FormalName="text/plain"/>'
+      b'<DataContent><![CDATA[<p>Stocks rose.</p><p>Turnover fell.</p>]]></DataContent>'
+      b'</ContentItem>')
+  assert (entry.body, entry.body_is_html) == ('<p>Stocks rose.</p><p>Turnover fell.</p>', True)
+  plain = _one_content_item(b'<ContentItem><DataContent>a &lt; b, 3 &gt; 2</DataContent>'
+                            b'</ContentItem>')
+  assert (plain.body, plain.body_is_html) == ('a < b, 3 > 2', False)
+
+
+def test_base64_encoded_text_is_decoded_and_an_undecodable_payload_is_not_body():
+  encoded = _one_content_item(
+      b'<ContentItem><MediaType FormalName="Text"/><Encoding FormalName="base64"/>'
+      b'<DataContent>\n  VGhlIHN0b3J5LCBlbmNvZGVk\n  IGluIGJhc2U2NC4=\n</DataContent>'
+      b'</ContentItem>')
+  assert (encoded.body, encoded.body_is_html) == ('The story, encoded in base64.', False)
+  for payload in (b'not base64 at all!', b'//79/A==', b''):  # garbage, not UTF-8, empty
+    entry = _one_content_item(
+        b'<ContentItem><MediaType FormalName="Text"/><Encoding FormalName="base64"/>'
+        b'<DataContent>' + payload + b'</DataContent></ContentItem>')
+    assert entry.body is None and entry.title == 'H'
+  zipped = _one_content_item(b'<ContentItem><Encoding FormalName="ZIP"/>'
+                             b'<DataContent>UEsDBA==</DataContent></ContentItem>')
+  assert zipped.body is None
+
+
+def test_news_lines_of_a_picture_beside_the_story_are_not_the_storys():
+  data = (b'<NewsML><NewsItem><NewsComponent>'
+          b'<NewsComponent><Role FormalName="Photo"/><NewsLines><HeadLine>Empty platform'
+          b'</HeadLine><ByLine>Photographer Name</ByLine><DateLine>LYON, March 12</DateLine>'
+          b'</NewsLines><ContentItem Href="https://img.example/p.jpg">'
+          b'<MediaType FormalName="Photo"/></ContentItem></NewsComponent>'
+          b'<NewsComponent><Role FormalName="Main"/><NewsLines><HeadLine>Rail strike</HeadLine>'
+          b'<DateLine>PARIS, March 12 (Sample Wire) -</DateLine></NewsLines>'
+          b'<ContentItem><MediaType FormalName="Text"/><DataContent>Trains stopped.</DataContent>'
+          b'</ContentItem></NewsComponent></NewsComponent></NewsItem></NewsML>')
+  (entry,) = parse_newsml1(data, 'f')
+  assert (entry.title, entry.byline, entry.located) == ('Rail strike', None, 'PARIS')
+  assert entry.body == 'Trains stopped.'
+  picture = data.replace(b'<ContentItem><MediaType FormalName="Text"/><DataContent>'
+                         b'Trains stopped.</DataContent></ContentItem>', b'')
+  (entry,) = parse_newsml1(picture, 'f')
+  assert (entry.title, entry.byline) == ('Empty platform', 'Photographer Name')

@@ -205,3 +205,122 @@ def test_a_package_without_a_title_is_named_by_its_first_item():
           b'</group></groupSet></packageItem>')
   (entry,) = parse_newsml_g2(data, 'f')
   assert entry.title == 'First titled' and [a['uri'] for a in entry.associations] == ['a', 'b']
+
+
+def test_media_captions_inside_nitf_inline_xml_are_not_body():
+  data = ('<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="g">'
+          '<contentSet><inlineXML contenttype="application/nitf+xml">'
+          '<nitf xmlns="http://iptc.org/std/NITF/2006-10-18/"><body><body.content>'
+          '<p>One.</p><media media-type="image"><media-reference source="https://i/a.jpg"/>'
+          '<media-caption>Caption.</media-caption></media><p>Two.</p></body.content></body>'
+          '</nitf></inlineXML></contentSet></newsItem>').encode()
+  (entry,) = parse_newsml_g2(data, 'f')
+  assert entry.body == '<p>One.</p><p>Two.</p>'
+  assert [r['href'] for r in entry.renditions] == ['https://i/a.jpg']
+
+
+def _content_set(content: str, item_meta: str = '', content_meta: str = ''):
+  data = ('<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="g">'
+          f'<itemMeta>{item_meta}</itemMeta><contentMeta>{content_meta}</contentMeta>'
+          f'<contentSet>{content}</contentSet></newsItem>').encode()
+  (entry,) = parse_newsml_g2(data, 'f')
+  return entry
+
+
+def test_inline_data_is_decoded_as_its_encoding_says_and_non_text_is_no_body():
+  encoded = _content_set('<inlineData contenttype="text/plain" encoding="base64">'
+                         'VGhlIHN0b3J5\nIHRleHQu</inlineData>')
+  assert (encoded.body, encoded.body_is_html) == ('The story text.', False)
+  html = _content_set('<inlineData contenttype="text/html" encoding="base64">'
+                      'PHA+T25lLjwvcD4=</inlineData>')
+  assert (html.body, html.body_is_html) == ('<p>One.</p>', True)
+  for content in ('<inlineData contenttype="text/plain" encoding="base64">//79/A==</inlineData>',
+                  '<inlineData contenttype="image/jpeg" encoding="base64">/9j/4AAQ</inlineData>',
+                  '<inlineData contenttype="application/json">{"a": 1}</inlineData>',
+                  '<inlineData contenttype="text/plain" encoding="gzip">H4sI</inlineData>'):
+    assert _content_set(content).body is None
+  later = _content_set('<inlineData contenttype="image/png" encoding="base64">iVBORw==</inlineData>'
+                       '<inlineData contenttype="text/plain">Caption text.</inlineData>')
+  assert later.body == 'Caption text.'
+
+
+def test_blank_link_and_item_references_and_empty_qcodes_give_nothing():
+  entry = _content_set('', item_meta='<link rel="irel:seeAlso" href="  "/><link/>',
+                       content_meta='<subject qcode=":"/><subject qcode="medtop:1"/>')
+  assert entry.associations == []
+  assert entry.subjects == [{'scheme': 'medtop', 'code': '1', 'name': None}]
+
+
+def test_a_first_paragraph_of_long_blank_runs_is_read_in_one_pass():
+  # Blanks are collapsed before the subject line is split on its separators.
+  entry = _content_set('<inlineData contenttype="text/plain">Fußball' + ' ' * 100000
+                       + '/ Bundesliga\nDortmund (dpa) - Text.</inlineData>',
+                       content_meta='<keyword>Fußball</keyword><keyword>Bundesliga</keyword>')
+  assert entry.body == 'Dortmund (dpa) - Text.'
+  kept = _content_set('<inlineData contenttype="text/plain">Fußball' + ' ' * 100000
+                      + 'spielt\nText.</inlineData>', content_meta='<keyword>Fußball</keyword>')
+  assert kept.body.startswith('Fußball')
+
+
+def test_malformed_uris_in_the_metadata_fail_nothing():
+  # urlsplit raises ValueError on a bracketed host that is no IPv6 address.
+  entry = _content_set('', item_meta='<provider uri="http://[bad"/>',
+                       content_meta='<headline>H</headline><subject uri="http://[y">'
+                                    '<name>S</name></subject>')
+  assert entry.title == 'H'
+  assert [(s['scheme'], s['name']) for s in entry.subjects] == [(None, 'S')]
+
+
+def test_dateline_gives_the_place_a_located_without_name_leaves_out():
+  entry = _content_set('<inlineData contenttype="text/plain">Text.</inlineData>',
+                       content_meta='<located qcode="city:Moscow"/>'
+                                    '<dateline>MOSCOW, Monday (Sample Wire)</dateline>')
+  assert (entry.located, entry.agency) == ('MOSCOW', 'Sample Wire')
+  named = _content_set('', content_meta='<located qcode="city:Moscow"><name>Moskva</name>'
+                                        '</located><dateline>MOSCOW, Monday</dateline>')
+  assert named.located == 'Moskva'
+
+
+def test_nitf_of_a_picture_alone_still_fills_the_item():
+  entry = _content_set('<inlineXML contenttype="application/nitf+xml"><nitf><body><body.head>'
+                       '<hedline><hl1>Empty platform</hl1></hedline></body.head><body.content>'
+                       '<media media-type="image"><media-reference source="https://i/p.jpg"/>'
+                       '<media-caption>An empty platform.</media-caption></media>'
+                       '</body.content></body></nitf></inlineXML>')
+  assert (entry.title, entry.body) == ('Empty platform', None)
+  assert entry.summary == '<p>An empty platform.</p>' and entry.summary_is_html
+  assert [r['href'] for r in entry.renditions] == ['https://i/p.jpg']
+
+
+def test_a_links_item_class_is_the_associations_type():
+  entry = _content_set('', item_meta='<link rel="irel:seeAlso" residref="urn:p:1" '
+                                     'contenttype="image/jpeg"><itemClass qcode="ninat:picture"/>'
+                                     '</link><link rel="irel:seeAlso" href="https://e/v" '
+                                     'contenttype="text/html"/>')
+  assert [(a['uri'], a['type']) for a in entry.associations] == [
+      ('urn:p:1', 'picture'), ('https://e/v', 'text/html')]
+
+
+@pytest.mark.parametrize('content', [
+    '<inlineData contenttype="text/plain">' + ' ' * 200000 + 'Text without a line end.'
+    '</inlineData>',
+    '<inlineData contenttype="text/html">&lt;p&gt;' + '&lt;' * 200000 + '&lt;/p&gt;'
+    '&lt;p&gt;Two.&lt;/p&gt;</inlineData>',
+])
+def test_a_first_line_of_long_runs_of_blanks_or_brackets_is_read_in_one_pass(content):
+  # Neither blanks before a missing line end nor "<" without ">" are
+  # tried one split at a time: the body comes back whole.
+  entry = _content_set(content, content_meta='<keyword>Fußball</keyword>'
+                                             '<keyword>Bundesliga</keyword>')
+  assert len(entry.body) > 200000
+
+
+def test_a_subject_line_after_blank_lines_is_still_found():
+  entry = _content_set('<inlineData contenttype="text/plain">\n  \nFußball / Bundesliga\n'
+                       'Text.</inlineData>', content_meta='<keyword>Fußball</keyword>'
+                                                          '<keyword>Bundesliga</keyword>')
+  assert entry.body == 'Text.'
+  html = _content_set('<inlineData contenttype="text/html">&lt;p&gt;&lt;b&gt;Fußball&lt;/b&gt;'
+                      '/Bundesliga&lt;/p&gt;&lt;p&gt;Text.&lt;/p&gt;</inlineData>',
+                      content_meta='<keyword>Fußball</keyword><keyword>Bundesliga</keyword>')
+  assert html.body == '<p>Text.</p>'

@@ -200,3 +200,27 @@ def test_ninjs_1_named_renditions_and_associations_and_scheme_code_concepts():
   assert entry.associations[0] == {'name': 'mainpic', 'uri': 'urn:x:pic', 'type': 'picture',
                                    'headline': 'P'}
   assert entry.source_entities[0]['id'] == 'http://www.freebase.com/m/0abc'
+
+
+def test_malformed_uris_of_subjects_and_people_fail_nothing():
+  (entry,) = parse_ninjs(b'{"uri": "u", "headline": "H", "subjects": [{"uri": "http://[::1"}],'
+                         b' "people": [{"name": "Ana", "uri": "http://[x"}]}', 'f')
+  assert entry.title == 'H' and entry.subjects[0]['scheme'] is None
+  assert (entry.source_entities[0]['id'], entry.source_entities[0]['id_scheme']) == (
+      'http://[x', None)
+
+
+def test_an_nitf_body_of_media_alone_is_passed_over_and_an_unreadable_one_kept():
+  picture = ('<nitf><body><body.head><hedline><hl1>Headline</hl1></hedline></body.head>'
+             '<body.content><media><media-caption>Caption.</media-caption></media>'
+             '</body.content></body></nitf>')
+  (entry,) = parse_ninjs(item(bodies=[
+      {'role': 'nitf', 'contentType': 'text/vnd.IPTC.NITF', 'value': picture}]), 'f')
+  assert entry.body is None  # not the NITF markup, headline and all
+  (entry,) = parse_ninjs(item(bodies=[
+      {'role': 'nitf', 'contentType': 'text/vnd.IPTC.NITF', 'value': picture},
+      {'role': 'main', 'contentType': 'text/html', 'value': '<p>HTML body.</p>'}]), 'f')
+  assert entry.body == '<p>HTML body.</p>'
+  (entry,) = parse_ninjs(item(bodies=[
+      {'role': 'nitf', 'contentType': 'text/vnd.IPTC.NITF', 'value': '<p>Not NITF<p>'}]), 'f')
+  assert (entry.body, entry.body_is_html) == ('<p>Not NITF<p>', True)

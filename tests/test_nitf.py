@@ -94,6 +94,13 @@ def test_refused_documents(data, reason):
     ('KANSAS CITY, Mo.', ('KANSAS CITY, Mo.', None)),
     ('LONDON, Dec. 3, 2026 (Reuters) -', ('LONDON', 'Reuters')),
     ('', (None, None)),
+    ('ATHENS (ANA-MPA) - ', ('ATHENS', 'ANA-MPA')),
+    ('ROME ( ANSA ) :', ('ROME', 'ANSA')),
+    ('BERLIN (a (nested) note)', ('BERLIN (a (nested) note)', None)),
+    ('MADRID ()', ('MADRID ()', None)),
+    ('MOSCOW, Monday (Sample Wire)', ('MOSCOW', 'Sample Wire')),
+    ('SYDNEY, Sunday Dec. 3 (Sample Wire) -', ('SYDNEY', 'Sample Wire')),
+    ('SEOUL (' + 'x' * 41 + ')', ('SEOUL (' + 'x' * 41 + ')', None)),
 ])
 def test_split_dateline(dateline, expected):
   assert split_dateline(dateline) == expected
@@ -114,3 +121,78 @@ def test_media_references_are_renditions():
   assert entry.renditions == [{'name': 'image', 'href': 'https://img.example/a.jpg',
                                'mime_type': 'image/jpeg', 'width': 640, 'height': 480,
                                'size_bytes': None}]
+
+
+def test_split_dateline_of_a_dateline_padded_with_blanks():
+  # Read in one pass: blanks around the parentheses are not tried split by split.
+  assert split_dateline('PARIS (AFP)' + ' ' * 50000 + '-') == ('PARIS', 'AFP')
+  assert split_dateline('(' + ' ' * 50000) == ('(', None)
+  assert split_dateline('LIMA (' + ' ' * 50000 + 'EFE )') == ('LIMA', 'EFE')
+
+
+def _nitf(head: str = '', body_head: str = '', body_content: str = '', attributes: str = ''):
+  (entry,) = parse_nitf(
+      f'<nitf {attributes}><head>{head}</head><body><body.head>{body_head}</body.head>'
+      f'<body.content>{body_content}</body.content></body></nitf>'.encode(), 'f')
+  return entry
+
+
+def test_words_that_only_markup_separates_stay_apart():
+  entry = _nitf(
+      head='<docdata><identified-content><location><city>Heraklion</city><country>Greece'
+           '</country></location><person><name.given>Maria</name.given><name.family>'
+           'Papadaki</name.family></person></identified-content></docdata>',
+      body_head='<byline>By MARIA PAPADAKI<byttl>Staff Correspondent</byttl></byline>'
+                '<byline>By <person>Nikos K.</person></byline>'
+                '<dateline><location><city>HERAKLION</city><country>Greece</country>'
+                '</location>, <story.date norm="20260312T093000+0200">March 12</story.date>'
+                '</dateline>',
+      body_content='<p>Text.</p>')
+  assert entry.byline == 'By MARIA PAPADAKI, Staff Correspondent, By Nikos K.'
+  assert entry.located == 'HERAKLION Greece'
+  assert [e['name'] for e in entry.source_entities] == ['Heraklion Greece', 'Maria Papadaki']
+
+
+def test_identified_content_value_is_the_identifier_and_idsrc_its_source():
+  entry = _nitf(head='<docdata><identified-content>'
+                     '<person idsrc="NYT" value="P-1234">Jane Doe</person>'
+                     '<org idsrc="http://cv.example.org/org/" value="acme">Acme</org>'
+                     '<location value="https://sws.geonames.org/2643743/">London</location>'
+                     '<person idsrc="NYT">No Identifier</person>'
+                     '</identified-content></docdata>', body_content='<p>T.</p>')
+  assert [(e['name'], e['id'], e['id_scheme']) for e in entry.source_entities] == [
+      ('Jane Doe', 'P-1234', 'NYT'),
+      ('Acme', 'http://cv.example.org/org/acme', 'cv.example.org'),
+      ('London', '2643743', 'geonames'),
+      ('No Identifier', None, None)]
+
+
+def test_baselang_is_the_language_of_the_document():
+  assert _nitf(attributes='baselang="el-GR"', body_content='<p>T.</p>').language == 'el-GR'
+
+
+def test_media_in_the_story_are_renditions_not_text():
+  entry = _nitf(body_head='<hedline><hl1>Ferry sinks</hl1></hedline>', body_content=(
+      '<block><p>A ferry sank.</p><media media-type="image">'
+      '<media-reference source="https://img.example/ferry.jpg" mime-type="image/jpeg"/>'
+      '<media-caption>The ferry listing.</media-caption>'
+      '<media-producer>Photo: N. K.</media-producer></media><p>All rescued.</p></block>'))
+  assert entry.body == '<block><p>A ferry sank.</p><p>All rescued.</p></block>'
+  assert entry.summary is None
+  assert [r['href'] for r in entry.renditions] == ['https://img.example/ferry.jpg']
+  picture = _nitf(body_content='<media media-type="image"><media-reference '
+                               'source="https://img.example/a.jpg"/><media-caption>A '
+                               '<em>caption</em>.</media-caption></media>')
+  assert picture.body is None and picture.summary == '<p>A <em>caption</em>.</p>'
+  assert picture.summary_is_html
+  assert nitf_body_html('<nitf><body><body.content><p>T.</p><media><media-caption>C'
+                        '</media-caption></media></body.content></body></nitf>') == '<p>T.</p>'
+
+
+def test_a_subject_code_of_another_vocabulary_keeps_it():
+  entry = _nitf(head='<tobject><tobject.subject tobject.subject.ipr="ANA" '
+                     'tobject.subject.refnum="POL" tobject.subject.type="Politics"/>'
+                     '<tobject.subject tobject.subject.ipr="iptc" '
+                     'tobject.subject.refnum="11000000"/></tobject>', body_content='<p>T.</p>')
+  assert entry.subjects == [{'scheme': 'ANA', 'code': 'POL', 'name': 'Politics'},
+                            {'scheme': 'subj', 'code': '11000000', 'name': None}]

@@ -103,3 +103,26 @@ def test_categories_media_and_rights_are_kept():
       ('enclosure', 'https://img.example.com/a.mp3', None, 999)]
   assert first.copyright_holder == 'Sample Wire'  # the channel's copyright
   assert second.copyright_holder == 'Other Agency'  # the item's own dc:rights
+
+
+def test_a_malformed_category_domain_fails_nothing():
+  (entry,) = parse_xml_feed(b'<rss version="2.0"><channel><item><title>H</title>'
+                            b'<category domain="http://[q">x</category></item></channel></rss>', 'f')
+  assert entry.subjects == [{'scheme': 'http://[q', 'code': 'x', 'name': None}]
+
+
+@pytest.mark.parametrize('rights, holder, terms', [
+    ('Creative Commons Attribution 4.0 International', None,
+     'Creative Commons Attribution 4.0 International'),
+    ('© 2026 Sample Wire, licensed under CC BY 4.0', 'Sample Wire',
+     '© 2026 Sample Wire, licensed under CC BY 4.0'),
+    ('This work is licensed under a Creative Commons licence', None,
+     'This work is licensed under a Creative Commons licence'),
+    ('(c) 2026 Sample Wire', 'Sample Wire', None),
+])
+def test_a_licence_is_usage_terms_not_a_copyright_holder(rights, holder, terms):
+  (entry,) = parse_xml_feed(
+      f'<rss version="2.0"><channel><title>T</title><copyright>{rights}</copyright>'
+      '<item><title>H</title><description>D.</description></item></channel></rss>'.encode(),
+      'f')
+  assert (entry.copyright_holder, entry.usage_terms) == (holder, terms)

@@ -22,13 +22,40 @@ _URI_VOCABULARIES = (
     ('www.wikidata.org', '/', 'wikidata'),
 )
 _GEONAMES_ID = re.compile(r'/(\d+)(?:/|$)')
-_COPYRIGHT_WORDS = re.compile(
-    r'^\s*(?:copyright|\(c\)|©)\s*(?:\(c\)|©)?\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*,?\s*)?'
-    r'|\s*,?\s*\d{4}\s*$|\s*\.?\s*all rights reserved\.?\s*$', re.IGNORECASE)
+# A copyright line's words around the holder: "Copyright (c) 2019-26 by",
+# and ", 2026. All rights reserved." The trailing words are looked for in
+# the line's end only, so that no pattern runs along a long line.
+_YEARS = r'\d{4}(?:\s*[-–/]\s*\d{2,4})?'
+_COPYRIGHT_LEAD = re.compile(
+    rf'(?:(?:copyright|\(c\)|©)\s*)+(?:{_YEARS}\b\s*)?(?:by\s+)?[-–—:,]?\s*', re.IGNORECASE)
+_COPYRIGHT_TRAIL = re.compile(
+    rf'[\s,.]*(?:{_YEARS})?[\s,.]*(?:all rights reserved)?[\s.]*$', re.IGNORECASE)
+_TRAIL_WINDOW = 80
 ENTITY_TYPES = frozenset({'PER', 'ORG', 'LOC', 'MISC'})
 # A mention the parser did not find in the text (it has only markup then;
 # the text is rendered by the normalize stage).
 NOT_LOCATED = -1
+
+
+def uri_host(uri: Optional[str]) -> Optional[str]:
+  """The lower-case host of a uri; None without one, or when the uri is malformed.
+
+  urlsplit raises ValueError on a bracketed host that is not an IPv6
+  address ("http://[x"), which a source's metadata must not turn into a
+  failed item.
+  """
+  parts = _split(uri)
+  try:
+    return parts.hostname if parts else None
+  except ValueError:
+    return None
+
+
+def _split(uri: Optional[str]):
+  try:
+    return urllib.parse.urlsplit(uri.strip()) if uri else None
+  except ValueError:
+    return None
 
 
 def subject(scheme: Optional[str], code: Optional[str], name: Optional[str]) -> dict:
@@ -50,8 +77,10 @@ def uri_vocabulary(uri: str) -> Optional[str]:
 
   cv.ap.org stays cv.ap.org: AP's vocabulary has no shorter conventional name.
   """
-  parts = urllib.parse.urlsplit(uri.strip())
-  host = (parts.hostname or '').lower()
+  parts = _split(uri)
+  if parts is None:
+    return None
+  host = uri_host(uri) or ''
   for known_host, prefix, scheme in _URI_VOCABULARIES:
     if host == known_host and parts.path.startswith(prefix):
       return scheme
@@ -77,7 +106,7 @@ def source_entity(entity_type: str, name: str, uri: Optional[str] = None) -> dic
   if uri:
     entity_id, id_scheme = uri.strip(), uri_vocabulary(uri)
     if id_scheme == 'geonames':
-      number = _GEONAMES_ID.search(urllib.parse.urlsplit(entity_id).path)
+      number = _GEONAMES_ID.search(_split(entity_id).path)
       entity_id = number.group(1) if number else entity_id
   return {'type': entity_type, 'text': name, 'name': name,
           'start': NOT_LOCATED, 'end': NOT_LOCATED, 'mentions': 0,
@@ -107,7 +136,13 @@ def copyright_holder(line: Optional[str]) -> Optional[str]:
   """The holder named by a copyright line: "Copyright 2013 Business Wire" -> "Business Wire"."""
   if not line:
     return None
-  return _COPYRIGHT_WORDS.sub('', line).strip(' .,') or None
+  # One space between words first: optional spaces side by side would
+  # otherwise try every split of a long run of blanks.
+  line = ' '.join(line.split())
+  lead = _COPYRIGHT_LEAD.match(line)
+  line = line[lead.end():] if lead else line
+  head, tail = line[:-_TRAIL_WINDOW], line[-_TRAIL_WINDOW:]
+  return (head + _COPYRIGHT_TRAIL.sub('', tail, count=1)).strip(' .,-–—') or None
 
 
 def _number(value, digits: int = 9) -> Optional[int]:

@@ -20,14 +20,17 @@ from transforms.parse import metadata
 from transforms.parse.json_input import small_int
 from transforms.parse.nitf import nitf_fields, split_dateline, story_container
 from transforms.parse.xml_tree import (
+  HTML_IN_PLAIN_TEXT,
   XML_LANG,
   attribute,
   child,
   children,
+  decoded_text,
   inner_html,
   local,
   parse_document,
   path,
+  pruned,
   text,
 )
 
@@ -73,12 +76,24 @@ def _first_name(components, *names: str) -> Optional[str]:
   return next(filter(None, (_formal_name(path(c, *names)) for c in components)), None)
 
 
+def _data_text(content_item) -> Optional[str]:
+  """The text of a ContentItem's DataContent, base64 decoded when its Encoding says so.
+
+  None for an encoding that is not text (a compressed or binary payload).
+  """
+  data = child(content_item, 'DataContent')
+  if data is None:
+    return None
+  return decoded_text(data.text, _formal_name(child(content_item, 'Encoding')))
+
+
 def _content_kind(content_item) -> Optional[str]:
   """nitf, html or text for a ContentItem whose DataContent holds a story, else None.
 
   Markup inside DataContent tells the kind (NITF, XHTML); text alone is
-  HTML when the labels say so (escaped markup), plain text when they say
-  text or nothing, and anything else (CSS, other XML) is not a story.
+  HTML when the labels say so (escaped markup) or it holds paragraph tags
+  whatever the labels say (ANA's), plain text when they say text or
+  nothing, and anything else (CSS, other XML) is not a story.
   """
   data = child(content_item, 'DataContent')
   if data is None:
@@ -90,12 +105,13 @@ def _content_kind(content_item) -> Optional[str]:
   if child(data, 'html') is not None or child(data, 'body') is not None or (
       len(data) and 'html' in labels):
     return 'html'
-  if len(data) or not (data.text or '').strip():
+  content = _data_text(content_item)
+  if len(data) or not (content or '').strip() or 'css' in labels:
     return None
   if 'html' in labels:
     return 'html'
   if not labels or 'text' in labels or 'plain' in labels:
-    return None if 'css' in labels else 'text'
+    return 'html' if HTML_IN_PLAIN_TEXT.search(content) else 'text'
   return None
 
 
@@ -109,17 +125,31 @@ def _story(content_item, kind: str) -> dict:
         story_container(node) for node in data)), data)
     body = inner_html(container)
   else:
-    body = data.text
+    body = _data_text(content_item)
   return {'body': body, 'body_is_html': kind == 'html'} if body and body.strip() else {}
 
 
 def _texts(components):
-  """(role, kind, ContentItem) of every text content item, in document order."""
+  """(component, role, kind, ContentItem) of every text content item, in document order."""
   for component in components:
     for content_item in children(component, 'ContentItem'):
       kind = _content_kind(content_item)
       if kind:
-        yield _role(component), kind, content_item
+        yield component, _role(component), kind, content_item
+
+
+def _story_line(components, holder) -> List:
+  """The components from the outermost down to the one holding the body.
+
+  Their news lines are the story's; a picture's component beside it has
+  its own headline, byline and dateline (the photographer's), which are not.
+  """
+  parents = {node: component for component in components for node in component
+             if local(node.tag) == 'NewsComponent'}
+  line = [holder]
+  while line[-1] in parents:
+    line.append(parents[line[-1]])
+  return line[::-1]
 
 
 def _characteristics(content_item) -> dict:
@@ -241,32 +271,35 @@ def _rights(components) -> dict:
   }
 
 
-def _story_fields(components) -> dict:
-  """Body and summary from the text content items, by their components' roles."""
+def _story_fields(components):
+  """(fields, the component holding the body or None): body and summary, by roles."""
   texts = list(_texts(components))
-  body_texts = [t for t in texts if t[0] not in _NOT_BODY_ROLES]
-  preferred = [t for t in body_texts if t[0] in ('body', 'main')] or body_texts
-  fields = _story(preferred[0][2], preferred[0][1]) if preferred else {}
-  for role, kind, content_item in texts:
+  body_texts = [t for t in texts if t[1] not in _NOT_BODY_ROLES]
+  preferred = [t for t in body_texts if t[1] in ('body', 'main')] or body_texts
+  fields = _story(preferred[0][3], preferred[0][2]) if preferred else {}
+  for _, role, kind, content_item in texts:
     story = _story(content_item, kind)
     if role in _SUMMARY_ROLES and 'summary' not in fields and story.get('body'):
       fields['summary'], fields['summary_is_html'] = story['body'], story['body_is_html']
     if role == 'headline' and 'title' not in fields and story.get('body'):
       fields['title'], fields['title_is_html'] = story['body'], story['body_is_html']
-  return fields
+  return fields, (preferred[0][0] if fields.get('body') else None)
 
 
 def _entry(item, envelope, position: int, raw: bytes, source: str,
            received_at) -> ParsedEntry:
   components = list(_components(item))
   guid, version = _identity(item)
-  located, dateline_agency = split_dateline(_first(components, 'NewsLines', 'DateLine'))
-  story = _story_fields(components)
+  story, holder = _story_fields(components)
+  # A story's news lines are those of its own components; an item without
+  # one (a picture) takes them from wherever they are.
+  lines = _story_line(components, holder) if holder is not None else components
+  located, dateline_agency = split_dateline(_first(lines, 'NewsLines', 'DateLine'))
   given = {
       'guid': guid, 'version': version,
-      'title': _first(components, 'NewsLines', 'HeadLine'),
-      'summary': _first(components, 'NewsLines', 'SubHeadLine'),
-      'byline': _first(components, 'NewsLines', 'ByLine'),
+      'title': _first(lines, 'NewsLines', 'HeadLine'),
+      'summary': _first(lines, 'NewsLines', 'SubHeadLine'),
+      'byline': _first(lines, 'NewsLines', 'ByLine'),
       'located': located,
       'agency': dateline_agency or story.get('agency') or next(filter(None, (
           _first_name(components, 'AdministrativeMetadata', 'Provider', 'Party'),
@@ -284,7 +317,7 @@ def _entry(item, envelope, position: int, raw: bytes, source: str,
     fields['title_is_html'] = False
   if given['summary']:
     fields['summary_is_html'] = False
-  keywords = [_first(components, 'NewsLines', 'SlugLine')] + [
+  keywords = [_first(lines, 'NewsLines', 'SlugLine')] + [
       text(line) for c in components for line in children(child(c, 'NewsLines'),
                                                             'KeywordLine')]
   fields['keywords'] = list(dict.fromkeys(filter(None, keywords + story.get('keywords', []))))
@@ -312,7 +345,10 @@ def parse_newsml1(data: bytes, source: str, received_at=None) -> List[ParsedEntr
   try:
     entries = [
         _entry(item, envelope, position,
-               ElementTree.tostring(item, encoding='utf-8') if several else data,
+               # Its own bytes: nested NewsItems are entries of their own, and
+               # serialising each again with every ancestor grows quadratically.
+               ElementTree.tostring(pruned(item, {'NewsItem'}), encoding='utf-8')
+               if several else data,
                source, received_at)
         for position, item in enumerate(items)]
   except RecursionError:

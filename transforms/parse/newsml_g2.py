@@ -6,7 +6,6 @@ entry whose associations are its items; concept, knowledge and planning
 items carry no news and give no entries.
 """
 import re
-import urllib.parse
 from typing import List, Optional
 from xml.etree import ElementTree
 
@@ -14,10 +13,12 @@ from transforms.entry import ParsedEntry
 from transforms.errors import InputError
 from transforms.parse import metadata
 from transforms.parse.json_input import small_int
-from transforms.parse.nitf import nitf_fields, story_container
+from transforms.parse.nitf import nitf_fields, split_dateline, story_container, story_html
 from transforms.parse.xml_tree import (
+  HTML_IN_PLAIN_TEXT,
   XML_LANG,
   attribute,
+  decoded_text,
   inner_html,
   local,
   parse_document,
@@ -31,13 +32,12 @@ FORMAT = 'newsml_g2'
 _HTML_FRAGMENT_TAGS = frozenset({
     'p', 'div', 'section', 'article', 'blockquote', 'pre', 'ul', 'ol', 'dl',
     'table', 'figure', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'br'})
-# Markup that text/plain inline data carries all the same (ANSA's <p>).
-_HTML_IN_PLAIN_TEXT = re.compile(r'</?(?:p|br|div)\b[^<>]*>', re.IGNORECASE)
 # Concept types (cpnat) that name an entity, by Entity type.
 _ENTITY_TYPES = {'person': 'PER', 'organisation': 'ORG', 'organization': 'ORG',
                  'geoArea': 'LOC', 'poi': 'LOC'}
 # What separates the names of a subject line opening a body (dpa's).
 _SUBJECT_LINE_SEPARATORS = re.compile(r'\s*[/,;|]\s*')
+_TAG = re.compile(r'<[^<>]*>')
 _FIRST_PARAGRAPH = re.compile(r'^\s*<p\b[^>]*>(.*?)</p>', re.IGNORECASE | re.DOTALL)
 
 
@@ -64,7 +64,7 @@ def _inline_xml(inline):
     container = story_container(node)
     if container is not None:
       fields = nitf_fields(node) if local(node.tag) == 'nitf' else {}
-      return inner_html(container), fields
+      return story_html(container), fields
   if len(inline) and all(local(c.tag) in _HTML_FRAGMENT_TAGS for c in inline):
     return inner_html(inline), {}
   return None, {}
@@ -74,19 +74,27 @@ def _body(content_set):
   """(body, is_html, NITF fields) from the first inlineXML or inlineData with a story.
 
   text/plain inline data that holds paragraph tags anyway (ANSA's) is read
-  as HTML, so that no literal ``<p>`` reaches the text.
+  as HTML, so that no literal ``<p>`` reaches the text. Inline data is
+  decoded as its ``encoding`` says (base64); data that is not text (an
+  inline picture, JSON) is no story.
   """
+  nitf: dict = {}  # what an NITF without story text (a picture's) says all the same
   for content in content_set if content_set is not None else []:
     name = local(content.tag)
     if name == 'inlineXML':
       body, fields = _inline_xml(content)
       if body:
         return body, True, fields
-    elif name == 'inlineData' and (content.text or '').strip():
-      is_html = ('html' in (content.get('contenttype') or '')
-                 or bool(_HTML_IN_PLAIN_TEXT.search(content.text)))
-      return content.text, is_html, {}
-  return None, False, {}
+      nitf = nitf or fields
+    elif name == 'inlineData':
+      content_type = (content.get('contenttype') or '').lower()
+      data = decoded_text(content.text, content.get('encoding'))
+      if not (data or '').strip() or (
+          content_type and not content_type.startswith('text/') and 'html' not in content_type):
+        continue
+      is_html = 'html' in content_type or bool(HTML_IN_PLAIN_TEXT.search(data))
+      return data, is_html, nitf
+  return None, False, nitf
 
 
 def _renditions(content_set) -> List[dict]:
@@ -109,7 +117,9 @@ def _subjects_and_entities(content_meta):
     if entity_type and name:
       entities.append(metadata.source_entity(entity_type, name, uri or qcode))
     elif qcode or uri or name:
-      subjects.append(metadata.qcode_subject(qcode, uri, name))
+      found = metadata.qcode_subject(qcode, uri, name)
+      if any(found.values()):  # a qcode of ":" names nothing
+        subjects.append(found)
   return subjects, entities
 
 
@@ -129,10 +139,11 @@ def _rights(item) -> dict:
 def _links(item_meta) -> List[dict]:
   """itemMeta links to other items (a picture of the story, a previous version)."""
   return [metadata.association(
-      link.get('residref') or link.get('href'), _code_of(link.get('rel')),
-      link.get('contenttype'), link.get('title'))
+      attribute(link, 'residref') or attribute(link, 'href'), _code_of(link.get('rel')),
+      # The linked item's class (ninat:picture) is its type; else its media type.
+      _code(link.find(NAR + 'itemClass')) or link.get('contenttype'), link.get('title'))
       for link in item_meta.findall(NAR + 'link')
-      if link.get('residref') or link.get('href')]
+      if attribute(link, 'residref') or attribute(link, 'href')]
 
 
 def _group_items(item) -> List[dict]:
@@ -140,7 +151,7 @@ def _group_items(item) -> List[dict]:
   associations = []
   for group in item.iter(NAR + 'group'):
     for ref in group.findall(NAR + 'itemRef'):
-      uri = ref.get('residref') or ref.get('href')
+      uri = attribute(ref, 'residref') or attribute(ref, 'href')
       if uri:
         associations.append(metadata.association(
             uri, _code_of(group.get('role')) or group.get('id'),
@@ -157,16 +168,22 @@ def _without_subject_line(body: Optional[str], is_html: bool, names) -> Optional
   """
   if not body or not names:
     return body
+  # Read with patterns that cannot backtrack over a long run of blanks or
+  # of "<": the first line is found with str methods, tags are "<" to the
+  # next "<" or ">", and blanks are collapsed before splitting on separators.
   if is_html:
     match = _FIRST_PARAGRAPH.match(body)
-    first = re.sub(r'<[^>]*>', '', match.group(1)) if match else ''
+    first = _TAG.sub('', match.group(1)) if match else ''
+    end = match.end() if match else None
   else:
-    match = re.match(r'\s*([^\n]*)\n', body)
-    first = match.group(1) if match else ''
-  parts = [p.casefold() for p in _SUBJECT_LINE_SEPARATORS.split(first.strip()) if p]
+    start = len(body) - len(body.lstrip())
+    newline = body.find('\n', start)
+    first, end = (body[start:newline], newline + 1) if newline >= 0 else ('', None)
+  parts = [p.casefold() for p in _SUBJECT_LINE_SEPARATORS.split(' '.join(first.split()))
+           if p]
   known = {n.casefold() for n in names}
-  if match and len(parts) > 1 and all(part in known for part in parts):
-    return body[match.end():]
+  if end is not None and len(parts) > 1 and all(part in known for part in parts):
+    return body[end:]
   return body
 
 
@@ -193,7 +210,7 @@ def _agency(item_meta, content_meta) -> Optional[str]:
   provider = item_meta.find(NAR + 'provider')
   if provider is not None:
     names.append(_name(provider))
-    names.append(urllib.parse.urlsplit(provider.get('uri') or '').hostname)
+    names.append(metadata.uri_host(provider.get('uri')))
     names.append(_code(provider))
   return next((name for name in names if name), None)
 
@@ -232,6 +249,7 @@ def _entry(item, position: int, raw: bytes, source: str, received_at,
   members = _group_items(item) if local(item.tag) == 'packageItem' else []
   rights = _rights(item)
   description = text(content_meta.find(NAR + 'description'))
+  dateline_place, dateline_agency = split_dateline(text(content_meta.find(NAR + 'dateline')))
   body = _without_subject_line(body, body_is_html, [
       s['name'] for s in subjects if s['name']] + [e['name'] for e in entities]
       + [k for k in keywords if k])
@@ -248,8 +266,8 @@ def _entry(item, position: int, raw: bytes, source: str, received_at,
       summary_is_html=not description and nitf.get('summary_is_html', False),
       body=body, body_is_html=body_is_html,
       byline=_byline(content_meta) or nitf.get('byline'),
-      located=_located(content_meta) or nitf.get('located'),
-      agency=_agency(item_meta, content_meta) or nitf.get('agency'),
+      located=_located(content_meta) or dateline_place or nitf.get('located'),
+      agency=_agency(item_meta, content_meta) or dateline_agency or nitf.get('agency'),
       firstcreated_raw=(text(item_meta.find(NAR + 'firstCreated'))
                         or text(content_meta.find(NAR + 'contentCreated'))),
       versioncreated_raw=(text(item_meta.find(NAR + 'versionCreated'))

@@ -73,12 +73,18 @@ def _variants(fields: dict, singular: str, plural: str) -> List[_Text]:
 
 
 def _preferred(variants: List[_Text], order=('plain', 'html', 'nitf')):
-  """(value, is_html) of the first variant in the preferred markup order."""
+  """(value, is_html) of the first variant in the preferred markup order.
+
+  An NITF variant whose body.content holds no text (a picture's) is passed
+  over; one that cannot be read is taken as the HTML it may be.
+  """
   for markup in order:
     for variant in variants:
-      if variant.markup == markup:
-        if markup == 'nitf':
-          return nitf_body_html(variant.value) or variant.value, True
+      if variant.markup == 'nitf' == markup:
+        story = nitf_body_html(variant.value)
+        if story is None or story:
+          return story or variant.value, True
+      elif variant.markup == markup:
         return variant.value, markup == 'html'
   return None, False
 

@@ -8,7 +8,6 @@ what the document says for all three. The story is ``body.content``;
 ``head/tobject`` the IPTC subject codes; ``media`` elements in the body
 point at its pictures and videos.
 """
-import re
 from typing import List, Optional, Tuple
 
 from transforms.entry import ParsedEntry
@@ -25,33 +24,61 @@ from transforms.parse.xml_tree import (
   parse_document,
   parse_element,
   path,
+  pruned,
+  spaced_text,
   text,
 )
 
 FORMAT = 'nitf'
-# An agency in parentheses ending a dateline: "WASHINGTON (AP)".
-_DATELINE_AGENCY = re.compile(r'\(\s*([^()]{1,40}?)\s*\)\s*[-–—:]*\s*$')
+# What may follow the agency in parentheses ending a dateline: "WASHINGTON (AP) --".
+_AFTER_AGENCY = ' \t\r\n-–—:'
+_AGENCY_MAX = 40
+_WEEKDAYS = frozenset({'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday',
+                       'sunday'})
 _DATELINE_TRAILER = ' ,-–—:'  # not '.': "KANSAS CITY, Mo."
 # docdata's management-status values that are pubstatus values too.
 _PUBSTATUSES = frozenset({'usable', 'withheld', 'canceled'})
 # NITF identified-content elements that name an entity, by Entity type.
 _IDENTIFIED_TYPES = {'person': 'PER', 'org': 'ORG', 'location': 'LOC'}
+# Elements of a story that are not its text.
+_NOT_STORY = frozenset({'media'})
 
 
 def split_dateline(dateline: Optional[str]) -> Tuple[Optional[str], Optional[str]]:
   """(place, agency) of a dateline such as "PARIS, Dec 3 (AP) --"; agency None if unnamed.
 
   The date is left out of the place: the comma-separated parts from the
-  first one holding a digit on ("KANSAS CITY, Mo." keeps its state).
+  first one holding a digit or opening with a weekday on ("MOSCOW, Monday";
+  "KANSAS CITY, Mo." keeps its state).
   """
   if not dateline:
     return None, None
-  match = _DATELINE_AGENCY.search(dateline)
-  agency = match.group(1) if match else None
-  parts = (dateline[:match.start()] if match else dateline).split(',')
-  dated = next((i for i, part in enumerate(parts) if any(c.isdigit() for c in part)),
-               len(parts))
+  start, agency = _agency_in_parentheses(dateline)
+  parts = dateline[:start].split(',')
+  dated = next((i for i, part in enumerate(parts) if _is_date(part)), len(parts))
   return ','.join(parts[:dated]).strip(_DATELINE_TRAILER) or None, agency
+
+
+def _is_date(part: str) -> bool:
+  words = part.split()
+  return any(c.isdigit() for c in part) or bool(
+      words and words[0].rstrip('.').lower() in _WEEKDAYS)
+
+
+def _agency_in_parentheses(dateline: str) -> Tuple[int, Optional[str]]:
+  """(where the agency's parentheses start, the agency) ending a dateline; else (len, None).
+
+  Read with string methods, not a pattern: optional blanks around a lazy
+  group backtrack quadratically on a dateline padded with blanks.
+  """
+  end = len(dateline.rstrip(_AFTER_AGENCY))
+  if not end or dateline[end - 1] != ')':
+    return len(dateline), None
+  opening = dateline.rfind('(', 0, end - 1)
+  agency = dateline[opening + 1:end - 1].strip()
+  if opening < 0 or ')' in agency or not 0 < len(agency) <= _AGENCY_MAX:
+    return len(dateline), None
+  return opening, agency
 
 
 def story_container(element):
@@ -65,14 +92,15 @@ def story_container(element):
 
 
 def nitf_body_html(markup: str) -> Optional[str]:
-  """The body.content of an NITF document as HTML, or None if unreadable.
+  """The body.content of an NITF document as HTML; '' when it holds no text, None if unreadable.
 
   ninjs 3 carries NITF as a string body; its body.head repeats the headline
-  and byline, which do not belong in the body text.
+  and byline, which do not belong in the body text. A readable document
+  without story text (a picture's, its media left out) gives ''.
   """
   try:
     container = story_container(parse_element(markup))
-    return inner_html(container) if container is not None else None
+    return story_html(container) or '' if container is not None else None
   except (InputError, RecursionError, UnicodeError):
     return None
 
@@ -82,18 +110,9 @@ def _dateline(body_head) -> Tuple[Optional[str], Optional[str]]:
   dateline = child(body_head, 'dateline')
   if dateline is None:
     return None, None
-  place, agency = split_dateline(''.join(_text_without(dateline, 'story.date')))
-  location = text(child(dateline, 'location'))
+  place, agency = split_dateline(spaced_text(dateline, {'story.date'}))
+  location = spaced_text(child(dateline, 'location'))
   return (location.strip(_DATELINE_TRAILER) if location else place), agency
-
-
-def _text_without(element, skipped: str):
-  """The text of an element, leaving out the children of one name (but not their tails)."""
-  yield element.text or ''
-  for node in element:
-    if local(node.tag) != skipped:
-      yield from _text_without(node, skipped)
-    yield node.tail or ''
 
 
 def _date(docdata, name: str) -> Optional[str]:
@@ -102,16 +121,35 @@ def _date(docdata, name: str) -> Optional[str]:
 
 
 def _subjects(head) -> List[dict]:
-  """tobject.subject codes, named by their most specific label."""
+  """tobject.subject codes in their vocabulary, named by their most specific label."""
   subjects = []
   for tobject in children(head, 'tobject'):
     for element in children(tobject, 'tobject.subject'):
       code = attribute(element, 'tobject.subject.refnum')
       name = next(filter(None, (attribute(element, f'tobject.subject.{level}')
                                 for level in ('detail', 'matter', 'type'))), None)
+      # tobject.subject.ipr names the vocabulary; IPTC's (the default) is subj.
+      ipr = attribute(element, 'tobject.subject.ipr')
+      scheme = 'subj' if not ipr or ipr.upper() == 'IPTC' else ipr
       if code or name:
-        subjects.append(metadata.subject('subj', code, name))
+        subjects.append(metadata.subject(scheme, code, name))
   return subjects
+
+
+def _identified_uri(element) -> Optional[str]:
+  """The uri of an identified entity: its value (the identifier) within its idsrc.
+
+  NITF's ``idsrc`` names the source of the identifier and ``value`` is the
+  identifier; a value that is a uri, or an idsrc that is one ending where
+  the value goes on, gives the uri. An idsrc that is a uri alone stands for it.
+  """
+  idsrc, value = attribute(element, 'idsrc'), attribute(element, 'value')
+  if value and '://' in value:
+    return value
+  if idsrc and '://' in idsrc:
+    return idsrc + value if value and idsrc.endswith(('/', '#', '=')) else (
+        None if value else idsrc)
+  return None
 
 
 def _identified_entities(docdata) -> List[dict]:
@@ -120,11 +158,42 @@ def _identified_entities(docdata) -> List[dict]:
   identified = child(docdata, 'identified-content')
   for element in identified if identified is not None else []:
     entity_type = _IDENTIFIED_TYPES.get(local(element.tag))
-    name = text(element) or attribute(element, 'value')
+    name = spaced_text(element) or attribute(element, 'value')
     if entity_type and name:
-      uri = attribute(element, 'idsrc')
-      entities.append(metadata.source_entity(entity_type, ' '.join(name.split()), uri))
+      entity = metadata.source_entity(entity_type, name, _identified_uri(element))
+      idsrc, value = attribute(element, 'idsrc'), attribute(element, 'value')
+      if entity['id'] is None and idsrc and value:  # an identifier within a named scheme
+        entity.update(id=value, id_scheme=idsrc)
+      entities.append(entity)
   return entities
+
+
+def _byline(body_head) -> Optional[str]:
+  """Every byline, each as its names then its title (byttl): "By Jane Doe, AP Writer"."""
+  bylines = []
+  for byline in children(body_head, 'byline'):
+    names = (spaced_text(byline, {'byttl'}) or '').rstrip(' ,')
+    title = spaced_text(child(byline, 'byttl'))
+    bylines.append(', '.join(filter(None, (names, title))))
+  return ', '.join(filter(None, bylines)) or None
+
+
+def story_html(container) -> Optional[str]:
+  """The story in a body.content (or XHTML body) as HTML, its media left out.
+
+  A picture's caption and credit inside the story are not its text; the
+  media themselves are renditions.
+  """
+  return inner_html(pruned(container, _NOT_STORY)) if container is not None else None
+
+
+def _captions(body_content) -> Optional[str]:
+  """The captions of the media in a story, as HTML paragraphs."""
+  if body_content is None:
+    return None
+  captions = [inner_html(caption) for caption in body_content.iter()
+              if local(caption.tag) == 'media-caption']
+  return ''.join(f'<p>{caption}</p>' for caption in captions if caption) or None
 
 
 def _media_renditions(body) -> List[dict]:
@@ -157,8 +226,8 @@ def nitf_fields(nitf) -> dict:
   fields = {
       'title': text(path(body_head, 'hedline', 'hl1')) or text(child(head, 'title')),
       'summary': inner_html(child(body_head, 'abstract')),
-      'body': inner_html(child(body, 'body.content')),
-      'byline': ' '.join((text(child(body_head, 'byline')) or '').split()) or None,
+      'body': story_html(child(body, 'body.content')),
+      'byline': _byline(body_head),
       'located': located,
       'agency': (dateline_agency or text(child(body_head, 'distributor')) or holder),
       'guid': attribute(doc_id, 'id-string'),
@@ -168,7 +237,8 @@ def nitf_fields(nitf) -> dict:
                              or attribute(path(body_head, 'dateline', 'story.date'), 'norm')),
       'embargoed_raw': ((attribute(embargo, 'norm') or text(embargo))
                         or _date(docdata, 'date.release')),
-      'language': nitf.get(XML_LANG) or (body.get(XML_LANG) if body is not None else None),
+      'language': (nitf.get(XML_LANG) or attribute(nitf, 'baselang')
+                   or (body.get(XML_LANG) if body is not None else None)),
       'pubstatus': status if status in _PUBSTATUSES else None,
       'keywords': [k for k in (attribute(keyword, 'key') for keyword in
                                children(child(docdata, 'key-list'), 'keyword')) if k],
@@ -178,6 +248,8 @@ def nitf_fields(nitf) -> dict:
       'renditions': _media_renditions(body),
       'source_entities': _identified_entities(docdata),
   }
+  if fields['summary'] is None and fields['body'] is None:  # a picture's story
+    fields['summary'] = _captions(child(body, 'body.content'))
   fields['summary_is_html'] = fields['summary'] is not None
   fields['body_is_html'] = fields['body'] is not None
   return {key: value for key, value in fields.items() if value not in (None, [])}

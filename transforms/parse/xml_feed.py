@@ -23,6 +23,13 @@ _DECLARED_ENCODING = re.compile(
 # The prolog's parts before the DOCTYPE: space, declarations, PIs, comments.
 _PROLOG_ITEM = re.compile(r'\s+|<\?.*?\?>|<!--.*?-->', re.DOTALL)
 _DOCTYPE = re.compile(r'<!DOCTYPE\b', re.IGNORECASE)
+# Rights that are a licence rather than a copyright line.
+_LICENCE = re.compile(
+    r'creative\s*commons|\bcc[- ](?:by|0|zero)\b|\bcc0\b|public domain|\blicen[cs]',
+    re.IGNORECASE)
+_LICENCE_LEAD_WORDS = frozenset({'', 'licensed', 'licenced', 'released', 'published',
+                                 'available', 'under', 'with', 'a', 'an', 'the', 'is', 'by'})
+_COPYRIGHT_MARK = re.compile(r'\s*(?:copyright|\(c\)|©)', re.IGNORECASE)
 _UTF8_HEADERS = {'content-type': 'application/xml; charset=utf-8'}
 _FORMAT_BY_VERSION_PREFIX = (('atom', 'atom'), ('rss090', 'rdf'),
                              ('rss10', 'rdf'), ('rss', 'rss'))
@@ -152,6 +159,25 @@ def _subjects(entry) -> List[dict]:
   return subjects
 
 
+def _rights(rights: Optional[str]) -> dict:
+  """copyright_holder and usage_terms of a feed's or an item's rights.
+
+  A licence ("Creative Commons Attribution 4.0", "CC BY-SA") names the
+  terms of use, not who holds the copyright; a holder is read from a
+  copyright line before it ("© 2026 Sample Wire, licensed under CC BY").
+  """
+  licence = _LICENCE.search(rights) if rights else None
+  if not licence:
+    return {'copyright_holder': metadata.copyright_holder(rights), 'usage_terms': None}
+  words = rights[:licence.start()].split()
+  while words and words[-1].strip(',;:.-–—').lower() in _LICENCE_LEAD_WORDS:
+    words.pop()
+  before = ' '.join(words)
+  holder = (metadata.copyright_holder(before)
+            if _COPYRIGHT_MARK.match(before) else None)
+  return {'copyright_holder': holder, 'usage_terms': rights}
+
+
 def _renditions(entry) -> List[dict]:
   """media:content, media:thumbnail and enclosures, each once."""
   found = [metadata.rendition(m.get('url'), m.get('medium') or 'content', m.get('type'),
@@ -218,8 +244,7 @@ def parse_xml_feed(data: bytes, source: str, received_at=None,
         feed_title=_string(feed.get('title')), feed_link=_string(feed.get('link')),
         received_at=received_at, charset=decoded.charset, charset_reason=decoded.reason,
         subjects=_subjects(entry), renditions=_renditions(entry),
-        copyright_holder=metadata.copyright_holder(
-            _string(entry.get('rights')) or _string(feed.get('rights'))))
+        **_rights(_string(entry.get('rights')) or _string(feed.get('rights'))))
     entries.append(dataclasses.replace(parsed_entry, raw=single_item_feed(
         entry_as_item(parsed_entry), parsed_entry.feed_title, parsed_entry.feed_link,
         feed_language)))

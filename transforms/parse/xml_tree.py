@@ -5,7 +5,10 @@ children are looked up by local name. Documents are parsed with
 defusedxml, which refuses entity declarations and external references
 before anything is expanded or fetched.
 """
+import base64
+import binascii
 import html
+import re
 from typing import List, Optional
 from xml.etree import ElementTree
 
@@ -17,6 +20,8 @@ from transforms.parse.xml_feed import decode_xml
 from transforms.text import Decoded
 
 XML_LANG = '{http://www.w3.org/XML/1998/namespace}lang'
+# Markup that text labelled plain carries all the same (ANSA's, ANA's <p>).
+HTML_IN_PLAIN_TEXT = re.compile(r'</?(?:p|br|div)\b[^<>]*>', re.IGNORECASE)
 
 
 def local(tag) -> str:
@@ -48,6 +53,75 @@ def text(element) -> Optional[str]:
   if element is None:
     return None
   return ''.join(element.itertext()).strip() or None
+
+
+# Inline elements that may sit inside a word.
+_INLINE = frozenset({'em', 'a', 'q', 'lang', 'pronounce', 'b', 'i', 'strong', 'span',
+                     'sup', 'sub', 'u'})
+
+
+def spaced_text(element, skipped=frozenset()) -> Optional[str]:
+  """The text inside an element, blanks collapsed, leaving out children of the skipped names.
+
+  Words that only markup separates are kept apart: NITF writes
+  ``<city>WASHINGTON</city><country>USA</country>`` and
+  ``By JANE DOE<byttl>AP Writer</byttl>`` with nothing between them.
+  Inline emphasis (``em``, ``a``...) is no separation: it may split a word.
+  """
+  if element is None:
+    return None
+  pieces: List[str] = []
+  separate = False  # an element boundary since the last text
+
+  def add(piece: str):
+    nonlocal separate
+    if not piece:
+      return
+    if separate and pieces and pieces[-1][-1:].isalnum() and piece[:1].isalnum():
+      pieces.append(' ')
+    pieces.append(piece)
+    separate = False
+
+  def walk(node):
+    nonlocal separate
+    add(node.text or '')
+    for item in node:
+      name = local(item.tag)
+      if name and name not in skipped:
+        separate = separate or name not in _INLINE
+        walk(item)
+        separate = separate or name not in _INLINE
+      add(item.tail or '')
+
+  walk(element)
+  return ' '.join(''.join(pieces).split()) or None
+
+
+def decoded_text(content: Optional[str], encoding: Optional[str]) -> Optional[str]:
+  """Text as an element carries it: as is, base64 decoded, or None when not readable.
+
+  A payload base64 decoding cannot read, that is not UTF-8 text once
+  decoded, or in another encoding (compressed, binary) is no text.
+  """
+  encoding = (encoding or '').strip().lower()
+  if not encoding or encoding in ('none', 'xml', 'text', '8bit', '7bit', 'binary'):
+    return content
+  if encoding != 'base64':
+    return None
+  try:
+    return base64.b64decode(''.join((content or '').split()), validate=True).decode('utf-8')
+  except (binascii.Error, ValueError):
+    return None
+
+
+def pruned(element, names):
+  """A copy of an element less its descendants of these local names."""
+  copy = ElementTree.Element(element.tag, element.attrib)
+  copy.text, copy.tail = element.text, element.tail
+  # A list, not a generator: Element.extend would turn a RecursionError
+  # raised inside a generator into a TypeError.
+  copy.extend([pruned(node, names) for node in element if local(node.tag) not in names])
+  return copy
 
 
 def attribute(element, name: str) -> Optional[str]:
