@@ -41,3 +41,19 @@ def test_bare_guid_scoped_by_the_source_is_the_same_from_any_folder():
   first = item_uri('RTR123', None, None, '/in/a/item.xml', 't', 'nprov:REUTERS')
   second = item_uri('RTR123', None, None, '/in/b/item.xml', 't', 'nprov:REUTERS')
   assert first == second == ('urn:wirebeam:guid:nprov:REUTERS:RTR123', 'guid')
+
+
+def test_bare_ninjs_uri_is_scoped_by_its_agency_not_its_folder(tmp_path):
+  from transforms.parse.ninjs import parse_ninjs
+  item = (b'{"uri": "AP-4711", "headline": "Storm hits coast",'
+          b' "infosources": [{"name": "AP"}], "body_text": "Rain."}')
+  anonymous = b'{"uri": "AP-4711", "headline": "Storm hits coast", "body_text": "Rain."}'
+
+  def uri_of(data, location):
+    entry = parse_ninjs(data, location, None)[0]
+    return item_uri(entry.guid, entry.link, entry.feed_link, entry.source, 't',
+                    entry.guid_scope)[0]
+
+  assert uri_of(item, '/in/a/x.json') == uri_of(item, '/in/b/x.json') == (
+      'urn:wirebeam:guid:AP:AP-4711')
+  assert uri_of(anonymous, '/in/a/x.json') == uri_of(anonymous, '/in/b/y.json')

@@ -211,18 +211,20 @@ def _entry(item: Any, position: int, raw: bytes, source: str,
   body, body_is_html = _preferred(bodies, order=_body_order(bodies))
   pubstatus = _string(fields.get('pubstatus'))
   sources = _names(fields.get('infosources') or fields.get('infosource'))
+  agency = _string(fields.get('copyrightholder')) or (sources[0] if sources else None)
   return ParsedEntry(
       format='ninjs', source=source, position=position, raw=raw,
       item_type=_string(fields.get('type')) or 'text',
-      guid=_string(fields.get('uri')),
+      # ninjs wants a URI; a bare one is unique within its agency at best,
+      # never within the file that happened to hold it.
+      guid=_string(fields.get('uri')), guid_scope=agency or 'ninjs',
       version=_version(fields.get('version')),
       title=title, title_is_html=title_is_html,
       summary=summary, summary_is_html=summary_is_html,
       body=body, body_is_html=body_is_html,
       byline=_string(fields.get('byline')) or _string(fields.get('by')),
       located=_string(fields.get('located')),
-      agency=(_string(fields.get('copyrightholder'))
-              or (sources[0] if sources else None)),
+      agency=agency,
       firstcreated_raw=(_string(fields.get('firstcreated'))
                         or _string(fields.get('contentcreated'))),
       versioncreated_raw=_string(fields.get('versioncreated')),
