@@ -68,8 +68,9 @@ def normalize_entry(entry: ParsedEntry, max_item_bytes: int) -> dict:
       'urgency': entry.urgency,
       'headline': headline.text or None,
       'headline_raw': headline_raw or None,
-      'headline_flags': headline.flags,
-      'update_number': headline.update_number,
+      'headline_flags': list(dict.fromkeys(entry.headline_flags + headline.flags)),
+      'update_number': (entry.update_number if entry.update_number is not None
+                        else headline.update_number),
       'byline': one_line(entry.byline) or None,
       'located': one_line(located) or None,
       'agency': one_line(agency) or None,

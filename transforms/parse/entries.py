@@ -23,6 +23,9 @@ from transforms.dead_letters import (
 from transforms.entry import ParsedEntry
 from transforms.errors import InputError
 from transforms.parse import sniff
+from transforms.parse.anpa1312 import parse_anpa1312
+from transforms.parse.email_message import parse_email
+from transforms.parse.iptc7901 import parse_iptc7901
 from transforms.parse.json_feed import parse_json_feed
 from transforms.parse.newsml_g2 import parse_newsml_g2
 from transforms.parse.ninjs import parse_ninjs
@@ -39,6 +42,9 @@ _PARSERS = {
     sniff.JSON_FEED: parse_json_feed,
     sniff.NINJS: parse_ninjs,
     sniff.NEWSML_G2: parse_newsml_g2,
+    sniff.IPTC_7901: parse_iptc7901,
+    sniff.ANPA_1312: parse_anpa1312,
+    sniff.EMAIL: parse_email,
 }
 
 
