@@ -43,7 +43,8 @@ _MAGIC_NUMBERS = (
 _ANPA_HEADER = re.compile(r'^\x16*\x01[A-Za-z]\d{4}\x1f')
 # IPTC 7901: (SOH) source letters and message number, priority, category and
 # word count, as in "eca062 4 i 211 ccccb dpa 061".
-_IPTC_7901_HEADER = re.compile(r'^(?:\x16*\x01\s*)?[A-Za-z]{1,6}\d{1,5} [0-9] [A-Za-z]{1,3} \d{1,5}\b')
+_IPTC_7901_HEADER = re.compile(
+    r'^(?:\x16*\x01\s*)?[A-Za-z]{1,6}\d{1,5} [0-9] [A-Za-z]{1,3} \d{1,5}\b')
 # E-mail: RFC 5322 header fields (no space in the name), or an mbox "From " line.
 _HEADER_FIELD = re.compile(r'^([!-9;-~]+):')
 _MAIL_FIELDS = frozenset({

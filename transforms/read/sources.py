@@ -17,8 +17,9 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from transforms.dead_letters import METRICS_NAMESPACE, GuardedDoFn, Origin
+from transforms.dead_letters import METRICS_NAMESPACE, GuardedDoFn, Origin, dead_letter_output
 from transforms.errors import InputError
+from transforms.read import archives
 from transforms.read.fetch import DEFAULT_USER_AGENT, fetch
 from transforms.read.local_files import (
   LocalFile,
@@ -58,7 +59,9 @@ class ReadFileFn(GuardedDoFn):
 
   Every file counts as a source, read or not. An OSError is a dead letter
   named after its errno (``permission_denied``...), not an internal error:
-  a file that cannot be read is the input's fault, not a bug.
+  a file that cannot be read is the input's fault, not a bug. A gzip or zip
+  file is unpacked (``archives``): each member is a source, and each member
+  not read a dead letter whose source is the archive, for ``--replay``.
   """
   stage = 'read'
 
@@ -78,7 +81,18 @@ class ReadFileFn(GuardedDoFn):
         data, modified = self._read_remote(element)
     except OSError as error:
       raise read_error(error) from error
-    yield SourceData(element.path, data, modified)
+    if not archives.is_archive(data):
+      yield SourceData(element.path, data, modified)
+      return
+    Metrics.counter(METRICS_NAMESPACE, 'sources.archives').inc()
+    for member in archives.unpack(element.path, data, self._max_input_bytes):
+      if member.refusal is not None:
+        yield dead_letter_output(self.stage, member.refusal.reason,
+                                 f'{member.location}: {member.refusal}',
+                                 Origin(source=element.path, raw=b'', received_at=modified))
+      else:
+        Metrics.counter(METRICS_NAMESPACE, 'sources.archive_members').inc()
+        yield SourceData(member.location, member.data, modified)
 
   def _read_remote(self, metadata):
     if metadata.size_in_bytes > self._max_input_bytes:
