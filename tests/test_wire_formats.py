@@ -163,3 +163,8 @@ def test_what_holds_no_news_is_refused_naming_it(data, named):
     sniff.detect_format(data)
   assert refused.value.reason == 'unsupported_format'
   assert named in str(refused.value)
+
+
+def test_wire_copy_with_a_rule_line_in_its_body_is_still_wire_copy():
+  data = b'Oil falls\nLONDON, Oct 6 (Reuters) - Oil fell.\n\n---\n\n((Reporting by A. Writer))\n'
+  assert sniff.detect_format(data) == sniff.WIRE_TEXT

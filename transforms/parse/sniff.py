@@ -58,7 +58,11 @@ _START_TAG = re.compile(
     r'(?P<attributes>(?:\s+[\w.:-]+\s*=\s*(?:"[^"<]*"|\'[^\'<]*\'))*)\s*(?P<end>/?>)')
 # A wire headline is one line, shorter than a paragraph of prose.
 MAX_HEADLINE_CHARS = 300
-_MARKUP_LINE = re.compile(r'^(?:#{1,6} |```|={3,}\s*$|-{3,}\s*$|\.\. [\w-]+::)')
+# Markdown or reStructuredText: a heading first ("# Title", or a title
+# underlined), or a code fence or directive near the top.
+_MARKUP_HEADING = re.compile(r'^#{1,6} \S')
+_MARKUP_UNDERLINE = re.compile(r'^(?:={3,}|-{3,})\s*$')
+_MARKUP_BLOCK = re.compile(r'^(?:```|~~~|\.\. [\w-]+::)')
 _TABLE_DELIMITERS = (',', ';', '\t', '|')
 
 _NEWSML_G2_ROOTS = frozenset({
@@ -172,7 +176,8 @@ def not_wire_copy(text: str) -> Optional[str]:
   lines = [line.strip() for line in text.splitlines() if line.strip()]
   if _is_table(lines[:6]):
     return 'a CSV or other delimited table, not a news format'
-  if any(_MARKUP_LINE.match(line) for line in text.splitlines()[:40]):
+  if (_MARKUP_HEADING.match(lines[0]) or (len(lines) > 1 and _MARKUP_UNDERLINE.match(lines[1]))
+      or any(_MARKUP_BLOCK.match(line) for line in lines[:40])):
     return 'a Markdown or reStructuredText document, not wire copy'
   if len(lines[0]) > MAX_HEADLINE_CHARS:
     return (f'plain text whose first line has {len(lines[0])} characters: prose, not '
