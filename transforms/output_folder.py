@@ -52,6 +52,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms.window import GlobalWindow
 
 import schemas
+from transforms.read.archives import ARCHIVE_MEMBER_SEPARATOR
 from transforms.read.sources import ReplayedEntry, SourceData
 
 ITEMS = 'items'
@@ -237,7 +238,9 @@ def paths_already_read(output: str, watched: Sequence[str]) -> Dict[str, List[st
   for path in paths:
     for record in read_records(path):
       source = record['source']
-      locations.add(source['location'] if isinstance(source, dict) else source)
+      location = source['location'] if isinstance(source, dict) else source
+      # An archive's member ("bundle.zip!story.xml") says its archive was read.
+      locations.update({location, location.split(ARCHIVE_MEMBER_SEPARATOR, 1)[0]})
   return {watched_folder: sorted(path for path in locations
                                  if path.startswith(watched_folder.rstrip('/') + '/'))
           for watched_folder in watched}

@@ -23,6 +23,7 @@ from typing import Iterator, Optional
 from transforms.errors import InputError
 from transforms.read.local_files import is_hidden
 
+ARCHIVE_MEMBER_SEPARATOR = '!'  # between an archive's location and a member's name
 MAX_MEMBERS = 1000
 # At most this many times --max-input-bytes unpacked from one archive.
 MAX_TOTAL_FACTOR = 10
@@ -95,8 +96,9 @@ def _unpack(location: str, data: bytes, budget: _Budget, nested: bool) -> Iterat
 
 
 def _gzip_member(location: str, data: bytes, max_bytes: int) -> Iterator[Member]:
-  name = _gzip_name(data) or _without_gzip_suffix(os.path.basename(location.split('!')[-1]))
-  member_location = f'{location}!{name}'
+  file_name = os.path.basename(location.split(ARCHIVE_MEMBER_SEPARATOR)[-1])
+  name = _gzip_name(data) or _without_gzip_suffix(file_name)
+  member_location = f'{location}{ARCHIVE_MEMBER_SEPARATOR}{name}'
   try:
     with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
       unpacked = stream.read(max_bytes + 1)
@@ -138,7 +140,7 @@ def _zip_members(location: str, data: bytes, budget: _Budget) -> Iterator[Member
              if not info.is_dir() and not is_hidden(info.filename)
              and not info.filename.startswith('__MACOSX/')]
     for index, info in enumerate(infos):
-      member_location = f'{location}!{info.filename}'
+      member_location = f'{location}{ARCHIVE_MEMBER_SEPARATOR}{info.filename}'
       if budget.members <= 0 or budget.bytes <= 0:
         left = len(infos) - index
         yield Member(location, refusal=InputError(
