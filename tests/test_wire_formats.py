@@ -168,3 +168,16 @@ def test_what_holds_no_news_is_refused_naming_it(data, named):
 def test_wire_copy_with_a_rule_line_in_its_body_is_still_wire_copy():
   data = b'Oil falls\nLONDON, Oct 6 (Reuters) - Oil fell.\n\n---\n\n((Reporting by A. Writer))\n'
   assert sniff.detect_format(data) == sniff.WIRE_TEXT
+
+
+def test_anpa1312_without_control_characters_still_loses_its_header():
+  stripped = (b'W2870asian\nr i BC-Asia-Markets 12-04 0120\n^BC-Asia-Markets<\n'
+              b'^Asian shares rise on rate hopes<\n\tTOKYO (AP) _ Asian shares rose on Friday.\n'
+              b'ap-WX-12-04-14 0412GMT<\n')
+  assert sniff.detect_format(stripped) == sniff.ANPA_1312
+  (entry,) = parse_source('ap.txt', stripped)
+  assert (entry.title, entry.urgency, entry.keywords) == (
+      'Asian shares rise on rate hopes', 5, ['BC-Asia-Markets'])
+  assert entry.subjects[1] == {'scheme': 'anpa-selector', 'code': 'asian', 'name': None}
+  assert entry.body == 'TOKYO (AP) — Asian shares rose on Friday.'
+  assert entry.versioncreated_raw == '12-04-14 0412GMT'

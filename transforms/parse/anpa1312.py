@@ -35,6 +35,7 @@ FORMAT = 'anpa1312'
 # regular, deferred; others (advance 'a', 's'...) give none.
 PRIORITY_URGENCY = {'f': 1, 'b': 2, 'u': 3, 'r': 5, 'd': 6}
 _FIRST_HEADER_LINE = re.compile(r'^(?P<level>[A-Za-z])(?P<number>\d{4})\s*(?P<selector>\S*)')
+# (The second's format codes DC1-DC4 are gone with the other control characters.)
 _SECOND_HEADER_LINE = re.compile(
     r'^(?P<priority>[A-Za-z]) (?P<category>[A-Za-z])\s*(?P<keyword>\S+)(?P<version>.*?)'
     r'(?:\s+(?P<reference>\d{1,2}-\d{1,2}))?(?:\s+(?P<words>\d{1,5}))?\s*$')
@@ -42,6 +43,7 @@ _HEADER_LINE = re.compile(r'^\^(?P<text>.*?)<?\s*$')
 _EDITORS_NOTE = re.compile(r'^(?:Eds|Editors?|EDITOR\'S NOTE)\b', re.IGNORECASE)
 _BYLINE = re.compile(r'^By\s+\S', re.IGNORECASE)
 _TRAILER_DATE = re.compile(r'(\d{2}-\d{2}-\d{2} \d{4}\s*GMT)', re.IGNORECASE)
+_TRAILER_LINE = re.compile(r'^[\w-]*?\d{2}-\d{2}-\d{2} \d{4}\s*GMT<?$', re.IGNORECASE)
 _UNDERSCORE_DASH = re.compile(r'(?<=\s)_(?=\s)')
 
 
@@ -64,6 +66,12 @@ def _entry(message: FramedMessage, source: str, position: int, received_at) -> P
   entry = ParsedEntry(format=FORMAT, source=source, position=position, raw=b'',
                       received_at=received_at)
   header_lines = message.header.split('\n')
+  text = message.text
+  if len(header_lines) == 1:  # control characters stripped: the second line is the header's
+    second_line, _, rest = text.partition('\n')
+    if _SECOND_HEADER_LINE.match(second_line.strip()):
+      header_lines.append(second_line)
+      text = rest
   first = _FIRST_HEADER_LINE.match(header_lines[0].strip())
   if first and first['selector']:
     entry.subjects.append({'scheme': 'anpa-selector', 'code': first['selector'], 'name': None})
@@ -74,9 +82,13 @@ def _entry(message: FramedMessage, source: str, position: int, received_at) -> P
                               'name': None})
     entry.keywords = [second['keyword']]
     _add_versions(entry, second['version'])
-  trailer_date = _TRAILER_DATE.search(message.trailer)
+  trailer = message.trailer
+  last_line = text.rstrip().rpartition('\n')
+  if not trailer and _TRAILER_LINE.match(last_line[2].strip()):  # no ETX: the last line
+    text, trailer = last_line[0], last_line[2]
+  trailer_date = _TRAILER_DATE.search(trailer)
   entry.versioncreated_raw = trailer_date.group(1) if trailer_date else None
-  _read_text(entry, message.text)
+  _read_text(entry, text)
   return entry
 
 

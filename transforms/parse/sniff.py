@@ -39,8 +39,10 @@ _MAGIC_NUMBERS = (
     (b'ID3', 0, 'an MP3 audio file'), (b'ftyp', 4, 'an MP4 or QuickTime media file'),
     (b'\x7fELF', 0, 'an executable (ELF)'),
 )
-# ANPA-1312: SYN SYN SOH, then a service level letter, a story number, US.
-_ANPA_HEADER = re.compile(r'^\x16*\x01[A-Za-z]\d{4}\x1f')
+# ANPA-1312: SYN SYN SOH, then a service level letter, a story number, US;
+# with the control characters stripped, "W2870asian" then "r i BC-slug".
+_ANPA_HEADER = re.compile(
+    r'^(?:\x16*\x01[A-Za-z]\d{4}\x1f|[A-Za-z]\d{4} ?[\w-]*\r?\n[A-Za-z] [A-Za-z] *[\x11-\x14]* \S)')
 # IPTC 7901: (SOH) source letters and message number, priority, category and
 # word count, as in "eca062 4 i 211 ccccb dpa 061".
 _IPTC_7901_HEADER = re.compile(
