@@ -28,15 +28,17 @@ _MAGIC_NUMBERS = (
     (b'\xff\xd8\xff', 0, 'a JPEG image'),
     (b'GIF87a', 0, 'a GIF image'), (b'GIF89a', 0, 'a GIF image'),
     (b'II*\x00', 0, 'a TIFF image'), (b'MM\x00*', 0, 'a TIFF image'),
-    (b'WEBP', 8, 'a WebP image'),
+    (b'WEBPVP8', 8, 'a WebP image'),
     (b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1', 0, 'an old Microsoft Office document (OLE2)'),
     (b'{\\rtf', 0, 'an RTF document'),
-    (b'PK\x03\x04', 0, 'a zip-based document (Office, OpenDocument or EPUB)'),
-    (b'\x1f\x8b', 0, 'a gzip file inside an archive (one level is unpacked)'),
-    (b'BZh', 0, 'a bzip2 file'), (b'\xfd7zXZ\x00', 0, 'an xz file'),
+    (b'PK\x03\x04', 0, 'a zip-based document (Office, OpenDocument or EPUB), or a zip '
+     'not read from a file (only files are unpacked)'),
+    (b'\x1f\x8b', 0, 'a gzip file not read from a file (only files are unpacked)'),
+    (b'1AY&SY', 4, 'a bzip2 file'), (b'\xfd7zXZ\x00', 0, 'an xz file'),
     (b"7z\xbc\xaf'\x1c", 0, 'a 7-Zip archive'), (b'Rar!\x1a\x07', 0, 'a RAR archive'),
     (b'ustar', 257, 'a tar archive'),
-    (b'ID3', 0, 'an MP3 audio file'), (b'ftyp', 4, 'an MP4 or QuickTime media file'),
+    (b'ID3\x03', 0, 'an MP3 audio file'), (b'ID3\x04', 0, 'an MP3 audio file'),
+    (b'ftyp', 4, 'an MP4 or QuickTime media file'),
     (b'\x7fELF', 0, 'an executable (ELF)'),
 )
 # ANPA-1312: SYN SYN SOH, then a service level letter, a story number, US;
