@@ -143,13 +143,16 @@ def test_email_without_subject_or_text_is_refused():
     # A headline with a colon is no e-mail header.
     (b'Merkel: talks will go on\nBERLIN (dpa) - The chancellor said.', sniff.WIRE_TEXT),
     (b'Subject: budget\nThe council met.\n', sniff.WIRE_TEXT),
+    # Headlines that start like a binary signature.
+    (b'ID3 gene found\nLONDON, March 3 - Scientists said.', sniff.WIRE_TEXT),
+    (b'BZhang wins\nBEIJING, March 3 - Zhang won.', sniff.WIRE_TEXT),
 ])
 def test_formats_are_told_by_content(data, expected):
   assert sniff.detect_format(data) == expected
 
 
 @pytest.mark.parametrize('data, named', [
-    (b'%PDF-1.7\n', 'PDF'), (b'\x89PNG\r\n\x1a\n\x00\x00', 'PNG'), (b'\xff\xd8\xff\xe0', 'JPEG'),
+    (b'%PDF-1.7\n', 'PDF'), (b'BZh91AY&SY\x00', 'bzip2'), (b'RIFF\0\0\0\0WEBPVP8 ', 'WebP'), (b'\x89PNG\r\n\x1a\n\x00\x00', 'PNG'), (b'\xff\xd8\xff\xe0', 'JPEG'),
     (b'PK\x03\x04\x14\x00', 'zip-based document'), (b'{\\rtf1\\ansi}', 'RTF'),
     (b'date,headline,source\n1,a,b\n2,c,d\n', 'CSV'),
     (b'id\theadline\n1\ta\n2\tb\n', 'CSV'),
