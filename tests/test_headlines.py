@@ -18,7 +18,8 @@ from transforms.normalize.headlines import split_headline
     # Upper-case headlines: a leading word with no separator is the headline's own.
     ('BULLETIN SAYS TIN PRICE MAY RISE', 'BULLETIN SAYS TIN PRICE MAY RISE', [], None),
     ('UPDATE SEEN ON TRADE TALKS', 'UPDATE SEEN ON TRADE TALKS', [], None),
-    ('FLASH-FLOOD WARNING FOR TEXAS', 'FLASH-FLOOD WARNING FOR TEXAS', [], None),
+    ('CORRECTED-HECLA <HL> TO BUY MINE STAKE', 'HECLA <HL> TO BUY MINE STAKE', ['CORRECTED'], None),
+    ('RPT-INSITUFORM <INSUA> NET', 'INSITUFORM <INSUA> NET', ['REPEAT'], None),
     # Left alone: not a flag, or nothing after it.
     ('Update on peace talks', 'Update on peace talks', [], None),
     ('Urgent care clinics close', 'Urgent care clinics close', [], None),

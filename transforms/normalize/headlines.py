@@ -26,28 +26,19 @@ class Headline:
 
 
 def _marked(match: re.Match, headline: str) -> bool:
-  """Whether the flag matched is marked as one, not the headline's first word.
-
-  A bare hyphen joining two words ("FLASH-FLOOD WARNING") is a compound
-  unless a number or a mixed-case headline follows, as in "UPDATE 2-OIL"
-  or "REFILE-Oil falls".
-  """
-  if _LOWER_CASE.search(headline[match.end():]):
-    return True
-  separator = match['separator']
-  joined = separator == '-' and not match['number'] and not any(
-      character.isspace() for character in match.group(0))
-  return bool(separator) and not joined
+  """Whether the flag matched is marked as one, not the headline's first word."""
+  return bool(match['separator'] or _LOWER_CASE.search(headline[match.end():]))
 
 
 def split_headline(headline: str) -> Headline:
   """Splits leading wire flags off a headline; the clean text is kept.
 
   Only upper-case flags count, so that "Update on talks" is left alone. A
-  flag is followed by a separator (``-``, ``--``, ``:``, ``|``) or, with
-  none, by a headline in mixed case ("URGENT Quake hits Japan"): in an
-  upper-case headline such as "BULLETIN SAYS TIN PRICE MAY RISE" the word
-  is the headline's own.
+  flag is followed by a separator (``-``, ``--``, ``:``, ``|``; Reuters
+  writes "CORRECTED-HECLA <HL> TO BUY MINE STAKE") or, with none, by a
+  headline in mixed case ("URGENT Quake hits Japan"): in an upper-case
+  headline such as "BULLETIN SAYS TIN PRICE MAY RISE" the word is the
+  headline's own.
   """
   flags: List[str] = []
   update_number = None
