@@ -146,6 +146,9 @@ def test_email_without_subject_or_text_is_refused():
     # Headlines that start like a binary signature.
     (b'ID3 gene found\nLONDON, March 3 - Scientists said.', sniff.WIRE_TEXT),
     (b'BZhang wins\nBEIJING, March 3 - Zhang won.', sniff.WIRE_TEXT),
+    # A headline of phrases with commas is no table header.
+    (b'Oil falls, stocks rise, dollar steady\nLONDON - Oil fell, stocks rose, dollar held.\n',
+     sniff.WIRE_TEXT),
 ])
 def test_formats_are_told_by_content(data, expected):
   assert sniff.detect_format(data) == expected
@@ -155,7 +158,10 @@ def test_formats_are_told_by_content(data, expected):
     (b'%PDF-1.7\n', 'PDF'), (b'BZh91AY&SY\x00', 'bzip2'), (b'RIFF\0\0\0\0WEBPVP8 ', 'WebP'), (b'\x89PNG\r\n\x1a\n\x00\x00', 'PNG'), (b'\xff\xd8\xff\xe0', 'JPEG'),
     (b'PK\x03\x04\x14\x00', 'zip-based document'), (b'{\\rtf1\\ansi}', 'RTF'),
     (b'date,headline,source\n1,a,b\n2,c,d\n', 'CSV'),
-    (b'id\theadline\n1\ta\n2\tb\n', 'CSV'),
+    (b'id\theadline\tsource\n1\ta\tb\n2\tc\td\n', 'CSV'),
+    # A news dump: quoted text with commas and line breaks, one record.
+    ('url,title,text,topic\nhttps://x.example/1,Заголовок,"Текст, и ещё\nтекст",Россия\n'
+     .encode('utf-8'), 'CSV'),
     (b'# Project\n\nNotes about the project.\n', 'Markdown'),
     (b'Project\n=======\n\nNotes about it.\n', 'Markdown'),
     (b'One line only, no body\n', 'no body'),

@@ -4,6 +4,9 @@ What is recognised but cannot become news items (a PDF, an image, an
 Office document, a CSV table, a README) is refused with an
 ``unsupported_format`` reason naming it, never read as wire copy.
 """
+import csv
+import io
+import itertools
 import json
 import re
 from typing import Optional
@@ -68,6 +71,10 @@ _MARKUP_HEADING = re.compile(r'^#{1,6} \S')
 _MARKUP_UNDERLINE = re.compile(r'^(?:={3,}|-{3,})\s*$')
 _MARKUP_BLOCK = re.compile(r'^(?:```|~~~|\.\. [\w-]+::)')
 _TABLE_DELIMITERS = (',', ';', '\t', '|')
+_TABLE_SAMPLE_CHARS = 65536
+_TABLE_ROWS = 5
+# A column name: a word or a few, as spreadsheets and dumps name columns.
+_FIELD_NAME = re.compile(r'^[^\W\d][\w .()/-]{0,39}$')
 
 _NEWSML_G2_ROOTS = frozenset({
     'newsItem', 'newsMessage', 'packageItem', 'conceptItem', 'conceptSet',
@@ -178,7 +185,7 @@ def is_email(text: str) -> bool:
 def not_wire_copy(text: str) -> Optional[str]:
   """Why text is not plain-text wire copy (a headline line, then a body); None if it is."""
   lines = [line.strip() for line in text.splitlines() if line.strip()]
-  if _is_table(lines[:6]):
+  if _is_table(text.lstrip()):
     return 'a CSV or other delimited table, not a news format'
   if (_MARKUP_HEADING.match(lines[0]) or (len(lines) > 1 and _MARKUP_UNDERLINE.match(lines[1]))
       or any(_MARKUP_BLOCK.match(line) for line in lines[:40])):
@@ -191,12 +198,22 @@ def not_wire_copy(text: str) -> Optional[str]:
   return None
 
 
-def _is_table(lines) -> bool:
-  """Three lines or more, each with as many delimiters as the others (two or more)."""
-  if len(lines) < 3:
-    return False
+def _is_table(text: str) -> bool:
+  """A header row of three names or more, then rows with as many fields.
+
+  Read as CSV, so that a quoted field may hold delimiters and line breaks
+  (a news dump's text column); the last row read may be cut short. Wire
+  copy has no such header: a headline with commas is phrases, mostly of
+  several words ("Oil falls, stocks rise, dollar steady"), not names.
+  """
   for delimiter in _TABLE_DELIMITERS:
-    counts = {line.count(delimiter) for line in lines}
-    if len(counts) == 1 and counts.pop() >= (2 if delimiter == ',' else 1):
+    rows = list(itertools.islice(csv.reader(io.StringIO(text[:_TABLE_SAMPLE_CHARS]),
+                                            delimiter=delimiter), _TABLE_ROWS + 1))
+    header, records = rows[0] if rows else [], rows[1:_TABLE_ROWS + 1]
+    names = [name.strip() for name in header]
+    if (len(names) >= 3 and all(_FIELD_NAME.match(name) for name in names)
+        and sum(' ' in name for name in names) <= len(names) // 2
+        and records and len(records[0]) == len(header)
+        and all(len(record) == len(header) for record in records[:-1])):
       return True
   return False
