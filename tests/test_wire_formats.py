@@ -2,6 +2,8 @@
 import pathlib
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from transforms.errors import InputError
 from transforms.normalize.record import normalize_entry
@@ -11,6 +13,7 @@ from transforms.parse.email_message import parse_email
 from transforms.parse.entries import parse_source
 from transforms.parse.iptc7901 import parse_iptc7901
 from transforms.parse.wire_messages import split_messages, version_indicators
+from transforms.read import archives
 
 FIXTURES = pathlib.Path(__file__).parent / 'fixtures' / 'wire'
 IPTC_7901 = (FIXTURES / 'iptc7901-two-messages.txt').read_bytes()
@@ -190,3 +193,45 @@ def test_anpa1312_without_control_characters_still_loses_its_header():
   assert entry.subjects[1] == {'scheme': 'anpa-selector', 'code': 'asian', 'name': None}
   assert entry.body == 'TOKYO (AP) — Asian shares rose on Friday.'
   assert entry.versioncreated_raw == '12-04-14 0412GMT'
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(prefix=st.sampled_from([IPTC_7901[:40], ANPA_1312[:60], EMAIL[:300], b'\x01abc1 1 a 1\n',
+                               b'From: a@b.example\nSubject: x\n\n', b'<a> b\n']),
+       rest=st.binary(max_size=400))
+def test_any_bytes_after_a_formats_opening_end_as_entries_or_an_input_error(prefix, rest):
+  try:
+    entries = parse_source('fuzz', prefix + rest)
+  except InputError:
+    return
+  for entry in entries:
+    try:
+      record = _record(entry)
+    except InputError:
+      continue
+    assert (record['headline'] or '').encode('utf-8') is not None
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.binary(max_size=300), magic=st.sampled_from([b'\x1f\x8b', b'PK\x03\x04']))
+def test_any_bytes_after_an_archive_signature_unpack_or_raise_an_input_error(data, magic):
+  try:
+    for member in archives.unpack('fuzz.zip', magic + data, 1000):
+      assert member.data is not None or member.refusal is not None
+  except InputError:
+    pass
+
+
+def test_a_sender_the_standard_library_cannot_parse_is_taken_as_written():
+  data = (b'From: .\x112\x04Acme Press <press@acme.example>\nTo: desk@paper.example\n'
+          b'Subject: Results\n\nProfit rose.\n')
+  (entry,) = parse_source('mail.eml', data)
+  assert (entry.title, entry.byline) == ('Results', '.\x112\x04Acme Press')
+  assert _record(entry)['byline'] == '.2Acme Press'  # control characters cleaned
+
+
+@pytest.mark.parametrize('data', [b'\x1e', b'\x0c\x1c \n'])
+def test_only_spaces_and_controls_are_an_empty_input(data):
+  with pytest.raises(InputError) as refused:
+    sniff.detect_format(data)
+  assert refused.value.reason == 'empty_input'

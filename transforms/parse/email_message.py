@@ -28,8 +28,8 @@ def parse_email(data: bytes, source: str, received_at=None) -> List[ParsedEntry]
     data_without_envelope = data
   message = email.message_from_bytes(data_without_envelope, policy=email.policy.default)
   body, body_is_html = _body(message)
-  name, address = email.utils.parseaddr(str(message.get('from', '')))
-  message_id = str(message.get('message-id', '')).strip().strip('<>').strip()
+  name, address = email.utils.parseaddr(_header(message, 'from') or '')
+  message_id = (_header(message, 'message-id') or '').strip('<> ')
   entry = ParsedEntry(
       format=FORMAT, source=source, position=0, raw=data, received_at=received_at,
       guid=f'mid:{message_id}' if message_id else None,
@@ -46,8 +46,16 @@ def parse_email(data: bytes, source: str, received_at=None) -> List[ParsedEntry]
 
 
 def _header(message: EmailMessage, name: str) -> Optional[str]:
-  """A header's text on one line, encoded words decoded; None when absent or empty."""
-  value = message.get(name)
+  """A header's text on one line, encoded words decoded; None when absent or empty.
+
+  The standard library's header parser fails on some malformed values
+  (control characters in an address raise AttributeError): those are
+  taken as written.
+  """
+  try:
+    value = message.get(name)
+  except (AttributeError, IndexError, TypeError, ValueError):
+    value = next((raw for key, raw in message.raw_items() if key.lower() == name), None)
   if value is None:
     return None
   return ' '.join(str(value).split()) or None

@@ -133,7 +133,10 @@ def detect_format(data: bytes) -> str:
   if is_email(text):
     return EMAIL
   # Judged on the whole text in its own charset: UTF-8 would drop a KOI8-R headline.
-  refusal = not_wire_copy(decode_text(data).text)
+  decoded = decode_text(data).text
+  if not decoded.strip():
+    raise InputError('empty_input', 'the input holds only spaces and control characters')
+  refusal = not_wire_copy(decoded)
   if refusal:
     raise InputError(UNSUPPORTED_FORMAT, refusal)
   return WIRE_TEXT
@@ -207,8 +210,11 @@ def _is_table(text: str) -> bool:
   several words ("Oil falls, stocks rise, dollar steady"), not names.
   """
   for delimiter in _TABLE_DELIMITERS:
-    rows = list(itertools.islice(csv.reader(io.StringIO(text[:_TABLE_SAMPLE_CHARS]),
-                                            delimiter=delimiter), _TABLE_ROWS + 1))
+    sample = io.StringIO(text[:_TABLE_SAMPLE_CHARS], newline='')
+    try:
+      rows = list(itertools.islice(csv.reader(sample, delimiter=delimiter), _TABLE_ROWS + 1))
+    except csv.Error:  # a NUL or a lone quote mid-field: not a table we can read
+      continue
     header, records = rows[0] if rows else [], rows[1:_TABLE_ROWS + 1]
     names = [name.strip() for name in header]
     if (len(names) >= 3 and all(_FIELD_NAME.match(name) for name in names)
