@@ -5,8 +5,7 @@ import pathlib
 import zipfile
 
 import pytest
-
-from tests.test_end_to_end import avro_files, read_fastavro, run_wirebeam
+from test_end_to_end import avro_files, read_fastavro, run_wirebeam
 
 FIXTURES = pathlib.Path(__file__).parent / 'fixtures' / 'wire'
 REUTERS_BRACKET = (b'<VICEROY RESOURCE CORP> DETAILS GOLD ASSAYS\n'
