@@ -235,3 +235,11 @@ def test_only_spaces_and_controls_are_an_empty_input(data):
   with pytest.raises(InputError) as refused:
     sniff.detect_format(data)
   assert refused.value.reason == 'empty_input'
+
+
+def test_anpa1312_stories_of_one_file_are_each_replayable_alone():
+  two = ANPA_1312 + ANPA_1312.replace(b'a0412', b'a0413')
+  first, second = parse_anpa1312(two, 'ap.txt')
+  assert second.raw == ANPA_1312.replace(b'a0412', b'a0413')[2:]  # SYN fill before SOH stays with the first
+  (again,) = parse_source('ap.txt', second.raw)
+  assert (again.format, again.title) == ('anpa1312', first.title)

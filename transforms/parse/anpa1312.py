@@ -20,15 +20,12 @@ import re
 from typing import List, Optional
 
 from transforms.entry import ParsedEntry
-from transforms.errors import InputError
-from transforms.parse.iptc7901 import message_bytes
 from transforms.parse.wire_messages import (
   FramedMessage,
+  parse_framed,
   reflowed,
-  split_messages,
   version_indicators,
 )
-from transforms.text import decode_text
 
 FORMAT = 'anpa1312'
 # Priority letters to IPTC urgency (1 most urgent): flash, bulletin, urgent,
@@ -49,22 +46,10 @@ _UNDERSCORE_DASH = re.compile(r'(?<=\s)_(?=\s)')
 
 def parse_anpa1312(data: bytes, source: str, received_at=None) -> List[ParsedEntry]:
   """One entry per story of the file."""
-  decoded = decode_text(data)
-  messages = split_messages(decoded.text)
-  if not messages:
-    raise InputError('empty_item', 'an ANPA-1312 file with no story in it')
-  entries = []
-  for position, message in enumerate(messages):
-    entry = _entry(message, source, position, received_at)
-    entry.raw = data if len(messages) == 1 else message_bytes(message, decoded.charset)
-    entry.charset, entry.charset_reason = decoded.charset, decoded.reason
-    entries.append(entry)
-  return entries
+  return parse_framed(data, source, received_at, FORMAT, _read_message)
 
 
-def _entry(message: FramedMessage, source: str, position: int, received_at) -> ParsedEntry:
-  entry = ParsedEntry(format=FORMAT, source=source, position=position, raw=b'',
-                      received_at=received_at)
+def _read_message(message: FramedMessage, entry: ParsedEntry):
   header_lines = message.header.split('\n')
   text = message.text
   if len(header_lines) == 1:  # control characters stripped: the second line is the header's
@@ -89,7 +74,6 @@ def _entry(message: FramedMessage, source: str, position: int, received_at) -> P
   trailer_date = _TRAILER_DATE.search(trailer)
   entry.versioncreated_raw = trailer_date.group(1) if trailer_date else None
   _read_text(entry, text)
-  return entry
 
 
 def _add_versions(entry: ParsedEntry, text: Optional[str]):

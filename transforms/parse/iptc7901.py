@@ -22,14 +22,12 @@ import re
 from typing import List, Optional, Tuple
 
 from transforms.entry import ParsedEntry
-from transforms.errors import InputError
 from transforms.parse.wire_messages import (
   FramedMessage,
+  parse_framed,
   reflowed,
-  split_messages,
   version_indicators,
 )
-from transforms.text import decode_text
 
 FORMAT = 'iptc7901'
 _HEADER = re.compile(
@@ -37,7 +35,7 @@ _HEADER = re.compile(
     r'(?P<category>[A-Za-z]{1,3}) (?P<words>\d{1,5})(?P<optional>.*)$')
 _KEYWORD_LINE = re.compile(r'^[^\s/][^/]*(?:/[^/]*)*/$|^\S+/\S+$')
 # "By dpa correspondents =", "Von Anna Muster, dpa =", "Di Mario Rossi"
-_BYLINE = re.compile(r'^(?:By|Von|Par|Por|Di|De|Av|Door|Od|Av)\s+\S', re.UNICODE)
+_BYLINE = re.compile(r'^(?:By|Von|Par|Por|Di|De|Av|Door|Od)\s+\S', re.UNICODE)
 _DATE_TIME_GROUP = re.compile(r'^\d{6}\s*(?:GMT|UTC|Z)\s+[A-Za-z]{3}\w*\.?\s+\d{2,4}$',
                               re.IGNORECASE)
 # The closing line of agency and editors' initials: "dpa al rmo hct rmo".
@@ -48,29 +46,11 @@ _NOT_FOR_PUBLICATION = re.compile(
 
 def parse_iptc7901(data: bytes, source: str, received_at=None) -> List[ParsedEntry]:
   """One entry per message of the file."""
-  decoded = decode_text(data)
-  messages = split_messages(decoded.text)
-  if not messages:
-    raise InputError('empty_item', 'an IPTC 7901 file with no message in it')
-  entries = []
-  for position, message in enumerate(messages):
-    entry = _entry(message, source, position, received_at)
-    entry.raw = data if len(messages) == 1 else message_bytes(message, decoded.charset)
-    entry.charset, entry.charset_reason = decoded.charset, decoded.reason
-    entries.append(entry)
-  return entries
+  return parse_framed(data, source, received_at, FORMAT, _read_message)
 
 
-def message_bytes(message: FramedMessage, charset: str) -> bytes:
-  """One message of several, as its own file: replayable alone."""
-  text = f'\x01{message.header}\r\n\x02{message.text}\x03{message.trailer}\x04'
-  return text.encode(charset, errors='replace')
-
-
-def _entry(message: FramedMessage, source: str, position: int, received_at) -> ParsedEntry:
+def _read_message(message: FramedMessage, entry: ParsedEntry):
   header = _HEADER.match(message.header)
-  entry = ParsedEntry(format=FORMAT, source=source, position=position, raw=b'',
-                      received_at=received_at)
   if header:
     priority = int(header['priority'])
     entry.urgency = priority if 1 <= priority <= 9 else None
@@ -100,7 +80,6 @@ def _entry(message: FramedMessage, source: str, position: int, received_at) -> P
   body = '\n'.join(lines[index:])
   cut = _NOT_FOR_PUBLICATION.search(body)
   entry.body = reflowed((body[:cut.start()] if cut else body).split('\n')) or None
-  return entry
 
 
 def _selector_codes(optional: str) -> List[str]:

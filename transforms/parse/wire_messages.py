@@ -9,7 +9,11 @@ control characters were stripped) has its header on its first line.
 """
 import dataclasses
 import re
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
+
+from transforms.entry import ParsedEntry
+from transforms.errors import InputError
+from transforms.text import decode_text
 
 SOH, STX, ETX, EOT, SYN = '\x01', '\x02', '\x03', '\x04', '\x16'
 UNIT_SEPARATOR = '\x1f'  # between an ANPA-1312 story number and its selector code
@@ -38,13 +42,14 @@ class FramedMessage:
   header: str  # from SOH to STX, or the first line
   text: str  # from STX to ETX, control characters removed
   trailer: str  # after ETX: a closing date-time group, in ANPA-1312
+  original: str = ''  # the message as transmitted, framing included
 
 
 def split_messages(text: str) -> List[FramedMessage]:
   """The messages of a transmission, in order; SYN fill and EOT dropped."""
   messages = []
-  for chunk in text.split(SOH):
-    chunk = chunk.replace(SYN, '').replace(EOT, '')
+  for index, original in enumerate(text.split(SOH)):
+    chunk = original.replace(SYN, '').replace(EOT, '')
     if not chunk.strip():
       continue
     if STX in chunk:
@@ -54,8 +59,32 @@ def split_messages(text: str) -> List[FramedMessage]:
     body, _, trailer = rest.partition(ETX)
     header = _CONTROL.sub('', header.replace(UNIT_SEPARATOR, ' ').replace('\r', ''))
     messages.append(FramedMessage(header.strip(), clean_control(body),
-                                  _CONTROL.sub('', trailer).strip()))
+                                  _CONTROL.sub('', trailer).strip(),
+                                  (SOH if index else '') + original))
   return messages
+
+
+def parse_framed(data: bytes, source: str, received_at, entry_format: str,
+                 read_message: Callable[[FramedMessage, ParsedEntry], None]
+                 ) -> List[ParsedEntry]:
+  """One entry per message of a transmission, filled in by ``read_message``.
+
+  A message of several keeps its own bytes, so that its dead letter can be
+  replayed alone.
+  """
+  decoded = decode_text(data)
+  messages = split_messages(decoded.text)
+  if not messages:
+    raise InputError('empty_item', f'a {entry_format} file with no message in it')
+  entries = []
+  for position, message in enumerate(messages):
+    raw = data if len(messages) == 1 else message.original.encode(decoded.charset, errors='replace')
+    entry = ParsedEntry(format=entry_format, source=source, position=position, raw=raw,
+                        received_at=received_at, charset=decoded.charset,
+                        charset_reason=decoded.reason)
+    read_message(message, entry)
+    entries.append(entry)
+  return entries
 
 
 def clean_control(text: str) -> str:
