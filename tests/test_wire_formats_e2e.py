@@ -118,3 +118,28 @@ def test_what_holds_no_news_is_an_unsupported_format_dead_letter(run):
   assert 'PDF' in refused['report.pdf'][1]
   assert 'CSV' in refused['table.csv'][1]
   assert 'Markdown' in refused['README.md'][1]
+
+
+@pytest.mark.e2e
+def test_members_past_the_cap_are_one_dead_letter_that_a_replay_reads(tmp_path):
+  inputs = tmp_path / 'in'
+  inputs.mkdir()
+  stories = [f'Council votes on item {n}\nLONDON (Reuters) - The council voted on item {n}.\n'
+             for n in range(3)]
+  (inputs / 'bundle.zip').write_bytes(_zip([(f'{n}.txt', story)
+                                            for n, story in enumerate(stories)]))
+  first = tmp_path / 'first'
+  result = run_wirebeam('--input', str(inputs), '--output', str(first), '--no-entities',
+                        '--max-archive-members', '2')
+  assert result.returncode == 0, result.stderr
+  assert len(read_fastavro(avro_files(first, 'items'))) == 2
+  (letter,) = read_fastavro(avro_files(first, 'dead_letters'))
+  assert (letter['reason'], letter['source']) == ('archive_members_not_read',
+                                                  str(inputs / 'bundle.zip'))
+  assert letter['error'].startswith(f'{inputs / "bundle.zip"}: 1 of its 3 members not read')
+  replayed = tmp_path / 'replayed'
+  result = run_wirebeam('--replay', str(first / 'dead_letters'), '--output', str(replayed),
+                        '--no-entities')
+  assert result.returncode == 0, result.stderr
+  locations = {item['source']['location'] for item in read_fastavro(avro_files(replayed, 'items'))}
+  assert f'{inputs / "bundle.zip"}!2.txt' in locations

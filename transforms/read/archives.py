@@ -6,11 +6,12 @@ member takes the name stored in it, else the file's without ``.gz``), and
 ``outer.zip!inner.zip!story.xml`` for an archive in an archive, unpacked one
 level deep only. Every limit holds after decompression, which runs as a
 stream with a cap and never holds more than the cap: a member over
-``--max-input-bytes`` (a zip bomb) is a dead letter, as is every member
-past ``MAX_MEMBERS`` or past ``MAX_TOTAL_FACTOR`` times ``--max-input-bytes``
-unpacked in all. Such dead letters name the archive as their source, so
-``--replay`` reads it again. Zip files that are documents (Office Open XML,
-OpenDocument, EPUB) are not unpacked: the parse stage names them.
+``--max-input-bytes`` (a zip bomb) is a dead letter, and the members past
+``--max-archive-members`` or past ``MAX_TOTAL_FACTOR`` times
+``--max-input-bytes`` unpacked in all are one. Such dead letters name the
+archive as their source, so ``--replay`` with higher limits reads it
+again. Zip files that are documents (Office Open XML, OpenDocument, EPUB)
+are not unpacked: the parse stage names them.
 """
 import dataclasses
 import gzip
@@ -24,7 +25,7 @@ from transforms.errors import InputError
 from transforms.read.local_files import is_hidden
 
 ARCHIVE_MEMBER_SEPARATOR = '!'  # between an archive's location and a member's name
-MAX_MEMBERS = 1000
+DEFAULT_MAX_MEMBERS = 1000
 # At most this many times --max-input-bytes unpacked from one archive.
 MAX_TOTAL_FACTOR = 10
 _GZIP_MAGIC = b'\x1f\x8b'
@@ -58,9 +59,10 @@ def is_archive(data: bytes) -> bool:
 
 class _Budget:
   """What one archive may still unpack: members and bytes."""
-  def __init__(self, max_member_bytes: int):
+  def __init__(self, max_member_bytes: int, max_members: int):
     self.max_member_bytes = max_member_bytes
-    self.members = MAX_MEMBERS
+    self.max_members = max_members
+    self.members = max_members
     self.bytes = MAX_TOTAL_FACTOR * max_member_bytes
 
   def spend(self, size: int):
@@ -68,9 +70,10 @@ class _Budget:
     self.bytes -= size
 
 
-def unpack(location: str, data: bytes, max_member_bytes: int) -> Iterator[Member]:
+def unpack(location: str, data: bytes, max_member_bytes: int,
+           max_members: int = DEFAULT_MAX_MEMBERS) -> Iterator[Member]:
   """The members of an archive, in order; raises InputError when it cannot be opened."""
-  yield from _unpack(location, data, _Budget(max_member_bytes), nested=False)
+  yield from _unpack(location, data, _Budget(max_member_bytes, max_members), nested=False)
 
 
 def _unpack(location: str, data: bytes, budget: _Budget, nested: bool) -> Iterator[Member]:
@@ -146,8 +149,9 @@ def _zip_members(location: str, data: bytes, budget: _Budget) -> Iterator[Member
         yield Member(location, refusal=InputError(
             'archive_members_not_read',
             f'{left} of its {len(infos)} members not read, from '
-            f'{info.filename!r} on: at most {MAX_MEMBERS} members and '
-            f'{MAX_TOTAL_FACTOR} x --max-input-bytes are unpacked from one archive'))
+            f'{info.filename!r} on: at most {budget.max_members} members '
+            f'(--max-archive-members) and {MAX_TOTAL_FACTOR} x --max-input-bytes are '
+            'unpacked from one archive; --replay with higher limits reads it again'))
         return
       yield _zip_member(archive, info, member_location, budget.max_member_bytes)
 

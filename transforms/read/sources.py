@@ -65,9 +65,11 @@ class ReadFileFn(GuardedDoFn):
   """
   stage = 'read'
 
-  def __init__(self, max_input_bytes: int, follow_links: bool = False):
+  def __init__(self, max_input_bytes: int, follow_links: bool = False,
+               max_archive_members: int = archives.DEFAULT_MAX_MEMBERS):
     self._max_input_bytes = max_input_bytes
     self._follow_links = follow_links
+    self._max_archive_members = max_archive_members
 
   def origin(self, element):
     return Origin(source=element.path, raw=b'')
@@ -85,7 +87,8 @@ class ReadFileFn(GuardedDoFn):
       yield SourceData(element.path, data, modified)
       return
     Metrics.counter(METRICS_NAMESPACE, 'sources.archives').inc()
-    for member in archives.unpack(element.path, data, self._max_input_bytes):
+    for member in archives.unpack(element.path, data, self._max_input_bytes,
+                                  self._max_archive_members):
       if member.refusal is not None:
         yield dead_letter_output(self.stage, member.refusal.reason,
                                  f'{member.location}: {member.refusal}',
@@ -153,7 +156,8 @@ class ReadSources(beam.PTransform):
                max_input_bytes: int, fetch_timeout: float = 20.0,
                user_agent: str = DEFAULT_USER_AGENT,
                replayed: Sequence[SourceData] = (), replayed_paths: Sequence[str] = (),
-               follow_links: bool = False):
+               follow_links: bool = False,
+               max_archive_members: int = archives.DEFAULT_MAX_MEMBERS):
     super().__init__()
     self._file_patterns = list(file_patterns)
     self._feed_urls = list(feed_urls)
@@ -163,6 +167,7 @@ class ReadSources(beam.PTransform):
     self._fetch_timeout = fetch_timeout
     self._user_agent = user_agent
     self._follow_links = follow_links
+    self._max_archive_members = max_archive_members
 
   def _files(self, pbegin):
     """The files to read: ``LocalFile``s, and remote files' ``FileMetadata``."""
@@ -191,7 +196,8 @@ class ReadSources(beam.PTransform):
           files
           | 'AllFiles' >> beam.Flatten(pipeline=pbegin.pipeline)
           | 'SpreadFiles' >> beam.Reshuffle()
-          | 'ReadFiles' >> beam.ParDo(ReadFileFn(self._max_input_bytes, self._follow_links))
+          | 'ReadFiles' >> beam.ParDo(ReadFileFn(
+              self._max_input_bytes, self._follow_links, self._max_archive_members))
           .with_outputs(DEAD_LETTERS, main=SOURCES))
     if self._feed_urls:
       results.append(
