@@ -42,7 +42,7 @@ class FramedMessage:
   header: str  # from SOH to STX, or the first line
   text: str  # from STX to ETX, control characters removed
   trailer: str  # after ETX: a closing date-time group, in ANPA-1312
-  original: str = ''  # the message as transmitted, framing included
+  original: str  # the message as transmitted, framing included
 
 
 def split_messages(text: str) -> List[FramedMessage]:
@@ -58,7 +58,7 @@ def split_messages(text: str) -> List[FramedMessage]:
       header, _, rest = chunk.lstrip('\r\n').partition('\n')
     body, _, trailer = rest.partition(ETX)
     header = _CONTROL.sub('', header.replace(UNIT_SEPARATOR, ' ').replace('\r', ''))
-    messages.append(FramedMessage(header.strip(), clean_control(body),
+    messages.append(FramedMessage(header.strip(), _clean_control(body),
                                   _CONTROL.sub('', trailer).strip(),
                                   (SOH if index else '') + original))
   return messages
@@ -87,7 +87,7 @@ def parse_framed(data: bytes, source: str, received_at, entry_format: str,
   return entries
 
 
-def clean_control(text: str) -> str:
+def _clean_control(text: str) -> str:
   """Text without control characters, its line ends as LF."""
   return _CONTROL.sub('', text.replace('\r\n', '\n').replace('\r', '\n'))
 
