@@ -149,6 +149,8 @@ def test_email_without_subject_or_text_is_refused():
     # Headlines that start like a binary signature.
     (b'ID3 gene found\nLONDON, March 3 - Scientists said.', sniff.WIRE_TEXT),
     (b'BZhang wins\nBEIJING, March 3 - Zhang won.', sniff.WIRE_TEXT),
+    (b'MIT licenses its battery design\nBOSTON (Reuters) - MIT said.\n', sniff.WIRE_TEXT),
+    (b'README: the agency changes its format\nLONDON - The agency said.\n', sniff.WIRE_TEXT),
     # A headline of phrases with commas is no table header.
     (b'Oil falls, stocks rise, dollar steady\nLONDON - Oil fell, stocks rose, dollar held.\n',
      sniff.WIRE_TEXT),
@@ -168,6 +170,10 @@ def test_formats_are_told_by_content(data, expected):
     (b'# Project\n\nNotes about the project.\n', 'Markdown'),
     (b'Project\n=======\n\nNotes about it.\n', 'Markdown'),
     (b'One line only, no body\n', 'no body'),
+    (b'Wire tools\nDistribution 1.0\nREADME file (v 1.3)\n\nThis collection holds...\n', 'README'),
+    (b'MIT License\n\nCopyright (c) 2026 Someone\n\nPermission is hereby granted...\n', 'licence'),
+    (b'GNU GENERAL PUBLIC LICENSE\nVersion 3, 29 June 2007\n\nEveryone is permitted...\n',
+     'licence'),
     (b'word ' * 100 + b'\nmore prose\n', 'prose'),
 ])
 def test_what_holds_no_news_is_refused_naming_it(data, named):

@@ -70,6 +70,12 @@ MAX_HEADLINE_CHARS = 300
 _MARKUP_HEADING = re.compile(r'^#{1,6} \S')
 _MARKUP_UNDERLINE = re.compile(r'^(?:={3,}|-{3,})\s*$')
 _MARKUP_BLOCK = re.compile(r'^(?:```|~~~|\.\. [\w-]+::)')
+# A project's documents, told by their title line (one of the first three):
+# "README file (v 1.3)", "LICENSE", "MIT License", "GNU GENERAL PUBLIC LICENSE".
+_DOCUMENT_TITLE = re.compile(
+    r'^(?:(?:README|LICEN[CS]E|COPYING|CHANGELOG|NOTICE|AUTHORS)(?:\.\w+)?(?:\s+file\b.*)?'
+    r'|(?:MIT|BSD|ISC|Apache|Mozilla|GNU)[\w .-]{0,40}Licen[cs]e(?:,? Version [\d.]+)?)$',
+    re.IGNORECASE)
 _TABLE_DELIMITERS = (',', ';', '\t', '|')
 _TABLE_SAMPLE_CHARS = 65536
 _TABLE_ROWS = 5
@@ -193,6 +199,9 @@ def not_wire_copy(text: str) -> Optional[str]:
   if (_MARKUP_HEADING.match(lines[0]) or (len(lines) > 1 and _MARKUP_UNDERLINE.match(lines[1]))
       or any(_MARKUP_BLOCK.match(line) for line in lines[:40])):
     return 'a Markdown or reStructuredText document, not wire copy'
+  title = next((line for line in lines[:3] if _DOCUMENT_TITLE.match(line)), None)
+  if title:
+    return f'a project document ({title!r}: a README or a licence), not wire copy'
   if len(lines[0]) > MAX_HEADLINE_CHARS:
     return (f'plain text whose first line has {len(lines[0])} characters: prose, not '
             f'wire copy (a headline of at most {MAX_HEADLINE_CHARS}, then a body)')
