@@ -4,11 +4,13 @@ The corpus (21,578 Reuters items from 1987, in SGML) is read with regular
 expressions: its files are not well-formed XML, and they carry teletype
 control characters as entities (``&#2;``, ``&#3;``, ``&#5;``...). The items
 are written as JSON lists of ninjs 1.x items, which the pipeline reads as
-one entry per element. ``replicate`` grows the corpus with perturbed copies
-for benchmarks that need more items than the corpus has.
+one entry per element; with ``--wire-text``, each item with a title and a
+body is one plain-text wire file instead (headline line, then the dateline
+and body), as agencies deliver by FTP. ``replicate`` grows the corpus with
+perturbed copies for benchmarks that need more items than the corpus has.
 
 Usage: python -m bench.reuters DATA_PATH OUT_FOLDER [--factor N]
-           [--items-per-file K] [--seed S]
+           [--items-per-file K] [--seed S] [--wire-text] [--limit N]
 """
 import argparse
 import dataclasses
@@ -150,6 +152,26 @@ def write_inputs(items: Sequence[ReutersItem], folder,
   return paths
 
 
+def write_wire_text(items: Sequence[ReutersItem], folder) -> List[pathlib.Path]:
+  """Writes each item with a title and a body as one plain-text wire file.
+
+  Refuses a folder that already holds such files, as ``write_inputs`` does.
+  """
+  folder = pathlib.Path(folder)
+  folder.mkdir(parents=True, exist_ok=True)
+  if any(folder.glob(f'{FILE_PREFIX}*.txt')):
+    raise FileExistsError(f'{folder} already holds {FILE_PREFIX}*.txt files; '
+                          'write to an empty folder')
+  paths = []
+  for item in items:
+    if item.title and item.body:
+      path = folder / f'{FILE_PREFIX}{item.newid:05d}.txt'
+      body = ' '.join(filter(None, (item.dateline, item.body.strip())))
+      path.write_text(f'{item.title}\n{body}\n', encoding='utf-8')
+      paths.append(path)
+  return paths
+
+
 # Each copy of an item with a body is one of these, chosen uniformly (25%
 # each). The verdicts are wirebeam's, at its default settings, on the whole
 # corpus with factor 2 and seed 0:
@@ -257,12 +279,20 @@ def main(argv=None):
   parser.add_argument('--items-per-file', type=int, default=500)
   parser.add_argument('--seed', type=int, default=0,
                       help="seed of the copies' perturbations (default 0)")
+  parser.add_argument('--wire-text', action='store_true',
+                      help='write one plain-text wire file per item with a title and body')
+  parser.add_argument('--limit', type=int, default=None,
+                      help='only the first N items of the corpus (default: all)')
   args = parser.parse_args(argv)
   if args.factor < 1 or args.items_per_file < 1:
     parser.error('--factor and --items-per-file must be at least 1')
   try:
-    items = load_reuters(args.data)
+    items = load_reuters(args.data)[:args.limit]
     print(f'read {len(items)} items, {sum(1 for i in items if i.body)} with a body')
+    if args.wire_text:
+      paths = write_wire_text(items, args.out)
+      print(f'wrote {len(paths)} plain-text wire files under {args.out}')
+      return
     if args.factor > 1:
       items = replicate(items, args.factor, args.seed)
       print(f'replicated to {len(items)} items (factor {args.factor}, seed {args.seed})')

@@ -62,7 +62,8 @@ class IngestWireItems(beam.PTransform):
             | 'Read' >> ReadSources(
                 self._file_patterns, self._feed_urls, options.max_input_bytes,
                 options.fetch_timeout, replayed=self._replayed,
-                follow_links=options.follow_links)
+                follow_links=options.follow_links,
+                max_archive_members=options.max_archive_members)
             | 'Process' >> ProcessSources(options))
 
 
@@ -140,7 +141,8 @@ class IngestBatch(beam.PTransform):
     read = pbegin | 'Read' >> ReadSources(
         inputs.file_patterns, inputs.feed_urls, options.max_input_bytes,
         options.fetch_timeout, replayed=inputs.replayed,
-        replayed_paths=inputs.replayed_paths, follow_links=options.follow_links)
+        replayed_paths=inputs.replayed_paths, follow_links=options.follow_links,
+        max_archive_members=options.max_archive_members)
     normalized = read | 'Normalize' >> NormalizeSources(options)
     normalized = {ITEMS: self._counted(normalized[ITEMS], progress.ENTRIES),
                   DEAD_LETTERS: normalized[DEAD_LETTERS]}

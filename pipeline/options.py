@@ -14,6 +14,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from transforms.dedup.settings import DedupSettings
 from transforms.output_layout import AVRO, OUTPUT_FORMATS
 from transforms.parse.entries import DEFAULT_MAX_ENTRIES
+from transforms.read.archives import DEFAULT_MAX_MEMBERS
 
 # Codecs that fastavro writes; setup.py installs what each needs. fastavro
 # and Apache avro read them all; polars reads all but zstandard.
@@ -198,6 +199,11 @@ def add_wirebeam_arguments(parser, streaming_flag: bool = False):
         'ones; the rest become one too_many_entries dead letter keeping the '
         'whole source, which --replay with a higher N reads again. '
         'Default: %(default)s.')
+  _flag(limits, 'max-archive-members', type=entry_count, default=DEFAULT_MAX_MEMBERS,
+        metavar='N', help='Most members unpacked from one gzip or zip file read, the '
+        'first ones (and at most 10 x --max-input-bytes in all); the rest become one '
+        'archive_members_not_read dead letter, which --replay with a higher N reads '
+        'again. Default: %(default)s.')
   _flag(limits, 'fetch-timeout', type=duration, default=20.0, metavar='TIME',
         help='Time limit for fetching one feed, redirects included. '
         'Default: %(default)s s.')

@@ -18,6 +18,7 @@ from pipeline.shared_stages import ProcessSources, dedup_settings, split_duplica
 from transforms import output_folder
 from transforms.dedup.streaming import DeduplicateStream
 from transforms.output_layout import AVRO, folder_formats, format_folder
+from transforms.read.archives import DEFAULT_MAX_MEMBERS
 from transforms.read.feed_list import FeedSpec
 from transforms.read.poll import PollFeeds, PollSettings
 from transforms.read.watch import WatchFolders
@@ -40,9 +41,11 @@ class StreamSources(beam.PTransform):
   def __init__(self, feed_specs: Sequence[FeedSpec], settings: PollSettings,
                folders: Sequence[str], already_read: Dict[str, List[str]],
                max_input_bytes: int, tick: float, stop_after: Optional[float],
-               follow_links: bool = False):
+               follow_links: bool = False,
+               max_archive_members: int = DEFAULT_MAX_MEMBERS):
     super().__init__()
     self._follow_links = follow_links
+    self._max_archive_members = max_archive_members
     self._feed_specs = list(feed_specs)
     self._settings = settings
     self._folders = list(folders)
@@ -61,7 +64,8 @@ class StreamSources(beam.PTransform):
       results.append(ticks | 'PollFeeds' >> PollFeeds(self._feed_specs, self._settings))
     if self._folders:
       results.append(ticks | 'WatchFolders' >> WatchFolders(
-          self._folders, self._max_input_bytes, self._already_read, self._follow_links))
+          self._folders, self._max_input_bytes, self._already_read, self._follow_links,
+          self._max_archive_members))
     sources = ([result[SOURCES] for result in results]
                | 'FlattenSources' >> beam.Flatten()
                | 'SpreadSources' >> beam.Reshuffle())
@@ -133,7 +137,7 @@ class IngestStream(beam.PTransform):
     super().__init__()
     self._sources = StreamSources(feed_specs, settings, folders, already_read,
                                   options.max_input_bytes, tick, options.stop_after,
-                                  options.follow_links)
+                                  options.follow_links, options.max_archive_members)
     self._options = options
     self._run_id = run_id
 

@@ -12,6 +12,14 @@ from transforms.normalize.headlines import split_headline
     ('CORRECTION: Bank names chief', 'Bank names chief', ['CORRECTED'], None),
     ('WRAPUP 3-Storm hits coast', 'Storm hits coast', ['WRAPUP'], 3),
     ('BREAKING NEWS: Market halts', 'Market halts', ['BREAKING'], None),
+    ('URGENT Quake hits Japan', 'Quake hits Japan', ['URGENT'], None),
+    ('UPDATE 2-OIL FALLS', 'OIL FALLS', ['UPDATE'], 2),
+    ('BULLETIN - TIN PRICE MAY RISE', 'TIN PRICE MAY RISE', ['BULLETIN'], None),
+    # Upper-case headlines: a leading word with no separator is the headline's own.
+    ('BULLETIN SAYS TIN PRICE MAY RISE', 'BULLETIN SAYS TIN PRICE MAY RISE', [], None),
+    ('UPDATE SEEN ON TRADE TALKS', 'UPDATE SEEN ON TRADE TALKS', [], None),
+    ('CORRECTED-HECLA <HL> TO BUY MINE STAKE', 'HECLA <HL> TO BUY MINE STAKE', ['CORRECTED'], None),
+    ('RPT-INSITUFORM <INSUA> NET', 'INSITUFORM <INSUA> NET', ['REPEAT'], None),
     # Left alone: not a flag, or nothing after it.
     ('Update on peace talks', 'Update on peace talks', [], None),
     ('Urgent care clinics close', 'Urgent care clinics close', [], None),

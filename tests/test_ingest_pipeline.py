@@ -54,7 +54,7 @@ def test_every_input_ends_as_an_item_or_a_dead_letter(tmp_path):
     ]), label='items')
     assert_that(dead_letters, equal_to([
         ('feed.xml', 1, 'normalize', 'no_text', True),
-        ('binary.dat', None, 'parse', 'undecodable', True),
+        ('binary.dat', None, 'parse', 'unsupported_format', True),
         ('empty-feed.xml', None, 'parse', 'no_entries', True),
         ('entities.xml', None, 'parse', 'xml_entities_forbidden', True),
         ('huge-item.txt', 0, 'normalize', 'item_too_large', True),

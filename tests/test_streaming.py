@@ -206,10 +206,12 @@ def test_a_restarted_job_knows_the_files_its_outputs_record(tmp_path):
   read_before['source']['location'] = str(drop / 'a.txt')
   elsewhere = record('elsewhere')
   elsewhere['source']['location'] = str(tmp_path / 'other' / 'b.txt')
+  member = record('member')  # its archive was read
+  member['source']['location'] = str(drop / 'bundle.zip') + '!story.xml'
   (output / 'items').mkdir(parents=True)
   (output / 'dead_letters').mkdir()
   with open(output / 'items' / 'run-x.avro', 'wb') as f:
-    fastavro.writer(f, schemas.parsed_schema(schemas.WIRE_ITEM), [read_before, elsewhere])
+    fastavro.writer(f, schemas.parsed_schema(schemas.WIRE_ITEM), [read_before, elsewhere, member])
   failed = {'stage': 'parse', 'reason': 'no_entries', 'error': 'empty', 'format': None,
             'source': str(drop / 'sub' / 'c.xml'), 'position': None, 'raw': b'',
             'failed_at': NOON}
@@ -225,7 +227,8 @@ def test_a_restarted_job_knows_the_files_its_outputs_record(tmp_path):
   with open(generation / 'part-00000.avro', 'wb') as f:
     fastavro.writer(f, schemas.parsed_schema(schemas.RESIGHTING), [seen])
   assert paths_already_read(str(output), [str(drop)]) == {
-      str(drop): [str(drop / 'a.txt'), str(drop / 'd.xml'), str(drop / 'sub' / 'c.xml')]}
+      str(drop): [str(drop / 'a.txt'), str(drop / 'bundle.zip'), str(drop / 'bundle.zip') + '!story.xml',
+                  str(drop / 'd.xml'), str(drop / 'sub' / 'c.xml')]}
   assert paths_already_read(str(tmp_path / 'nothing-yet'), [str(drop)]) == {str(drop): []}
 
 

@@ -12,7 +12,8 @@ from typing import List, Optional
 @dataclasses.dataclass
 class ParsedEntry:
   """One news item as found in a source, with its text not yet cleaned."""
-  format: str  # rss, atom, rdf, json_feed, wire_text, ninjs, newsml_g2, newsml1, nitf
+  format: str  # rss, atom, rdf, json_feed, wire_text, ninjs, newsml_g2, newsml1, nitf,
+  # iptc7901, anpa1312, email
   source: str  # the file path or URL the entry came from
   position: int  # 0-based index of the entry within its source
   raw: bytes  # the entry's own bytes when separable, else the source's
@@ -43,6 +44,10 @@ class ParsedEntry:
   # For feeds that declare no language: the one detected on all entries.
   feed_language: Optional[str] = None
   keywords: List[str] = dataclasses.field(default_factory=list)
+  # Version indicators a wire format gives apart from its headline (IPTC
+  # 7901's "1ST LEAD" line): joined to the flags written in the headline.
+  headline_flags: List[str] = dataclasses.field(default_factory=list)
+  update_number: Optional[int] = None
   # When the source was delivered (file mtime, fetch time): the reference
   # for dates that lack a year, such as "September 28" in a dateline.
   received_at: Optional[datetime.datetime] = None

@@ -74,6 +74,7 @@ from transforms.output_layout import (
   format_folder,
   run_time,  # noqa: F401 (the stages call output_folder.run_time)
 )
+from transforms.read.archives import ARCHIVE_MEMBER_SEPARATOR
 from transforms.read.sources import ReplayedEntry, SourceData
 from transforms.write_parquet import source_locations
 
@@ -258,12 +259,16 @@ def paths_already_read(output: str, watched: Sequence[str]) -> Dict[str, List[st
   for path in paths:
     for record in read_records(path):
       source = record['source']
-      locations.add(source['location'] if isinstance(source, dict) else source)
+      location = source['location'] if isinstance(source, dict) else source
+      locations.add(location)
   for folder in FORMATTED_FOLDERS:  # items written as Parquet only say it too
     for path in _files_in(folder_path(output, format_folder(folder, PARQUET)),
                          SUFFIX[PARQUET]):
       with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
         locations.update(source_locations(f.read()))
+  # An archive's member ("bundle.zip!story.xml") says its archive was read.
+  locations.update({location.split(ARCHIVE_MEMBER_SEPARATOR, 1)[0]
+                    for location in list(locations)})
   return {watched_folder: sorted(path for path in locations
                                  if path.startswith(watched_folder.rstrip('/') + '/'))
           for watched_folder in watched}

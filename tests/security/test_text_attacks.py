@@ -102,7 +102,7 @@ CASES = {
                       ('item', 'Minister resigns after vote on budget talks')),
     'emoji-flag.xml': (rss(f'England {ENGLAND} win'.encode()),
                        ('item', f'England {ENGLAND} win')),
-    'huge-single-line.txt': (b'word ' * MIB, ('normalize', 'item_too_large', 'file')),
+    'huge-single-line.txt': (b'Headline\n' + b'word ' * MIB, ('normalize', 'item_too_large', 'file')),
     'blank-item.xml': (rss(b'  \t ', b' \n\t \r\n '), ('normalize', 'no_text', 'entry')),
     # Nothing visible: zero-width, ideographic and no-break spaces.
     'invisible-item.xml': (rss('\u200b\u3000\xa0\u2060'.encode(), b'&#160;&#x200B;'),

@@ -3,6 +3,7 @@ import re
 
 import apache_beam as beam
 
+from transforms.datelines import parse_dateline
 from transforms.dead_letters import GuardedDoFn, Origin
 from transforms.entry import ParsedEntry
 from transforms.errors import InputError
@@ -56,6 +57,10 @@ def normalize_entry(entry: ParsedEntry, max_item_bytes: int) -> dict:
   if not versioncreated and firstcreated:  # a first version's date is both
     versioncreated_raw, versioncreated = entry.firstcreated_raw, firstcreated
   embargoed = parse_timestamp(entry.embargoed_raw, entry.received_at)
+  located, agency = entry.located, entry.agency
+  if not (located and agency):  # the dateline opening the text fills what is missing
+    dateline_place, _, dateline_agency, _ = parse_dateline(body or description)
+    located, agency = located or dateline_place, agency or dateline_agency
   return _without_surrogates({
       'uri': uri,
       'uri_source': uri_source,
@@ -65,11 +70,12 @@ def normalize_entry(entry: ParsedEntry, max_item_bytes: int) -> dict:
       'urgency': entry.urgency,
       'headline': headline.text or None,
       'headline_raw': headline_raw or None,
-      'headline_flags': headline.flags,
-      'update_number': headline.update_number,
+      'headline_flags': list(dict.fromkeys(entry.headline_flags + headline.flags)),
+      'update_number': (entry.update_number if entry.update_number is not None
+                        else headline.update_number),
       'byline': one_line(entry.byline) or None,
-      'located': one_line(entry.located) or None,
-      'agency': one_line(entry.agency) or None,
+      'located': one_line(located) or None,
+      'agency': one_line(agency) or None,
       'description_text': description or None,
       'body_text': body or None,
       'link': canonical_url(entry.link),

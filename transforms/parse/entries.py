@@ -23,6 +23,9 @@ from transforms.dead_letters import (
 from transforms.entry import ParsedEntry
 from transforms.errors import InputError
 from transforms.parse import sniff
+from transforms.parse.anpa1312 import parse_anpa1312
+from transforms.parse.email_message import parse_email
+from transforms.parse.iptc7901 import parse_iptc7901
 from transforms.parse.json_feed import parse_json_feed
 from transforms.parse.newsml1 import parse_newsml1
 from transforms.parse.newsml_g2 import parse_newsml_g2
@@ -43,6 +46,9 @@ _PARSERS = {
     sniff.NEWSML_G2: parse_newsml_g2,
     sniff.NEWSML1: parse_newsml1,
     sniff.NITF: parse_nitf,
+    sniff.IPTC_7901: parse_iptc7901,
+    sniff.ANPA_1312: parse_anpa1312,
+    sniff.EMAIL: parse_email,
 }
 
 

@@ -17,8 +17,9 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from transforms.dead_letters import METRICS_NAMESPACE, GuardedDoFn, Origin
+from transforms.dead_letters import METRICS_NAMESPACE, GuardedDoFn, Origin, dead_letter_output
 from transforms.errors import InputError
+from transforms.read import archives
 from transforms.read.fetch import DEFAULT_USER_AGENT, fetch
 from transforms.read.local_files import (
   LocalFile,
@@ -58,13 +59,17 @@ class ReadFileFn(GuardedDoFn):
 
   Every file counts as a source, read or not. An OSError is a dead letter
   named after its errno (``permission_denied``...), not an internal error:
-  a file that cannot be read is the input's fault, not a bug.
+  a file that cannot be read is the input's fault, not a bug. A gzip or zip
+  file is unpacked (``archives``): each member is a source, and each member
+  not read a dead letter whose source is the archive, for ``--replay``.
   """
   stage = 'read'
 
-  def __init__(self, max_input_bytes: int, follow_links: bool = False):
+  def __init__(self, max_input_bytes: int, follow_links: bool = False,
+               max_archive_members: int = archives.DEFAULT_MAX_MEMBERS):
     self._max_input_bytes = max_input_bytes
     self._follow_links = follow_links
+    self._max_archive_members = max_archive_members
 
   def origin(self, element):
     return Origin(source=element.path, raw=b'')
@@ -78,7 +83,19 @@ class ReadFileFn(GuardedDoFn):
         data, modified = self._read_remote(element)
     except OSError as error:
       raise read_error(error) from error
-    yield SourceData(element.path, data, modified)
+    if not archives.is_archive(data):
+      yield SourceData(element.path, data, modified)
+      return
+    Metrics.counter(METRICS_NAMESPACE, 'sources.archives').inc()
+    for member in archives.unpack(element.path, data, self._max_input_bytes,
+                                  self._max_archive_members):
+      if member.refusal is not None:
+        yield dead_letter_output(self.stage, member.refusal.reason,
+                                 f'{member.location}: {member.refusal}',
+                                 Origin(source=element.path, raw=b'', received_at=modified))
+      else:
+        Metrics.counter(METRICS_NAMESPACE, 'sources.archive_members').inc()
+        yield SourceData(member.location, member.data, modified)
 
   def _read_remote(self, metadata):
     if metadata.size_in_bytes > self._max_input_bytes:
@@ -139,7 +156,8 @@ class ReadSources(beam.PTransform):
                max_input_bytes: int, fetch_timeout: float = 20.0,
                user_agent: str = DEFAULT_USER_AGENT,
                replayed: Sequence[SourceData] = (), replayed_paths: Sequence[str] = (),
-               follow_links: bool = False):
+               follow_links: bool = False,
+               max_archive_members: int = archives.DEFAULT_MAX_MEMBERS):
     super().__init__()
     self._file_patterns = list(file_patterns)
     self._feed_urls = list(feed_urls)
@@ -149,6 +167,7 @@ class ReadSources(beam.PTransform):
     self._fetch_timeout = fetch_timeout
     self._user_agent = user_agent
     self._follow_links = follow_links
+    self._max_archive_members = max_archive_members
 
   def _files(self, pbegin):
     """The files to read: ``LocalFile``s, and remote files' ``FileMetadata``."""
@@ -177,7 +196,8 @@ class ReadSources(beam.PTransform):
           files
           | 'AllFiles' >> beam.Flatten(pipeline=pbegin.pipeline)
           | 'SpreadFiles' >> beam.Reshuffle()
-          | 'ReadFiles' >> beam.ParDo(ReadFileFn(self._max_input_bytes, self._follow_links))
+          | 'ReadFiles' >> beam.ParDo(ReadFileFn(
+              self._max_input_bytes, self._follow_links, self._max_archive_members))
           .with_outputs(DEAD_LETTERS, main=SOURCES))
     if self._feed_urls:
       results.append(

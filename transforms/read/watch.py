@@ -24,6 +24,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 
 from transforms.dead_letters import METRICS_NAMESPACE
+from transforms.read.archives import DEFAULT_MAX_MEMBERS
 from transforms.read.local_files import is_hidden, is_remote, list_local, signature
 from transforms.read.sources import ReadFileFn
 from transforms.tags import DEAD_LETTERS, SOURCES
@@ -103,12 +104,14 @@ class WatchFolders(beam.PTransform):
   whose links lead out of their watched folder.
   """
   def __init__(self, folders: Sequence[str], max_input_bytes: int,
-               already_read: Dict[str, Sequence[str]] = None, follow_links: bool = False):
+               already_read: Dict[str, Sequence[str]] = None, follow_links: bool = False,
+               max_archive_members: int = DEFAULT_MAX_MEMBERS):
     super().__init__()
     self._folders = list(folders)
     self._max_input_bytes = max_input_bytes
     self._already_read = dict(already_read or {})
     self._follow_links = follow_links
+    self._max_archive_members = max_archive_members
 
   def expand(self, ticks):
     folders = self._folders
@@ -117,5 +120,6 @@ class WatchFolders(beam.PTransform):
             .with_output_types(Tuple[str, None])  # str keys: a deterministic coder
             | 'ListNewFiles' >> beam.ParDo(
                 _ListNewFilesFn(self._already_read, self._follow_links))
-            | 'ReadFiles' >> beam.ParDo(ReadFileFn(self._max_input_bytes, self._follow_links))
+            | 'ReadFiles' >> beam.ParDo(ReadFileFn(
+                self._max_input_bytes, self._follow_links, self._max_archive_members))
             .with_outputs(DEAD_LETTERS, main=SOURCES))
