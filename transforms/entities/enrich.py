@@ -18,7 +18,7 @@ from apache_beam.transforms.window import TimestampedValue
 
 from transforms.dead_letters import METRICS_NAMESPACE, GuardedDoFn, record_origin
 from transforms.entities.given_names import given_name_test
-from transforms.entities.linking import Gazetteer
+from transforms.entities.linking import MIN_LINK_CONFIDENCE, Gazetteer
 from transforms.entities.postprocess import Mention, repair
 from transforms.entities.recognizers import DEFAULT_MODELS, recognizer_for
 from transforms.errors import InputError
@@ -42,22 +42,43 @@ def ner_text(record: dict) -> str:
 
 
 def entity_records(mentions: List[Mention], gazetteer: Gazetteer, model: str) -> List[dict]:
-  """Records of the schema's ``entities``, places and nationalities linked."""
+  """Records of the schema's ``entities``, places and nationalities linked; a place
+  that is a person's name or part of one in the item is not linked ('Robert' of
+  Robert F Kennedy Jr is not Le Robert, Martinique)."""
   context = gazetteer.countries_in(m.name for m in mentions if m.type == 'LOC')
+  person_words = {word for m in mentions if m.type == 'PER' for word in m.name.split()}
   entities = []
   for mention in mentions:
     link = None
-    if mention.type == 'LOC':
+    if mention.type == 'LOC' and mention.name not in person_words:
       link = gazetteer.link_place(mention.name, context)
     elif mention.type == 'MISC':
       link = gazetteer.link_demonym(mention.name)
+    if link and link.confidence < MIN_LINK_CONFIDENCE:
+      link = None
     entities.append({
         'type': mention.type, 'text': mention.text, 'name': mention.name,
         'start': mention.start, 'end': mention.end, 'mentions': mention.mentions,
         'id': link.id if link else None, 'id_scheme': link.id_scheme if link else None,
         'confidence': link.confidence if link else None, 'model': model,
+        'spans': [{'start': start, 'end': end} for start, end in mention.spans],
     })
   return entities
+
+
+def merge_source_entities(source: List[dict], found: List[dict]) -> List[dict]:
+  """The entities the item's own metadata named (model 'source') are kept, type and
+  id; the model's mentions of the same name add their offsets and count to them,
+  and the model's other entities follow."""
+  by_name = {entity['name'].casefold(): entity for entity in found}
+  merged = []
+  for entity in source:
+    same = by_name.pop((entity.get('name') or entity.get('text') or '').casefold(), None)
+    if same:
+      entity = dict(entity, text=same['text'], start=same['start'], end=same['end'],
+                    mentions=same['mentions'], spans=same['spans'])
+    merged.append(entity)
+  return merged + list(by_name.values())
 
 
 class _EnrichEntitiesFn(GuardedDoFn):
@@ -130,9 +151,11 @@ class _EnrichEntitiesFn(GuardedDoFn):
 
   def _with_entities(self, record, spans, model):
     gazetteer = self._linking()
-    mentions = repair(spans, self._is_place, self._is_given_name)
+    mentions = repair(spans, self._is_place, self._is_given_name, ner_text(record),
+                      record.get('located'), record.get('agency'))
     Metrics.counter(METRICS_NAMESPACE, 'entities.found').inc(len(mentions))
-    return dict(record, entities=entity_records(mentions, gazetteer, model))
+    return dict(record, entities=merge_source_entities(
+        record.get('entities') or [], entity_records(mentions, gazetteer, model)))
 
 
 def _at(output, timestamp):

@@ -12,13 +12,42 @@ two cases ("INTERFAX", "Interfax").
 import collections
 import dataclasses
 import re
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from transforms.entities.recognizers import PROPER_NOUNS, Span
 
 _TOKEN = re.compile(r'\S+')
 _SPACED_DASH = re.compile(r'\s+[-–—]+\s+')
 _POSSESSIVE = re.compile(r"(?:'s|’s|')$")
+# What a span's edges may carry that is no part of the name.
+_LEADING = re.compile(r'(?:the|The|THE|le|la|les)\s+|[\s,;:(\[•·–—-]+')
+_TRAILING = re.compile(r"\s*['’]s?$|[\s,;:\]–—-]+$")
+_ADDRESS = re.compile(r'\S@\S+\.\w|https?://|www\.', re.IGNORECASE)
+PAGE_CHROME = frozenset({
+    'bookmark', 'share', 'print', 'email', 'e-mail', 'comments', 'comment', 'advertisement',
+    'read more', 'subscribe', 'sign in', 'log in', 'sign up', 'menu', 'skip to content',
+    'related', 'save', 'copy link', 'close'})
+# A dateline: a place in capitals, maybe a region, then a date or the agency
+# ('ROTTERDAM, Dec 1 (Test) -', 'TOFTIR , Faroe Islands 1996-08-31',
+# 'МОСКВА, 28 сентября. /ТАСС/.'). It is among an item's first lines.
+_DATELINE_REACH = 400
+_LINE = re.compile(r'[^\n]+')
+_CAPITALS = r"[A-ZА-ЯЁ][A-ZА-ЯЁ.'’ -]*[A-ZА-ЯЁ]"
+_DATE = (r'\d{4}-\d\d-\d\d|[A-Z][a-z]{2,8}\.?\s+\d{1,2}'
+         r'|\d{1,2}\s+[A-Za-zА-Яа-яё]{3,9}')
+_DATELINE = re.compile(
+    rf"\s*(?P<place>{_CAPITALS})(?:\s*,\s*(?P<region>[A-Z][\w.'’ -]*?[a-z]))?\s*[,.]?\s*"
+    rf"(?=(?:{_DATE})\b|[(/])(?:(?P<date>{_DATE})\b\.?\s*)?"
+    rf"(?:[(/](?P<agency>[A-ZА-ЯЁ][\w&.' -]{{0,30}}?)[)/])?")
+_NUMBER = re.compile(r'[-+(]?[\d.,:/]*\d[\d.,:/%)-]*')
+_SCORE_AFTER = re.compile(r'\s+\.?\d')
+_TRAILING_SCORE = re.compile(r'(?:\s+[-+]?\.?\d[\d.,:/-]*)+$')
+_BRACKETED_TAIL = re.compile(r'\s*\(\s*([^()]+?)\s*\)?$')
+_CYRILLIC = re.compile('[а-яё]', re.IGNORECASE)
+_OPENS = re.compile(r'\(\s*$')
+_CLOSES = re.compile(r'\s*\)')
+_BEFORE_BRACKET = re.compile(r'\s*\(\s*')
+_FIXTURE = re.compile(r"[A-Z][A-Z.' ]+ AT [A-Z][A-Z.' ]+")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,6 +59,7 @@ class Mention:
   start: int
   end: int
   mentions: int
+  spans: Tuple[Tuple[int, int], ...] = ()  # every mention's (start, end), in text order
 
 
 def clean_name(text: str) -> str:
@@ -134,26 +164,240 @@ def _preferred_spelling(names: List[str]) -> str:
   return next((name for name in names if not name.isupper()), names[0])
 
 
+def _item_type(group: List[Span]) -> str:
+  """One type per name in an item, from all its mentions: the dateline's or the
+  agency's, else the most frequent, else the first mention's."""
+  fixed = [span.type for span in group if span.fixed]
+  if fixed:
+    return fixed[0]
+  counts = collections.Counter(span.type for span in group)
+  return max(counts, key=lambda type_: (counts[type_], -[s.type for s in group].index(type_)))
+
+
 def aggregate(spans: List[Span]) -> List[Mention]:
-  """One Mention per (type, name whatever its case), at its first mention."""
-  groups: Dict[Tuple[str, str], List[Span]] = collections.OrderedDict()
+  """One Mention per name whatever its case, at its first mention, with one type
+  and every mention's offsets."""
+  groups: Dict[str, List[Span]] = collections.OrderedDict()
   for span in sorted(spans, key=lambda s: (s.start, s.end)):
-    groups.setdefault((span.type, clean_name(span.name).casefold()), []).append(span)
-  return [Mention(type_, group[0].text,
+    groups.setdefault(clean_name(span.name).casefold(), []).append(span)
+  return [Mention(_item_type(group), group[0].text,
                   _preferred_spelling([clean_name(s.name) for s in group]),
-                  group[0].start, group[0].end, len(group))
-          for (type_, _), group in groups.items()]
+                  group[0].start, group[0].end, len(offsets), offsets)
+          for group in groups.values()
+          for offsets in [tuple(sorted({(s.start, s.end) for s in group}))]]
+
+
+def trim(span: Span, text: str) -> Optional[Span]:
+  """The span without a leading article, a trailing possessive or number, or edge
+  punctuation ('the IMF', "Magna 's", 'Partick 1'); None when nothing is left."""
+  words = span.text
+  start, end = 0, len(words)
+  while True:
+    head = _LEADING.match(words, start, end)
+    tail = _TRAILING.search(words, start, end)
+    if head and head.end() < end:
+      start = head.end()
+    elif tail and tail.start() > start:
+      end = tail.start()
+    else:
+      break
+  if start >= end:
+    return None
+  if (start, end) == (0, len(words)):
+    return span
+  piece = words[start:end]
+  return Span(span.type, span.start + start, span.start + end, piece,
+              span.name if span.name != span.text else piece)
+
+
+def split_lines(spans: List[Span]) -> List[Span]:
+  """A span across a line break ('Bookmark\n\nShare') becomes one per line."""
+  pieces = []
+  for span in spans:
+    if '\n' not in span.text:
+      pieces.append(span)
+      continue
+    for line in re.finditer(r'[^\n]+', span.text):
+      piece = line.group()
+      pieces.append(Span(span.type, span.start + line.start(), span.start + line.end(),
+                         piece, piece))
+  return pieces
+
+
+def is_junk(text: str) -> bool:
+  """An address, a URL or a web page's chrome ('Bookmark', 'Share'): never a name."""
+  return bool(_ADDRESS.search(text)) or text.casefold() in PAGE_CHROME
+
+
+def split_brackets(spans: List[Span]) -> List[Span]:
+  """'Юрген Клинсман (Jürgen Klinsmann)', 'ООН (ФАО)': a name and, in brackets, its
+  original spelling or abbreviation are two mentions of the same type."""
+  pieces = []
+  for span in spans:
+    inner = _BRACKETED_TAIL.search(span.text)
+    if not inner or span.type == PROPER_NOUNS or inner.start() == 0:
+      pieces.append(span)
+      continue
+    outer = span.text[:inner.start()]
+    pieces.append(Span(span.type, span.start, span.start + len(outer), outer,
+                       span.name if span.name != span.text else outer))
+    pieces.append(Span(span.type, span.start + inner.start(1), span.start + inner.end(1),
+                       inner.group(1), inner.group(1)))
+  return pieces
+
+
+def join_genitives(spans: List[Span], text: str) -> List[Span]:
+  """'Конгресса США', 'Министерство внутренних дел Пакистана': an organisation
+  followed by the place it belongs to, only a space between, is one organisation."""
+  joined: List[Span] = []
+  for span in spans:
+    previous = joined[-1] if joined else None
+    if (previous and previous.type == 'ORG' and span.type == 'LOC'
+        and text[previous.end:span.start] == ' ' and _CYRILLIC.search(span.text)):
+      whole = text[previous.start:span.end]
+      joined[-1] = Span('ORG', previous.start, span.end, whole, whole)
+    else:
+      joined.append(span)
+  return joined
+
+
+def tidy(spans: List[Span], text: str) -> List[Span]:
+  """Spans split at line breaks and brackets, and trimmed; addresses, URLs and chrome
+  dropped."""
+  tidied = []
+  for span in split_brackets(split_lines(spans)):
+    trimmed = trim(span, text)
+    if trimmed and not is_junk(trimmed.text):
+      tidied.append(trimmed)
+  return tidied
+
+
+def dateline_spans(text: str, located: Optional[str] = None,
+                   agency: Optional[str] = None) -> List[Span]:
+  """The places and the agency of the item's dateline, typed by what they are:
+  the record's ``located`` and ``agency`` where the text has them, else a line
+  that opens with a place in capitals and a date ('ROTTERDAM, Dec 1 (Test) -',
+  'TOFTIR , Faroe Islands 1996-08-31'). Every mention of the agency is ORG."""
+  spans = []
+  head = text[:_DATELINE_REACH]
+  if located:
+    found = re.search(re.escape(located), head, re.IGNORECASE)
+    if found:
+      spans.append(_fixed('LOC', found.start(), found.end(), text))
+  for line in _LINE.finditer(head):
+    dateline = _DATELINE.match(line.group())
+    if not dateline or not (dateline.group('date') or dateline.group('agency')):
+      continue
+    for group in ('place', 'region'):
+      if dateline.group(group):
+        start = line.start() + dateline.start(group)
+        spans.append(_fixed('LOC', start, start + len(dateline.group(group)), text))
+    if dateline.group('agency') and not agency:
+      start = line.start() + dateline.start('agency')
+      spans.append(_fixed('ORG', start, start + len(dateline.group('agency')), text))
+    break
+  if agency and len(agency) > 1:
+    for found in re.finditer(r'(?<!\w)' + re.escape(agency) + r'(?!\w)', text, re.IGNORECASE):
+      spans.append(_fixed('ORG', found.start(), found.end(), text))
+  return sorted(set(spans), key=lambda s: (s.start, s.end))
+
+
+def _fixed(type_: str, start: int, end: int, text: str) -> Span:
+  return Span(type_, start, end, text[start:end], text[start:end], fixed=True)
+
+
+def over_model(fixed: List[Span], spans: List[Span]) -> List[Span]:
+  """The fixed spans, and the model's spans that do not overlap one."""
+  def overlaps(span):
+    return any(f.start < span.end and span.start < f.end for f in fixed)
+  return fixed + [span for span in spans if not overlaps(span)]
+
+
+def _line_of(text: str, span: Span) -> Tuple[int, str]:
+  start = text.rfind('\n', 0, span.start) + 1
+  end = text.find('\n', span.end)
+  return start, text[start:end if end >= 0 else len(text)]
+
+
+def _is_results_line(line: str) -> bool:
+  """A line of a results table or a standings: a third or more of its words numbers."""
+  words = line.split()
+  return len(words) >= 2 and sum(bool(_NUMBER.fullmatch(w)) for w in words) * 3 >= len(words)
+
+
+def type_teams(spans: List[Span], text: str,
+               is_given_name: Callable[[str], bool]) -> List[Span]:
+  """Sports copy names clubs after their towns ('Partick 1 St Mirren 1', 'BOSTON 69
+  66 .511', 'ATLANTA AT CHICAGO'): a name followed by a score in a results line,
+  or either side of a fixture line, is an organisation (the score, if the model
+  took it in, is cut off). Persons are left alone: golf and cricket tables list
+  people by their scores ('J. Pooley 111')."""
+  typed = []
+  for span in spans:
+    _, line = _line_of(text, span)
+    if _is_results_line(line):
+      score = _TRAILING_SCORE.search(span.text)
+      if score:
+        span = _cut(span, score.start())
+      words = span.text.split()
+      is_team = (_SCORE_AFTER.match(text, span.end) and not _is_initial(words[0])
+                 and not is_given_name(words[0]))
+    else:
+      is_team = _FIXTURE.fullmatch(line)
+    if is_team and (span.type in ('LOC', 'ORG', 'MISC', PROPER_NOUNS)
+                    or (span.type == 'PER' and ' ' not in span.text)):
+      span = dataclasses.replace(span, type='ORG')
+    typed.append(span)
+  return typed
+
+
+def type_by_brackets(spans: List[Span], text: str,
+                     is_place: Callable[[str], bool]) -> List[Span]:
+  """Results and line-ups put a person's country in brackets ('Falilat Ogunkoya
+  ( Nigeria ) 50.31'): a run of proper nouns alone in brackets that is a place
+  is a place, and a run of two or more words just before such a place a person."""
+  bracketed = {}
+  for span in spans:
+    if (span.type in (PROPER_NOUNS, 'LOC') and _OPENS.search(text, 0, span.start)
+        and _CLOSES.match(text, span.end) and is_place(span.text)):
+      bracketed[span.start] = dataclasses.replace(span, type='LOC')
+  typed = []
+  for span in spans:
+    if span.start in bracketed:
+      span = bracketed[span.start]
+    elif span.type == PROPER_NOUNS and len(span.text.split()) >= 2:
+      after = _BEFORE_BRACKET.match(text, span.end)
+      if after and after.end() in bracketed:
+        span = dataclasses.replace(span, type='PER')
+    typed.append(span)
+  return typed
+
+
+def _cut(span: Span, length: int) -> Span:
+  piece = span.text[:length]
+  return dataclasses.replace(span, end=span.start + length, text=piece, name=piece)
+
+
+def _is_initial(word: str) -> bool:
+  return len(word) == 2 and word.endswith('.')
 
 
 def repair_spans(spans: List[Span], is_place: Callable[[str], bool],
-                 is_given_name: Callable[[str], bool]) -> List[Span]:
-  """All repairs, in order, mention by mention."""
+                 is_given_name: Callable[[str], bool], text: str = '',
+                 located: Optional[str] = None, agency: Optional[str] = None) -> List[Span]:
+  """All repairs, in order, mention by mention. Without the text only those that
+  need no context run."""
+  if text:
+    spans = join_genitives(sorted(tidy(spans, text), key=lambda s: (s.start, s.end)), text)
+    spans = over_model(dateline_spans(text, located, agency), spans)
+    spans = type_teams(type_by_brackets(spans, text, is_place), text, is_given_name)
   spans = drop_junk(name_people(spans, is_given_name, is_place))
   spans = split_at_dashes(spans, is_place)
   return merge_surnames(split_place_from_person(spans, is_place))
 
 
 def repair(spans: List[Span], is_place: Callable[[str], bool],
-           is_given_name: Callable[[str], bool]) -> List[Mention]:
+           is_given_name: Callable[[str], bool], text: str = '',
+           located: Optional[str] = None, agency: Optional[str] = None) -> List[Mention]:
   """All repairs, then one Mention per entity."""
-  return aggregate(repair_spans(spans, is_place, is_given_name))
+  return aggregate(repair_spans(spans, is_place, is_given_name, text, located, agency))
