@@ -57,10 +57,17 @@ import pycountry
 COUNTRY, CONTINENT, US_STATE, CITY, REGION = range(5)
 # Links below this confidence are left out: see "Evaluation > Entities" in the
 # README for the labelled sample it was set on.
-MIN_LINK_CONFIDENCE = 0.0
+MIN_LINK_CONFIDENCE = 0.5
+# A city this small is rarely the one meant unless the item's context has its
+# country, and one this small named by one of its Latin alternate names ('Goa'
+# for Mormugao, 'Cher' for Chieri) rarely at all: their confidence is cut by
+# WEAK_MATCH.
+SMALL_CITY, ALTERNATE_NAMED_CITY = 50_000, 150_000
+WEAK_MATCH = 0.4
 # Alternate names come in every script; NER runs on English, French and Russian.
 _LATIN_OR_CYRILLIC = re.compile(r"[A-Za-z\u00C0-\u024F\u1E00-\u1EFF\u0400-\u052F"
                                 r"\u0300-\u036F .'’()-]+")
+_CYRILLIC = re.compile(r'[\u0400-\u052F]')
 _ACCENTS = re.compile(r'[\u0300-\u036F]')
 _SPACES_AFTER_DOTS = re.compile(r'\.\s+')
 _UNIFIED = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", '“': '"', '”': '"',
@@ -118,6 +125,11 @@ def choose(candidates: Iterable[Place], context_countries: Iterable[str]) -> Tup
   if chosen.population < most_populous.population:
     confidence /= 2
   return chosen, confidence
+
+
+def _is_latin_alternate(name: str, place: Place) -> bool:
+  """Whether a Latin-script name is not the place's own ('Goa' for Mormugao)."""
+  return not _CYRILLIC.search(name) and normalise(name) != normalise(place.name)
 
 
 def _as_link(place: Place, confidence: float) -> Link:
@@ -228,9 +240,20 @@ class Gazetteer:
     return tuple(self._places.get(key, ()))
 
   def link_place(self, name: str, context_countries: Iterable[str] = ()) -> Optional[Link]:
-    """The place a LOC span names, if the gazetteer knows it."""
+    """The place a LOC span names, if the gazetteer knows it. A short name in capitals
+    ('VO', 'AP') names only a country or an alias, never a city."""
     candidates = self._candidates(name)
-    return _as_link(*choose(candidates, context_countries)) if candidates else None
+    if name.isupper() and len(name.strip(_EDGE_PUNCTUATION)) <= 3:
+      candidates = tuple(place for place in candidates if place.tier == COUNTRY)
+    if not candidates:
+      return None
+    context = set(context_countries)
+    place, confidence = choose(candidates, context)
+    if place.tier == CITY and (
+        (place.population < SMALL_CITY and place.country not in context)
+        or (place.population < ALTERNATE_NAMED_CITY and _is_latin_alternate(name, place))):
+      confidence *= WEAK_MATCH
+    return _as_link(place, confidence)
 
   def link_demonym(self, text: str) -> Optional[Link]:
     """The country of a nationality adjective or noun: 'Russian', 'Americans', 'Russes'."""

@@ -261,6 +261,23 @@ def join_genitives(spans: List[Span], text: str) -> List[Span]:
   return joined
 
 
+def join_given_names(spans: List[Span], text: str,
+                     is_given_name: Callable[[str], bool]) -> List[Span]:
+  """'Syed' (LOC) 'Mohsin Naqvi' (PER): a given name typed as something else just
+  before a person is the start of the person's name."""
+  joined: List[Span] = []
+  for span in reversed(spans):
+    following = joined[-1] if joined else None
+    if (following and following.type == 'PER' and span.type != 'PER' and not span.fixed
+        and ' ' not in span.text and is_given_name(span.text)
+        and text[span.end:following.start] == ' '):
+      whole = text[span.start:following.end]
+      joined[-1] = Span('PER', span.start, following.end, whole, whole)
+    else:
+      joined.append(span)
+  return joined[::-1]
+
+
 def tidy(spans: List[Span], text: str) -> List[Span]:
   """Spans split at line breaks and brackets, and trimmed; addresses, URLs and chrome
   dropped."""
@@ -391,6 +408,7 @@ def repair_spans(spans: List[Span], is_place: Callable[[str], bool],
     spans = join_genitives(sorted(tidy(spans, text), key=lambda s: (s.start, s.end)), text)
     spans = over_model(dateline_spans(text, located, agency), spans)
     spans = type_teams(type_by_brackets(spans, text, is_place), text, is_given_name)
+    spans = join_given_names(sorted(spans, key=lambda s: (s.start, s.end)), text, is_given_name)
   spans = drop_junk(name_people(spans, is_given_name, is_place))
   spans = split_at_dashes(spans, is_place)
   return merge_surnames(split_place_from_person(spans, is_place))
