@@ -123,3 +123,57 @@ def test_countries_that_are_given_names_start_no_person(real_given_name):
   mentions = repair(runs('Jordan Valley', 'Georgia Tech', 'Sergei Ryabkov'), is_place,
                     real_given_name)
   assert [(m.type, m.name) for m in mentions] == [('PER', 'Sergei Ryabkov')]
+
+
+def test_dateline_place_and_agency_are_typed_over_the_model():
+  text = 'Port closed\nROTTERDAM, Dec 1 (Test) - Police in Rotterdam said'
+  model = [span('PER', 'ROTTERDAM, Dec 1', 12), span('LOC', 'Rotterdam', 50)]
+  mentions = repair(model, is_place, is_given_name, text)
+  assert [(m.type, m.name, m.spans) for m in mentions] == [
+      ('LOC', 'Rotterdam', ((12, 21), (50, 59))), ('ORG', 'Test', ((30, 34),))]
+
+
+def test_located_and_agency_of_the_record_are_used():
+  text = 'Moscow. September 28. INTERFAX - Moscow will not agree, Interfax was told.'
+  mentions = repair([span('ORG', 'Moscow', 0)], is_place, is_given_name, text,
+                    located='Moscow', agency='Interfax')
+  assert {(m.type, m.name, m.mentions) for m in mentions} == {
+      ('LOC', 'Moscow', 1), ('ORG', 'Interfax', 2)}
+
+
+def test_one_type_per_name_from_all_mentions():
+  text = 'Trump said. Trump left. Trump Tower'
+  mentions = repair([span('PER', 'Trump', 0), span('ORG', 'Trump', 12), span('PER', 'Trump', 24)],
+                    is_place, is_given_name, text)
+  assert [(m.type, m.mentions, m.spans) for m in mentions] == [
+      ('PER', 3, ((0, 5), (12, 17), (24, 29)))]
+
+
+def test_chrome_addresses_and_line_breaks_are_not_names():
+  text = 'Bookmark\n\nShare news@example.com Acme Corp'
+  mentions = repair([span('ORG', 'Bookmark\n\nShare', 0), span('ORG', 'news@example.com', 16),
+                     span('ORG', 'the Acme Corp', 29)], is_place, is_given_name, text)
+  assert [m.name for m in mentions] == ['Acme Corp']
+
+
+def test_clubs_in_results_lines_are_organisations():
+  text = 'Partick 1 St Mirren 1\nCelts won in Finland .'
+  mentions = repair([span('LOC', 'Partick', 0), span(PROPER_NOUNS, 'St Mirren', 10),
+                     span('LOC', 'Finland', 35)], is_place, is_given_name, text)
+  assert [(m.type, m.name) for m in mentions] == [
+      ('ORG', 'Partick'), ('ORG', 'St Mirren'), ('LOC', 'Finland')]
+
+
+def test_bracketed_original_spelling_is_a_second_mention():
+  text = 'Юрген Клинсман (Jürgen Klinsmann) сказал'
+  mentions = repair([span('PER', 'Юрген Клинсман (Jürgen Klinsmann)', 0)], is_place,
+                    is_given_name, text)
+  assert [(m.name, m.start, m.end) for m in mentions] == [
+      ('Юрген Клинсман', 0, 14), ('Jürgen Klinsmann', 16, 32)]
+
+
+def test_given_name_typed_as_a_place_joins_the_person():
+  text = 'Minister Joe Smith arrived'
+  mentions = repair([span('LOC', 'Joe', 9), span('PER', 'Smith', 13)], is_place,
+                    is_given_name, text)
+  assert [(m.type, m.name) for m in mentions] == [('PER', 'Joe Smith')]
