@@ -177,3 +177,32 @@ def test_given_name_typed_as_a_place_joins_the_person():
   mentions = repair([span('LOC', 'Joe', 9), span('PER', 'Smith', 13)], is_place,
                     is_given_name, text)
   assert [(m.type, m.name) for m in mentions] == [('PER', 'Joe Smith')]
+
+
+def test_common_nouns_and_sentence_openers_are_not_people():
+  text = 'Prices of heifers rose. Fares will be the same across the Bosphorus.'
+  mentions = repair([span('PER', 'heifers', 10), span('PER', 'Fares', 24),
+                     span('PER', 'Bosphorus', 58)], is_place, is_given_name, text)
+  assert [(m.type, m.name) for m in mentions] == [('ORG', 'Bosphorus')]
+
+
+def test_a_list_takes_the_type_most_of_its_names_have():
+  text = 'link Kadikoy, Besiktas and Uskudar'
+  mentions = repair([span('MISC', 'Kadikoy', 5), span('LOC', 'Besiktas', 14),
+                     span('LOC', 'Uskudar', 27)], is_place, is_given_name, text)
+  assert {m.type for m in mentions} == {'LOC'}
+
+
+def test_surname_mentions_are_spans_of_the_person():
+  text = 'Leonid Ivashov said. Ivashov added.'
+  (person,) = repair([span('PER', 'Leonid Ivashov', 0), span('ORG', 'Ivashov', 21)],
+                     is_place, is_given_name, text)
+  assert (person.type, person.name, person.spans) == ('PER', 'Leonid Ivashov',
+                                                      ((0, 14), (21, 28)))
+
+
+def test_french_elided_article_and_capital_dateline_names():
+  text = "PARIS, 28 septembre (AFP) - vote de l'Assemblée nationale"
+  mentions = repair([span('ORG', "l'Assemblée nationale", 36)], is_place, is_given_name, text)
+  assert [(m.type, m.name) for m in mentions] == [
+      ('LOC', 'Paris'), ('ORG', 'AFP'), ('ORG', 'Assemblée nationale')]
