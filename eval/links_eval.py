@@ -22,15 +22,19 @@ DEFAULT_LABELS = pathlib.Path(__file__).resolve().parent / 'labels' / 'links.jso
 BOUNDS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
-def linked_entities(folder: pathlib.Path) -> dict:
-  """(uri, entity name) -> (id, confidence) of every entity of the run's items."""
-  links = {}
+def run_entities(folder: pathlib.Path) -> dict:
+  """(uri, entity name) -> the entity, of every item of a run."""
+  entities = {}
   for path in sorted(folder.glob('*.avro')):
     with path.open('rb') as avro:
       for record in fastavro.reader(avro):
         for entity in record['entities']:
-          links[(record['uri'], entity['name'])] = (entity['id'], entity['confidence'])
-  return links
+          entities[(record['uri'], entity['name'])] = entity
+  return entities
+
+
+def read_labels(path: pathlib.Path) -> list:
+  return [json.loads(line) for line in path.read_text(encoding='utf-8').splitlines()]
 
 
 def main(argv=None):
@@ -38,8 +42,9 @@ def main(argv=None):
   parser.add_argument('items', type=pathlib.Path)
   parser.add_argument('--labels', type=pathlib.Path, default=DEFAULT_LABELS)
   args = parser.parse_args(argv)
-  labels = [json.loads(line) for line in args.labels.read_text(encoding='utf-8').splitlines()]
-  links = linked_entities(args.items)
+  labels = read_labels(args.labels)
+  links = {key: (entity['id'], entity['confidence'])
+           for key, entity in run_entities(args.items).items()}
   judged = []  # (confidence, right) of every labelled entity the run linked
   unlinked = missing = 0
   for label in labels:

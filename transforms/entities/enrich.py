@@ -2,7 +2,8 @@
 
 The model is chosen by the item's language (``recognizers``): spaCy for
 English and French, natasha for Russian; other languages get no statistical
-NER. Spans are repaired and aggregated (``postprocess``; people the model
+NER but the places and people the gazetteer and the given names surely find
+(``lexicon``). Spans are repaired and aggregated (``postprocess``; people the model
 missed are found by their given names, ``given_names``), then places and
 nationality adjectives are linked to ISO 3166 codes and GeoNames IDs by the
 gazetteer (``linking``), using the countries the item mentions as context
@@ -18,6 +19,7 @@ from apache_beam.transforms.window import TimestampedValue
 
 from transforms.dead_letters import METRICS_NAMESPACE, GuardedDoFn, record_origin
 from transforms.entities.given_names import given_name_test
+from transforms.entities.lexicon import LEXICON, LexiconRecognizer
 from transforms.entities.linking import MIN_LINK_CONFIDENCE, Gazetteer
 from transforms.entities.postprocess import Mention, repair
 from transforms.entities.recognizers import DEFAULT_MODELS, recognizer_for
@@ -97,6 +99,7 @@ class _EnrichEntitiesFn(GuardedDoFn):
     # The models and the gazetteer load on first use: a run that sees only
     # items published before (re-sightings) sends none here.
     self._gazetteer = None
+    self._lexicon_recognizer = None
     self._recognizers: Dict[str, Optional[object]] = {}
 
   def _linking(self) -> Gazetteer:
@@ -106,9 +109,18 @@ class _EnrichEntitiesFn(GuardedDoFn):
     return self._gazetteer
 
   def _recognizer(self, language: str):
+    """The language's model; else the lexicon recogniser, shared by all the others."""
     if language not in self._recognizers:
       self._recognizers[language] = recognizer_for(language, self._models)
-    return self._recognizers[language]
+    return self._recognizers[language] or self._lexicon()
+
+  def _lexicon(self) -> LexiconRecognizer:
+    if self._lexicon_recognizer is None:
+      gazetteer = self._linking()
+      self._lexicon_recognizer = LexiconRecognizer(
+          gazetteer.prominent_place, self._is_given_name, gazetteer.is_country,
+          gazetteer.names_without_spaces())
+    return self._lexicon_recognizer
 
   def _is_place(self, word: str) -> bool:
     return self._gazetteer.link_place(word) is not None
@@ -124,11 +136,9 @@ class _EnrichEntitiesFn(GuardedDoFn):
     for language in sorted(by_language):
       records = [record for record, _ in by_language[language]]
       recognizer = self._recognizer(language)
-      if recognizer is None:
+      if recognizer.name == LEXICON:
         Metrics.counter(METRICS_NAMESPACE, f'entities.no_model.{language}').inc(len(records))
-        outputs = records
-      else:
-        outputs = self._enrich(recognizer, records)  # one output per record, in order
+      outputs = self._enrich(recognizer, records)  # one output per record, in order
       for (_, timestamp), output in zip(by_language[language], outputs, strict=True):
         yield _at(output, timestamp)
 

@@ -68,13 +68,23 @@ WEAK_MATCH = 0.4
 _LATIN_OR_CYRILLIC = re.compile(r"[A-Za-z\u00C0-\u024F\u1E00-\u1EFF\u0400-\u052F"
                                 r"\u0300-\u036F .'’()-]+")
 _CYRILLIC = re.compile(r'[\u0400-\u052F]')
+_CJK = re.compile(r'[\u3400-\u9FFF]')
 _ACCENTS = re.compile(r'[\u0300-\u036F]')
 _SPACES_AFTER_DOTS = re.compile(r'\.\s+')
 _UNIFIED = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", '“': '"', '”': '"',
                           '«': '"', '»': '"', '„': '"', '-': ' ', '‐': ' ', '‑': ' ',
                           '–': ' ', '—': ' '})
 _EDGE_PUNCTUATION = ' ,;:!?"\'()[]'
-_TRANSLATED = ('fr', 'ru')
+# Country names in the languages of the models and of the lexicon recogniser
+# (``lexicon``), which finds places in copy no model reads.
+_TRANSLATED = ('fr', 'ru', 'de', 'uk', 'pt', 'es', 'it', 'zh_CN', 'zh_TW')
+# A city the lexicon recogniser may find on its own: this populous at least.
+PROMINENT_CITY = 100_000
+# Case endings of Ukrainian and Russian country names back to the nominative
+# ('Франції' -> 'Франція', 'України' -> 'Україна'), for the lexicon recogniser.
+_NOMINATIVE_ENDINGS = (('ії', 'ія'), ('ію', 'ія'), ('ією', 'ія'), ('ии', 'ия'), ('ию', 'ия'),
+                       ('ией', 'ия'), ('и', 'а'), ('і', 'а'), ('у', 'а'), ('ою', 'а'),
+                       ('ой', 'а'), ('е', 'а'), ('і', 'я'), ('ю', 'я'), ('ею', 'я'))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -263,6 +273,30 @@ class Gazetteer:
     country = self._demonyms.get(key) or (
         self._demonyms.get(key[:-1]) if key.endswith('s') else None)
     return _as_link(country, 1.0) if country else None
+
+  def prominent_place(self, name: str) -> Optional[str]:
+    """The name, or its nominative, when it alone, out of any model's span, surely
+    names a place: a country (also in an oblique case in Cyrillic: 'Франції'), a
+    region of the alias table or a city of PROMINENT_CITY people or more."""
+    if any(place.tier in (COUNTRY, REGION) or (
+        place.tier == CITY and place.population >= PROMINENT_CITY)
+           for place in self._candidates(name)):
+      return name
+    if _CYRILLIC.search(name):
+      for ending, nominative in _NOMINATIVE_ENDINGS:
+        form = name[:-len(ending)] + nominative
+        if name.endswith(ending) and any(place.tier == COUNTRY
+                                         for place in self._candidates(form)):
+          return form
+    return None
+
+  def is_country(self, name: str) -> bool:
+    link = self.link_place(name)
+    return link is not None and link.id_scheme == 'iso3166'
+
+  def names_without_spaces(self) -> Set[str]:
+    """Names in scripts written without spaces (Chinese), to find in running text."""
+    return {key for key in self._places if _CJK.search(key)}
 
   def countries_in(self, names: Iterable[str]) -> Set[str]:
     """Countries that the names name whatever the context: for ``context_countries``."""

@@ -38,7 +38,7 @@ _DATE = (r'\d{4}-\d\d-\d\d|[A-Z][a-z]{2,8}\.?\s+\d{1,2}'
 _DATELINE = re.compile(
     rf"\s*(?P<place>{_CAPITALS})(?:\s*,\s*(?P<region>[A-Z][\w.'’ -]*?[a-z]))?\s*[,.]?\s*"
     rf"(?=(?:{_DATE})\b|[(/])(?:(?P<date>{_DATE})\b\.?\s*)?"
-    rf"(?:[(/](?P<agency>[A-ZА-ЯЁ][\w&.' -]{{0,30}}?)[)/])?")
+    rf"(?:[(/](?P<agency>[^\W\d_][\w&.' -]{{0,30}}?)[)/])?")
 _NUMBER = re.compile(r'[-+(]?[\d.,:/]*\d[\d.,:/%)-]*')
 _SCORE_AFTER = re.compile(r'\s+\.?\d')
 _TRAILING_SCORE = re.compile(r'(?:\s+[-+]?\.?\d[\d.,:/-]*)+$')
@@ -105,10 +105,11 @@ def name_people(spans: List[Span], is_given_name: Callable[[str], bool],
 
 def drop_junk(spans: List[Span]) -> List[Span]:
   """Spans that cannot be names: starting with a digit, without letters, or common
-  nouns, in lower case ('metro', 'heifers')."""
+  nouns, in lower case ('metro', 'heifers'; an agency such as 'dpa' is no noun)."""
   return [span for span in spans
           if clean_name(span.name) and not span.text[0].isdigit()
-          and any(ch.isalpha() for ch in span.text) and not _is_lower_case(span.text)]
+          and any(ch.isalpha() for ch in span.text)
+          and (span.fixed or not _is_lower_case(span.text))]
 
 
 def _is_lower_case(text: str) -> bool:
@@ -133,13 +134,15 @@ def split_at_dashes(spans: List[Span], is_place: Callable[[str], bool]) -> List[
   return repaired
 
 
-def split_place_from_person(spans: List[Span],
-                            is_place: Callable[[str], bool]) -> List[Span]:
-  """'Kazakhstan William Moser' (PER) -> 'Kazakhstan' (LOC) + 'William Moser' (PER)."""
+def split_place_from_person(spans: List[Span], is_place: Callable[[str], bool],
+                            is_given_name: Callable[[str], bool]) -> List[Span]:
+  """'Kazakhstan William Moser' (PER) -> 'Kazakhstan' (LOC) + 'William Moser' (PER);
+  not 'Juan Fernández Krohn', whose first name some town also bears."""
   repaired = []
   for span in spans:
     tokens = list(_TOKEN.finditer(span.text))
-    if span.type == 'PER' and len(tokens) >= 3 and is_place(tokens[0].group()):
+    if (span.type == 'PER' and len(tokens) >= 3 and is_place(tokens[0].group())
+        and not is_given_name(tokens[0].group())):
       first, rest = tokens[0], tokens[1]
       repaired.append(Span('LOC', span.start, span.start + first.end(), first.group(),
                            first.group()))
@@ -310,9 +313,10 @@ def drop_lone_capitalised_words(spans: List[Span], text: str,
   return kept
 
 
-def type_lists(spans: List[Span], text: str) -> List[Span]:
+def type_lists(spans: List[Span], text: str, is_place: Callable[[str], bool]) -> List[Span]:
   """'link Kadikoy (MISC), Besiktas (LOC) and Uskudar (LOC)': the names of a list of
-  three or more take the type most of them have, when two or more have it."""
+  three or more take the type most of them have, when two or more have it; a
+  place the gazetteer knows stays one ('struck Puerto Rico, Alexiz and Roberto')."""
   spans = sorted(spans, key=lambda s: (s.start, s.end))
   chains, chain = [], []
   for span in spans:
@@ -328,6 +332,7 @@ def type_lists(spans: List[Span], text: str) -> List[Span]:
     majority, count = (counts.most_common(1) or [(None, 0)])[0]
     if len(chain) >= 3 and count >= 2 and count * 2 > len(chain):
       chain = [span if span.fixed or span.type == PROPER_NOUNS
+               or (span.type == 'LOC' and is_place(span.text))
                else dataclasses.replace(span, type=majority) for span in chain]
     typed.extend(chain)
   return typed
@@ -485,12 +490,12 @@ def repair_spans(spans: List[Span], is_place: Callable[[str], bool],
     spans = over_model(dateline_spans(text, located, agency), spans)
     spans = type_teams(type_by_brackets(spans, text, is_place), text, is_given_name)
     spans = join_given_names(sorted(spans, key=lambda s: (s.start, s.end)), text, is_given_name)
-    spans = type_lists(retype_places(spans, is_place), text)
+    spans = type_lists(retype_places(spans, is_place), text, is_place)
     spans = unperson_after_article(spans, text, is_given_name, is_place)
     spans = drop_lone_capitalised_words(spans, text, is_place)
   spans = drop_junk(name_people(spans, is_given_name, is_place))
   spans = split_at_dashes(spans, is_place)
-  return merge_surnames(split_place_from_person(spans, is_place))
+  return merge_surnames(split_place_from_person(spans, is_place, is_given_name))
 
 
 def repair(spans: List[Span], is_place: Callable[[str], bool],
