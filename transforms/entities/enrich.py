@@ -11,7 +11,7 @@ for ambiguous names. Models load once per worker and run on batches.
 """
 import collections
 import dataclasses
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -22,7 +22,7 @@ from transforms.entities.given_names import given_name_test
 from transforms.entities.lexicon import LEXICON, LexiconRecognizer
 from transforms.entities.linking import MIN_LINK_CONFIDENCE, Gazetteer
 from transforms.entities.postprocess import Mention, repair
-from transforms.entities.recognizers import DEFAULT_MODELS, recognizer_for
+from transforms.entities.recognizers import DEFAULT_MODELS, Span, recognizer_for
 from transforms.errors import InputError
 from transforms.tags import DEAD_LETTERS, ITEMS
 
@@ -85,6 +85,24 @@ def merge_source_entities(source: List[dict], found: List[dict]) -> List[dict]:
   return merged + list(by_name.values())
 
 
+def with_entities(record: dict, spans: List[Span], model: str, gazetteer: Gazetteer,
+                  is_given_name: Callable[[str], bool]) -> dict:
+  """The record with its entities: the model's spans repaired in the context of its
+  text, dateline and agency, aggregated, linked and merged into those its source
+  named."""
+  mentions = repair(spans, lambda word: gazetteer.link_place(word) is not None,
+                    is_given_name, ner_text(record), record.get('located'), record.get('agency'))
+  return dict(record, entities=merge_source_entities(
+      record.get('entities') or [], entity_records(mentions, gazetteer, model)))
+
+
+def lexicon_recognizer(gazetteer: Gazetteer,
+                       is_given_name: Callable[[str], bool]) -> LexiconRecognizer:
+  """The recogniser of the languages without a model."""
+  return LexiconRecognizer(gazetteer.prominent_place, is_given_name, gazetteer.is_country,
+                           gazetteer.names_without_spaces())
+
+
 class _EnrichEntitiesFn(GuardedDoFn):
   """Batches of records in; each record out with its entities, or a dead letter.
 
@@ -116,14 +134,8 @@ class _EnrichEntitiesFn(GuardedDoFn):
 
   def _lexicon(self) -> LexiconRecognizer:
     if self._lexicon_recognizer is None:
-      gazetteer = self._linking()
-      self._lexicon_recognizer = LexiconRecognizer(
-          gazetteer.prominent_place, self._is_given_name, gazetteer.is_country,
-          gazetteer.names_without_spaces())
+      self._lexicon_recognizer = lexicon_recognizer(self._linking(), self._is_given_name)
     return self._lexicon_recognizer
-
-  def _is_place(self, word: str) -> bool:
-    return self._gazetteer.link_place(word) is not None
 
   def origin(self, element):
     return record_origin(element)
@@ -162,12 +174,9 @@ class _EnrichEntitiesFn(GuardedDoFn):
     yield self._with_entities(record, spans, recognizer.name)
 
   def _with_entities(self, record, spans, model):
-    gazetteer = self._linking()
-    mentions = repair(spans, self._is_place, self._is_given_name, ner_text(record),
-                      record.get('located'), record.get('agency'))
-    Metrics.counter(METRICS_NAMESPACE, 'entities.found').inc(len(mentions))
-    return dict(record, entities=merge_source_entities(
-        record.get('entities') or [], entity_records(mentions, gazetteer, model)))
+    enriched = with_entities(record, spans, model, self._linking(), self._is_given_name)
+    Metrics.counter(METRICS_NAMESPACE, 'entities.found').inc(len(enriched['entities']))
+    return enriched
 
 
 def _at(output, timestamp):
