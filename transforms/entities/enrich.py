@@ -47,15 +47,16 @@ def entity_records(mentions: List[Mention], gazetteer: Gazetteer, model: str) ->
   """Records of the schema's ``entities``, places and nationalities linked; a place
   that is a person's name or part of one in the item is not linked ('Robert' of
   Robert F Kennedy Jr is not Le Robert, Martinique)."""
-  places = [m.name for m in mentions if m.type == 'LOC']
+  countries_of = {m.name: gazetteer.countries_in([m.name]) for m in mentions if m.type == 'LOC'}
   person_words = {word for m in mentions if m.type == 'PER' for word in m.name.split()}
   entities = []
   for mention in mentions:
     link = None
     if mention.type == 'LOC' and mention.name not in person_words:
       # The context is the item's other places: a name cannot vote for its own reading.
-      link = gazetteer.link_place(mention.name, gazetteer.countries_in(
-          name for name in places if name != mention.name))
+      context = set().union(*(countries for name, countries in countries_of.items()
+                              if name != mention.name))
+      link = gazetteer.link_place(mention.name, context)
     elif mention.type == 'MISC':
       link = gazetteer.link_demonym(mention.name)
     if link and link.confidence < MIN_LINK_CONFIDENCE:

@@ -40,6 +40,7 @@ _DATELINE = re.compile(
     rf"(?=(?:{_DATE})\b|[(/])(?:(?P<date>{_DATE})\b\.?\s*)?"
     rf"(?:[(/](?P<agency>[^\W\d_][\w&.' -]{{0,30}}?)[)/])?")
 _NUMBER = re.compile(r'[-+(]?[\d.,:/]*\d[\d.,:/%)-]*')
+_NUMBER_STARTS = frozenset('0123456789.+-(')
 _SCORE_AFTER = re.compile(r'\s+\.?\d')
 _TRAILING_SCORE = re.compile(r'(?:\s+[-+]?\.?\d[\d.,:/-]*)+$')
 _BRACKETED_TAIL = re.compile(r'\s*\(\s*([^()]+?)\s*\)?$')
@@ -180,8 +181,8 @@ def _item_type(group: List[Span]) -> str:
   """One type per name in an item, from all its mentions: the dateline's or the
   agency's, else the most frequent, else the first mention's."""
   fixed = [span.type for span in group if span.fixed]
-  if fixed:
-    return fixed[0]
+  if fixed or len(group) == 1:
+    return (fixed or [group[0].type])[0]
   counts = collections.Counter(span.type for span in group)
   return max(counts, key=lambda type_: (counts[type_], -[s.type for s in group].index(type_)))
 
@@ -189,13 +190,15 @@ def _item_type(group: List[Span]) -> str:
 def aggregate(spans: List[Span]) -> List[Mention]:
   """One Mention per name whatever its case, at its first mention, with one type
   and every mention's offsets."""
-  groups: Dict[str, List[Span]] = collections.OrderedDict()
+  groups: Dict[str, List[Tuple[str, Span]]] = collections.OrderedDict()
   for span in sorted(spans, key=lambda s: (s.start, s.end)):
-    groups.setdefault(clean_name(span.name).casefold(), []).append(span)
+    name = clean_name(span.name)
+    groups.setdefault(name.casefold(), []).append((name, span))
   return [Mention(_item_type(group), group[0].text,
-                  _preferred_spelling([clean_name(s.name) for s in group]),
+                  _preferred_spelling([name for name, _ in named]),
                   group[0].start, group[0].end, len(offsets), offsets)
-          for group in groups.values()
+          for named in groups.values()
+          for group in [[span for _, span in named]]
           for offsets in [tuple(sorted({(s.start, s.end) for s in group}))]]
 
 
@@ -328,9 +331,12 @@ def type_lists(spans: List[Span], text: str, is_place: Callable[[str], bool]) ->
   chains.append(chain)
   typed = []
   for chain in chains:
+    if len(chain) < 3:
+      typed.extend(chain)
+      continue
     counts = collections.Counter(span.type for span in chain if span.type != PROPER_NOUNS)
     majority, count = (counts.most_common(1) or [(None, 0)])[0]
-    if len(chain) >= 3 and count >= 2 and count * 2 > len(chain):
+    if count >= 2 and count * 2 > len(chain):
       chain = [span if span.fixed or span.type == PROPER_NOUNS
                or (span.type == 'LOC' and is_place(span.text))
                else dataclasses.replace(span, type=majority) for span in chain]
@@ -419,7 +425,8 @@ def _line_of(text: str, span: Span) -> Tuple[int, str]:
 def _is_results_line(line: str) -> bool:
   """A line of a results table or a standings: a third or more of its words numbers."""
   words = line.split()
-  return len(words) >= 2 and sum(bool(_NUMBER.fullmatch(w)) for w in words) * 3 >= len(words)
+  numbers = sum(1 for w in words if w[0] in _NUMBER_STARTS and _NUMBER.fullmatch(w))
+  return len(words) >= 2 and numbers * 3 >= len(words)
 
 
 def type_teams(spans: List[Span], text: str,
@@ -430,9 +437,12 @@ def type_teams(spans: List[Span], text: str,
   took it in, is cut off). Persons are left alone: golf and cricket tables list
   people by their scores ('J. Pooley 111')."""
   typed = []
+  results_lines: Dict[int, bool] = {}
   for span in spans:
-    _, line = _line_of(text, span)
-    if _is_results_line(line):
+    line_start, line = _line_of(text, span)
+    if line_start not in results_lines:
+      results_lines[line_start] = _is_results_line(line)
+    if results_lines[line_start]:
       score = _TRAILING_SCORE.search(span.text)
       if score:
         span = _cut(span, score.start())
