@@ -206,3 +206,11 @@ def test_french_elided_article_and_capital_dateline_names():
   mentions = repair([span('ORG', "l'Assemblée nationale", 36)], is_place, is_given_name, text)
   assert [(m.type, m.name) for m in mentions] == [
       ('LOC', 'Paris'), ('ORG', 'AFP'), ('ORG', 'Assemblée nationale')]
+
+
+def test_no_person_after_the_and_an_adjective():
+  text = 'the chief of the Russian General Staff, Valery Gerasimov'
+  mentions = repair([span('MISC', 'Russian', 17), span('PER', 'General Staff', 25),
+                     span('PER', 'Valery Gerasimov', 40)], is_place, is_given_name, text)
+  assert [(m.type, m.name) for m in mentions] == [
+      ('MISC', 'Russian'), ('ORG', 'General Staff'), ('PER', 'Valery Gerasimov')]

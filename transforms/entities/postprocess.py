@@ -46,7 +46,7 @@ _TRAILING_SCORE = re.compile(r'(?:\s+[-+]?\.?\d[\d.,:/-]*)+$')
 _BRACKETED_TAIL = re.compile(r'\s*\(\s*([^()]+?)\s*\)?$')
 _CYRILLIC = re.compile('[а-яё]', re.IGNORECASE)
 _SENTENCE_START = re.compile(r'(?:^|\n|[.!?]\s)\s*$')
-_AFTER_ARTICLE = re.compile(r'\bthe\s+$')
+_AFTER_ARTICLE = re.compile(r'\bthe\s+(?:[A-Z][a-z]+\s+)?$')
 _LIST_SEPARATOR = re.compile(r'\s?,\s|\s?,?\s(?:and|or|et|и)\s')
 _OPENS = re.compile(r'\(\s*$')
 _CLOSES = re.compile(r'\s*\)')
@@ -287,11 +287,11 @@ def unperson_after_article(spans: List[Span], text: str,
                            is_given_name: Callable[[str], bool],
                            is_place: Callable[[str], bool]) -> List[Span]:
   """'across the Bosphorus', 'the Russian General Staff': a person does not follow
-  'the' unless a given name leads (the Ivashov of 'the Ivashov doctrine' is rare);
+  'the' (and maybe one capitalised word) unless a given name leads;
   such a span is a place if the gazetteer knows it, else an organisation."""
   typed = []
   for span in spans:
-    if (span.type == 'PER' and _AFTER_ARTICLE.search(text, max(0, span.start - 8), span.start)
+    if (span.type == 'PER' and _AFTER_ARTICLE.search(text, max(0, span.start - 24), span.start)
         and not is_given_name(span.text.split()[0])):
       span = dataclasses.replace(span, type='LOC' if is_place(span.text) else 'ORG')
     typed.append(span)
