@@ -214,3 +214,10 @@ def test_no_person_after_the_and_an_adjective():
                      span('PER', 'Valery Gerasimov', 40)], is_place, is_given_name, text)
   assert [(m.type, m.name) for m in mentions] == [
       ('MISC', 'Russian'), ('ORG', 'General Staff'), ('PER', 'Valery Gerasimov')]
+
+
+def test_a_dateline_place_before_its_date_is_no_team():
+  text = 'SOCCER - RESULTS\nLONDON 1996-08-31\nPartick 1 St Mirren 1'
+  mentions = repair([span('LOC', 'LONDON', 17), span('LOC', 'Partick', 35)],
+                    is_place, is_given_name, text)
+  assert [(m.type, m.name) for m in mentions] == [('LOC', 'London'), ('ORG', 'Partick')]

@@ -457,7 +457,7 @@ def type_teams(spans: List[Span], text: str,
                  and not is_given_name(words[0]))
     else:
       is_team = _FIXTURE.fullmatch(line)
-    if is_team and (span.type in ('LOC', 'ORG', 'MISC', PROPER_NOUNS)
+    if is_team and not span.fixed and (span.type in ('LOC', 'ORG', 'MISC', PROPER_NOUNS)
                     or (span.type == 'PER' and ' ' not in span.text)):
       span = dataclasses.replace(span, type='ORG')
     typed.append(span)
