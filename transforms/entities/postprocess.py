@@ -282,13 +282,6 @@ def join_genitives(spans: List[Span], text: str) -> List[Span]:
   return joined
 
 
-def retype_places(spans: List[Span], is_place: Callable[[str], bool]) -> List[Span]:
-  """A MISC span that the gazetteer knows as a place is a place ('Tajikistan 's
-  armed forces'); nationality adjectives are not in it."""
-  return [dataclasses.replace(span, type='LOC') if span.type == 'MISC' and is_place(span.text)
-          else span for span in spans]
-
-
 def unperson_after_article(spans: List[Span], text: str,
                            is_given_name: Callable[[str], bool],
                            is_place: Callable[[str], bool]) -> List[Span]:
@@ -507,7 +500,7 @@ def repair_spans(spans: List[Span], is_place: Callable[[str], bool],
     spans = over_model(dateline_spans(text, located, agency), spans)
     spans = type_teams(type_by_brackets(spans, text, is_place), text, is_given_name)
     spans = join_given_names(sorted(spans, key=lambda s: (s.start, s.end)), text, is_given_name)
-    spans = type_lists(retype_places(spans, is_place), text, is_place)
+    spans = type_lists(spans, text, is_place)
     spans = unperson_after_article(spans, text, is_given_name, is_place)
     spans = drop_lone_capitalised_words(spans, text, is_place)
   spans = drop_junk(name_people(spans, is_given_name, is_place))
