@@ -34,10 +34,9 @@ from transforms.dedup import verdicts
 from transforms.dedup.fingerprints import MinHasher, band_keys
 from transforms.dedup.item_fingerprint import fingerprint
 from transforms.dedup.settings import DedupSettings
-from transforms.entities.enrich import entity_records, ner_text
+from transforms.entities.enrich import lexicon_recognizer, ner_text, with_entities
 from transforms.entities.given_names import given_name_test
 from transforms.entities.linking import Gazetteer
-from transforms.entities.postprocess import repair
 from transforms.entities.recognizers import DEFAULT_MODELS, recognizer_for
 from transforms.errors import InputError
 from transforms.language import LanguageDetector, choose_language, text_for_detection
@@ -108,15 +107,13 @@ def plain_loop(folder: pathlib.Path, output: pathlib.Path, entities: bool) -> di
         for language in {r['language'] for r in batch}:
           same = [r for r in batch if r['language'] == language]
           if language not in recognizers:
-            recognizers[language] = recognizer_for(language, DEFAULT_MODELS)
-          if recognizers[language] is None:
-            continue
-          spans = recognizers[language].recognize([ner_text(r) for r in same])
+            recognizers[language] = (recognizer_for(language, DEFAULT_MODELS)
+                                     or lexicon_recognizer(gazetteer, is_given_name))
+          recognizer = recognizers[language]
+          spans = recognizer.recognize([ner_text(r) for r in same])
           for record, found in zip(same, spans, strict=True):
-            record['entities'] = entity_records(
-                repair(found, lambda w: gazetteer.link_place(w) is not None,
-                       is_given_name),
-                gazetteer, recognizers[language].name)
+            record.update(with_entities(record, found, recognizer.name, gazetteer,
+                                        is_given_name))
     timed('entities', recognize_all)
   timed('dedup', plain_dedup, records, hasher, settings)
   def write():

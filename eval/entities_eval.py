@@ -2,8 +2,11 @@
 
 Usage: python -m eval.entities_eval [DATA_PATH] [--limit N]   (default ../shared/data)
 
-Entity-level exact match (type and character span) per type, for the raw
-model and after wirebeam's repairs (transforms/entities/postprocess.py), and
+Mention-level exact match (type and character span) per type and for
+PER/ORG/LOC together, for the raw model, after wirebeam's repairs
+(transforms/entities/postprocess.py, with each document's text as context)
+and for the stage's entities (one type per name in a document, every span);
+entity level, the distinct (type, name) of each document; and
 throughput in documents per second. Both are development splits: repairs
 are tuned on them, so the figures are optimistic for unseen text.
 """
@@ -15,7 +18,7 @@ import time
 
 from transforms.entities.given_names import given_name_test
 from transforms.entities.linking import Gazetteer
-from transforms.entities.postprocess import repair_spans
+from transforms.entities.postprocess import repair, repair_spans
 from transforms.entities.recognizers import DEFAULT_MODELS, NatashaRecognizer, SpacyRecognizer
 
 DEFAULT_DATA = pathlib.Path(__file__).resolve().parents[2] / 'shared' / 'data'
@@ -97,44 +100,70 @@ def factrueval_documents(folder: pathlib.Path):
 
 
 def score(documents, recognizer, gazetteer, types):
-  """Counts per type for raw and repaired predictions, and the elapsed time."""
-  counts = {'raw': collections.defaultdict(collections.Counter),
-            'repaired': collections.defaultdict(collections.Counter)}
+  """Counts per level and type for the raw model, the repaired spans and the stage's
+  entities (one type per name in a document), the model's elapsed time and that
+  of the repairs with the aggregation (what the stage adds to the model)."""
+  counts = collections.defaultdict(lambda: collections.defaultdict(collections.Counter))
   started = time.perf_counter()
   predictions = recognizer.recognize([text for text, _ in documents])
   elapsed = time.perf_counter() - started
+
   def is_place(word):
     return gazetteer.link_place(word) is not None
 
   is_given_name = given_name_test(gazetteer)
-  for (_, gold), spans in zip(documents, predictions, strict=True):
-    for label, predicted in (('raw', spans),
-                             ('repaired', repair_spans(spans, is_place, is_given_name))):
-      found = {(s.type, s.start, s.end) for s in predicted if s.type in types}
-      for type_ in types:
-        g = {x for x in gold if x[0] == type_}
-        p = {x for x in found if x[0] == type_}
-        counts[label][type_].update(tp=len(g & p), fp=len(p - g), fn=len(g - p))
-  return counts, elapsed
+  started = time.perf_counter()
+  entities = [repair(spans, is_place, is_given_name, text)
+              for (text, _), spans in zip(documents, predictions, strict=True)]
+  repairs_elapsed = time.perf_counter() - started
+  for (text, gold), spans, mentions in zip(documents, predictions, entities, strict=True):
+    stage = {(m.type, start, end) for m in mentions for start, end in m.spans}
+    for label, found in (('raw', {(s.type, s.start, s.end) for s in spans}),
+                         ('repaired', {(s.type, s.start, s.end) for s in
+                                       repair_spans(spans, is_place, is_given_name, text)}),
+                         ('stage', stage)):
+      _count(counts['mention', label], gold, found, types)
+      _count(counts['entity', label], _names(gold, text), _names(found, text), types)
+  return counts, elapsed, repairs_elapsed / len(entities)
 
 
-def report(name, counts, types, documents, elapsed):
+def _names(spans, text):
+  """Entity level: the distinct (type, name) of a document, names as written."""
+  return {(type_, text[start:end].casefold()) for type_, start, end in spans}
+
+
+def _count(counter, gold, found, types):
+  for type_ in types:
+    g = {x for x in gold if x[0] == type_}
+    p = {x for x in found if x[0] == type_}
+    counter[type_].update(tp=len(g & p), fp=len(p - g), fn=len(g - p))
+
+
+def _scores(counter, summed):
+  c = sum((counter[type_] for type_ in summed), collections.Counter())
+  precision = c['tp'] / (c['tp'] + c['fp']) if c['tp'] + c['fp'] else 0.0
+  recall = c['tp'] / (c['tp'] + c['fn']) if c['tp'] + c['fn'] else 0.0
+  f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+  return c['tp'] + c['fn'], [f'{100 * x:.1f}' for x in (precision, recall, f1)]
+
+
+def report(name, counts, types, documents, elapsed, repairs_per_document):
+  model_per_document = elapsed / len(documents)
   print(f'\n{name}: {len(documents)} documents, {len(documents) / elapsed:.1f} documents/s '
-        f'({sum(len(t) for t, _ in documents) / elapsed / 1000:.0f}k chars/s) for the model')
-  print('| type | gold | raw P | raw R | raw F1 | repaired P | repaired R | repaired F1 |')
-  print('|---|---|---|---|---|---|---|---|')
-  for type_ in types + ('all',):
-    row = [type_]
-    for label in ('raw', 'repaired'):
-      c = (sum(counts[label].values(), collections.Counter()) if type_ == 'all'
-           else counts[label][type_])
-      precision = c['tp'] / (c['tp'] + c['fp']) if c['tp'] + c['fp'] else 0.0
-      recall = c['tp'] / (c['tp'] + c['fn']) if c['tp'] + c['fn'] else 0.0
-      f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-      if label == 'raw':
-        row.append(str(c['tp'] + c['fn']))
-      row += [f'{100 * precision:.1f}', f'{100 * recall:.1f}', f'{100 * f1:.1f}']
-    print('| ' + ' | '.join(row) + ' |')
+        f'({sum(len(t) for t, _ in documents) / elapsed / 1000:.0f}k chars/s) for the model; '
+        f'repairs and aggregation {1000 * repairs_per_document:.2f} ms per document '
+        f'({100 * repairs_per_document / model_per_document:.1f}% of the model\'s time)')
+  rows = {type_: (type_,) for type_ in types}
+  rows.update({'PER/ORG/LOC': ('PER', 'ORG', 'LOC'), 'all': types})
+  for level, labels in (('mention', ('raw', 'repaired', 'stage')), ('entity', ('raw', 'stage'))):
+    print(f'\n{level} level (P / R / F1): raw model; ' + (
+        'repaired spans; ' if level == 'mention' else '') + 'stage (one type per name)')
+    print('| type | gold | ' + ' | '.join(labels) + ' |')
+    print('|---|---|' + '---|' * len(labels))
+    for row_name, summed in rows.items():
+      gold = _scores(counts[level, labels[0]], summed)[0]
+      print(f'| {row_name} | {gold} | ' + ' | '.join(
+          ' / '.join(_scores(counts[level, label], summed)[1]) for label in labels) + ' |')
 
 
 def main(argv=None):
@@ -151,12 +180,13 @@ def main(argv=None):
   gazetteer = Gazetteer()
   if conll.exists():
     documents = conll_documents(conll)[:args.limit]
-    counts, elapsed = score(documents, SpacyRecognizer(DEFAULT_MODELS['en']), gazetteer, TYPES)
-    report(f'CoNLL-2003 eng.testa, {DEFAULT_MODELS["en"]}', counts, TYPES, documents, elapsed)
+    results = score(documents, SpacyRecognizer(DEFAULT_MODELS['en']), gazetteer, TYPES)
+    report(f'CoNLL-2003 eng.testa, {DEFAULT_MODELS["en"]}', results[0], TYPES, documents,
+           *results[1:])
   if factrueval.exists():
     documents = factrueval_documents(factrueval)[:args.limit]
-    counts, elapsed = score(documents, NatashaRecognizer(), gazetteer, TYPES[:3])
-    report('factRuEval-2016 devset, natasha', counts, TYPES[:3], documents, elapsed)
+    results = score(documents, NatashaRecognizer(), gazetteer, TYPES[:3])
+    report('factRuEval-2016 devset, natasha', results[0], TYPES[:3], documents, *results[1:])
 
 
 if __name__ == '__main__':

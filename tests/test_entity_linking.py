@@ -1,7 +1,16 @@
 """Place and nationality linking, on the real gazetteer data, without NER models."""
 import pytest
 
-from transforms.entities.linking import CITY, Gazetteer, Place, choose, normalise
+from transforms.entities.enrich import entity_records, merge_source_entities
+from transforms.entities.linking import (
+  CITY,
+  MIN_LINK_CONFIDENCE,
+  Gazetteer,
+  Place,
+  choose,
+  normalise,
+)
+from transforms.entities.postprocess import Mention
 
 
 @pytest.fixture(scope='module')
@@ -114,3 +123,41 @@ def test_choose_prefers_context_then_population():
   assert choose([big, small], ()) == (big, 0.9)
   assert choose([big, small], {'US'}) == (small, 0.5)
   assert choose([big, small], {'US', 'FR'}) == (big, 0.9)
+
+
+def _mention(type_, name, start=0):
+  return Mention(type_, name, name, start, start + len(name), 1, ((start, start + len(name)),))
+
+
+def test_no_link_for_a_place_that_is_part_of_a_persons_name(gazetteer):
+  records = entity_records([_mention('PER', 'Robert F Kennedy Jr'), _mention('LOC', 'Robert', 40),
+                            _mention('LOC', 'Moscow', 60)], gazetteer, 'model')
+  assert [(r['name'], r['id']) for r in records] == [
+      ('Robert F Kennedy Jr', None), ('Robert', None), ('Moscow', '524901')]
+  assert records[2]['spans'] == [{'start': 60, 'end': 66}]
+
+
+def test_weak_matches_fall_below_the_threshold(gazetteer):
+  # 'Syed' is an alternate name of a small Malaysian town; a name alone cannot
+  # vote for its own country.
+  (syed,) = entity_records([_mention('LOC', 'Syed')], gazetteer, 'model')
+  assert syed['id'] is None
+  assert gazetteer.link_place('Syed').confidence < MIN_LINK_CONFIDENCE
+  assert gazetteer.link_place('VO') is None
+  assert gazetteer.link_place('metro') is None
+
+
+def test_source_entities_are_kept_and_take_the_models_mentions():
+  source = [{'type': 'PER', 'text': 'Ann Lee', 'name': 'Ann Lee', 'start': 0, 'end': 0,
+             'mentions': 0, 'id': 'x1', 'id_scheme': 'src', 'confidence': None,
+             'model': 'source', 'spans': []}]
+  found = [{'type': 'ORG', 'text': 'Ann Lee', 'name': 'Ann Lee', 'start': 5, 'end': 12,
+            'mentions': 2, 'id': None, 'id_scheme': None, 'confidence': None, 'model': 'm',
+            'spans': [{'start': 5, 'end': 12}, {'start': 30, 'end': 37}]},
+           {'type': 'LOC', 'text': 'Oslo', 'name': 'Oslo', 'start': 40, 'end': 44,
+            'mentions': 1, 'id': None, 'id_scheme': None, 'confidence': None, 'model': 'm',
+            'spans': [{'start': 40, 'end': 44}]}]
+  merged = merge_source_entities(source, found)
+  assert [(e['name'], e['type'], e['model'], e['id'], e['mentions']) for e in merged] == [
+      ('Ann Lee', 'PER', 'source', 'x1', 2), ('Oslo', 'LOC', 'm', None, 1)]
+  assert merged[0]['spans'] == found[0]['spans']

@@ -123,3 +123,101 @@ def test_countries_that_are_given_names_start_no_person(real_given_name):
   mentions = repair(runs('Jordan Valley', 'Georgia Tech', 'Sergei Ryabkov'), is_place,
                     real_given_name)
   assert [(m.type, m.name) for m in mentions] == [('PER', 'Sergei Ryabkov')]
+
+
+def test_dateline_place_and_agency_are_typed_over_the_model():
+  text = 'Port closed\nROTTERDAM, Dec 1 (Test) - Police in Rotterdam said'
+  model = [span('PER', 'ROTTERDAM, Dec 1', 12), span('LOC', 'Rotterdam', 50)]
+  mentions = repair(model, is_place, is_given_name, text)
+  assert [(m.type, m.name, m.spans) for m in mentions] == [
+      ('LOC', 'Rotterdam', ((12, 21), (50, 59))), ('ORG', 'Test', ((30, 34),))]
+
+
+def test_located_and_agency_of_the_record_are_used():
+  text = 'Moscow. September 28. INTERFAX - Moscow will not agree, Interfax was told.'
+  mentions = repair([span('ORG', 'Moscow', 0)], is_place, is_given_name, text,
+                    located='Moscow', agency='Interfax')
+  assert {(m.type, m.name, m.mentions) for m in mentions} == {
+      ('LOC', 'Moscow', 1), ('ORG', 'Interfax', 2)}
+
+
+def test_one_type_per_name_from_all_mentions():
+  text = 'Trump said. Trump left. Trump Tower'
+  mentions = repair([span('PER', 'Trump', 0), span('ORG', 'Trump', 12), span('PER', 'Trump', 24)],
+                    is_place, is_given_name, text)
+  assert [(m.type, m.mentions, m.spans) for m in mentions] == [
+      ('PER', 3, ((0, 5), (12, 17), (24, 29)))]
+
+
+def test_chrome_addresses_and_line_breaks_are_not_names():
+  text = 'Bookmark\n\nShare news@example.com Acme Corp'
+  mentions = repair([span('ORG', 'Bookmark\n\nShare', 0), span('ORG', 'news@example.com', 16),
+                     span('ORG', 'the Acme Corp', 29)], is_place, is_given_name, text)
+  assert [m.name for m in mentions] == ['Acme Corp']
+
+
+def test_clubs_in_results_lines_are_organisations():
+  text = 'Partick 1 St Mirren 1\nCelts won in Finland .'
+  mentions = repair([span('LOC', 'Partick', 0), span(PROPER_NOUNS, 'St Mirren', 10),
+                     span('LOC', 'Finland', 35)], is_place, is_given_name, text)
+  assert [(m.type, m.name) for m in mentions] == [
+      ('ORG', 'Partick'), ('ORG', 'St Mirren'), ('LOC', 'Finland')]
+
+
+def test_bracketed_original_spelling_is_a_second_mention():
+  text = 'Юрген Клинсман (Jürgen Klinsmann) сказал'
+  mentions = repair([span('PER', 'Юрген Клинсман (Jürgen Klinsmann)', 0)], is_place,
+                    is_given_name, text)
+  assert [(m.name, m.start, m.end) for m in mentions] == [
+      ('Юрген Клинсман', 0, 14), ('Jürgen Klinsmann', 16, 32)]
+
+
+def test_given_name_typed_as_a_place_joins_the_person():
+  text = 'Minister Joe Smith arrived'
+  mentions = repair([span('LOC', 'Joe', 9), span('PER', 'Smith', 13)], is_place,
+                    is_given_name, text)
+  assert [(m.type, m.name) for m in mentions] == [('PER', 'Joe Smith')]
+
+
+def test_common_nouns_and_sentence_openers_are_not_people():
+  text = 'Prices of heifers rose. Fares will be the same across the Bosphorus.'
+  mentions = repair([span('PER', 'heifers', 10), span('PER', 'Fares', 24),
+                     span('PER', 'Bosphorus', 58)], is_place, is_given_name, text)
+  assert [(m.type, m.name) for m in mentions] == [('ORG', 'Bosphorus')]
+
+
+def test_a_list_takes_the_type_most_of_its_names_have():
+  text = 'link Kadikoy, Besiktas and Uskudar'
+  mentions = repair([span('MISC', 'Kadikoy', 5), span('LOC', 'Besiktas', 14),
+                     span('LOC', 'Uskudar', 27)], is_place, is_given_name, text)
+  assert {m.type for m in mentions} == {'LOC'}
+
+
+def test_surname_mentions_are_spans_of_the_person():
+  text = 'Leonid Ivashov said. Ivashov added.'
+  (person,) = repair([span('PER', 'Leonid Ivashov', 0), span('ORG', 'Ivashov', 21)],
+                     is_place, is_given_name, text)
+  assert (person.type, person.name, person.spans) == ('PER', 'Leonid Ivashov',
+                                                      ((0, 14), (21, 28)))
+
+
+def test_french_elided_article_and_capital_dateline_names():
+  text = "PARIS, 28 septembre (AFP) - vote de l'Assemblée nationale"
+  mentions = repair([span('ORG', "l'Assemblée nationale", 36)], is_place, is_given_name, text)
+  assert [(m.type, m.name) for m in mentions] == [
+      ('LOC', 'Paris'), ('ORG', 'AFP'), ('ORG', 'Assemblée nationale')]
+
+
+def test_no_person_after_the_and_an_adjective():
+  text = 'the chief of the Russian General Staff, Valery Gerasimov'
+  mentions = repair([span('MISC', 'Russian', 17), span('PER', 'General Staff', 25),
+                     span('PER', 'Valery Gerasimov', 40)], is_place, is_given_name, text)
+  assert [(m.type, m.name) for m in mentions] == [
+      ('MISC', 'Russian'), ('ORG', 'General Staff'), ('PER', 'Valery Gerasimov')]
+
+
+def test_a_dateline_place_before_its_date_is_no_team():
+  text = 'SOCCER - RESULTS\nLONDON 1996-08-31\nPartick 1 St Mirren 1'
+  mentions = repair([span('LOC', 'LONDON', 17), span('LOC', 'Partick', 35)],
+                    is_place, is_given_name, text)
+  assert [(m.type, m.name) for m in mentions] == [('LOC', 'London'), ('ORG', 'Partick')]

