@@ -1,5 +1,6 @@
 """The same story from different doors: normalised headlines, short items, content conflicts."""
 import datetime
+import pathlib
 
 import apache_beam as beam
 import pytest
@@ -9,6 +10,7 @@ from test_dedup_logic import STORY, record
 from test_dedup_pipeline import read_folder, rss, run_wirebeam
 from test_dedup_streaming import STORM, assert_streamed, item, one_by_one, verdict
 
+from eval import dedup_eval
 from transforms.dedup import headlines, index, verdicts
 from transforms.dedup.batch import Deduplicate
 from transforms.dedup.fingerprints import MinHasher
@@ -17,6 +19,7 @@ from transforms.dedup.item_fingerprint import fingerprint
 from transforms.dedup.settings import DedupSettings
 
 SETTINGS = DedupSettings()
+DATA = pathlib.Path(__file__).resolve().parents[2] / 'shared' / 'data'
 HEADLINE = 'Antonelli says Dutch weekend has been a good wake-up call'
 LEAD = ('Mercedes driver Kimi Antonelli said on Sunday that a difficult weekend at the '
         'Dutch Grand Prix had been a useful wake-up call before the next races. ')
@@ -45,6 +48,13 @@ def aggregated(uri, minute, headline, summary, feed_title='Top stories - Google 
 ])
 def test_spellings_of_one_headline_share_a_key(written):
   assert matching_headline(written) == matching_headline(HEADLINE)
+
+
+@pytest.mark.parametrize('written', [f'{HEADLINE} (CNA)', f'{HEADLINE} | Nikkei Asia',
+                                     f'{HEADLINE} | Nikkei Asia - Reuters'])
+def test_a_short_name_closing_a_headline_is_a_citation_whoever_it_names(written):
+  assert matching_headline(written) == matching_headline(HEADLINE)
+  assert matching_headline(f'{HEADLINE} (2)') != matching_headline(HEADLINE)
 
 
 def test_a_segment_that_names_no_source_stays():
@@ -119,6 +129,21 @@ def test_a_headline_over_many_texts_is_no_identity():
                        'Motor racing live blog of the day    Reuters')
   assert not headline_matches(fingerprints(*columns, listing))
   assert headline_matches(fingerprints(*columns[:3], listing))
+
+
+def test_listings_with_nothing_but_a_headline_are_matched_by_headline_only():
+  # Each day's 'Markets wrap' listing has the same text, yet is another story.
+  monday, tuesday = (
+      aggregated(f'urn:{day}', 0, 'What you need to know about the markets today - Reuters',
+                 'What you need to know about the markets today    Reuters')
+      for day in ('monday', 'tuesday'))
+  tuesday['versioncreated'] += datetime.timedelta(days=1)
+  first, later = fingerprints(monday, tuesday)
+  assert first.text_kind == later.text_kind == headlines.HEADLINE
+  assert first.content_hash == later.content_hash and first.shingles == later.shingles
+  assert not dict(verdicts.same_body_matches([first, later], 20))
+  assert verdicts.near_duplicate_match(later, first, 0.7, 0.9) is None
+  assert not headline_matches([first, later])  # a day apart: more than the window
 
 
 def test_a_same_headline_match_is_the_weakest_reason():
@@ -211,6 +236,17 @@ def test_a_key_summary_from_before_headline_keys_cannot_rule_a_part_out():
   assert index.may_hold(old_summary, wanted, wants_headlines=True)
   assert not index.may_hold(old_summary, wanted, wants_headlines=False)
   assert not index.may_hold(new_summary, wanted, wants_headlines=True)
+
+
+@pytest.mark.skipif(not (DATA / dedup_eval.AGGREGATED).is_dir(),
+                    reason=f'no aggregated feeds under {DATA}')
+def test_cross_source_evaluation_finds_the_listings_and_merges_no_two_stories(tmp_path):
+  rows = dedup_eval.cross_source_records(DATA, seed=0)
+  verdicts_ = dedup_eval.corpus_run([record for _, _, record in rows], tmp_path, SETTINGS)
+  scores = dedup_eval.score_cross_source(rows, verdicts_)
+  assert not scores['false_merges']
+  shared = sum(counts['shared'] for counts in scores['recall'].values())
+  assert sum(counts['found'] for counts in scores['recall'].values()) >= 0.9 * shared
 
 
 # The real command.

@@ -1,7 +1,9 @@
 """Headlines as identities: the same story's headline as every door writes it.
 
 An aggregator lists a wire story under the agency's headline plus its own
-marks: a source suffix (``- Reuters``, ``| Reuters``, ``(Reuters)``), often
+marks: a source suffix (``- Reuters``, ``| Reuters``, ``(Reuters)``; a short
+name in parentheses or after a bar that closes a headline is taken as one,
+whoever it names), often
 with nothing else, or a summary that repeats the headline and the source
 name. ``matching_headline`` removes those marks and what only spells a
 headline differently (case, width, quotes, dashes, punctuation, wire
@@ -35,6 +37,10 @@ _HOST_NOISE = frozenset({'www', 'm', 'amp', 'rss', 'feeds', 'feed', 'news', 'com
 # " - ", " | ", ": " between segments (dashes unified first).
 _SEGMENT = re.compile(r'\s+-\s+|\s*\|\s*|\s*:\s+')
 _PARENTHESISED = re.compile(r'\(([^()]*)\)')
+# A short name in parentheses or after a bar closing a headline ('(CNA)',
+# '| Nikkei Asia') cites where it came from, whoever that is; a number there
+# ('(2)', '| August 21, 2026') may say which story it is.
+_CLOSING_CITATION = re.compile(r'\s*(?:\((?:[^()|\d\s]+\s?){1,3}\)|\|(?:\s*[^()|\d\s]+){1,3})$')
 _NOT_WORD = re.compile(r'[\W_]+', re.UNICODE)
 _IDEOGRAPHIC = re.compile('[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]')
 
@@ -92,8 +98,11 @@ def _without_source_marks(text: str, names: FrozenSet[str]) -> str:
   """The folded headline without leading or trailing source names."""
   text = _PARENTHESISED.sub(lambda m: ' ' if m[1].strip() in names else m[0], text)
   while True:
-    segments = _SEGMENT.split(text.strip())
-    if len(segments) > 1 and segments[-1].strip() in names:
+    text = text.strip()
+    segments = _SEGMENT.split(text)
+    if _CLOSING_CITATION.search(text):
+      text = _CLOSING_CITATION.sub('', text)
+    elif len(segments) > 1 and segments[-1].strip() in names:
       text = text[:text.rstrip().rfind(segments[-1])]
       text = re.sub(r'(\s+-|\s*\||\s*:)\s*$', '', text)
     elif len(segments) > 1 and segments[0].strip() in names:

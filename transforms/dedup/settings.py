@@ -17,7 +17,7 @@ class DedupSettings:
   # Same headline: a short item matches within this time of the other item,
   # under a headline of at least this many words (an ideograph counts half),
   # seen over at most this many different texts.
-  headline_window_seconds: float = 2 * 86400.0
+  headline_window_seconds: float = 12 * 3600.0
   min_headline_words: float = 5
   generic_headline_bodies: int = 3
   # Pointer-jumping rounds: chains of up to 2**rounds items are resolved.

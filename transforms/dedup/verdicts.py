@@ -114,8 +114,10 @@ def near_duplicate_match(later: Fingerprint, earlier: Fingerprint,
 
   Jaccard finds re-sends and syndicated copies; containment finds updates
   that add paragraphs to a story (the old text is all in the new one).
+  Two headline-only items are left to the same-headline rule, with its
+  window and its guard against generic headlines.
   """
-  if not headlines_agree(later, earlier):
+  if HEADLINE == later.text_kind == earlier.text_kind or not headlines_agree(later, earlier):
     return None
   similarity = jaccard(later.shingles, earlier.shingles)
   if similarity < jaccard_threshold:
@@ -154,14 +156,15 @@ def same_body_matches(members: Iterable[Fingerprint], fan_out: int):
   """(later uri, Match) for members sharing a body with an earlier one.
 
   Each is matched to the earliest of the first ``fan_out`` members whose
-  headline agrees with its own.
+  headline agrees with its own. Two items with their headline for all
+  text share a headline, not a body: the same-headline rule judges them.
   """
   ordered = sorted(members, key=lambda member: member.order)
   for position, later in enumerate(ordered):
-    if later.indexed:
+    if later.indexed or later.text_kind == HEADLINE:
       continue
     for earlier in ordered[:min(position, fan_out)]:
-      if headlines_agree(later, earlier):
+      if earlier.text_kind != HEADLINE and headlines_agree(later, earlier):
         yield later.uri, match(earlier, SAME_BODY, 1.0)
         break
 
