@@ -11,7 +11,7 @@ from test_dedup_pipeline import read_folder, rss, run_wirebeam
 from test_dedup_streaming import STORM, assert_streamed, item, one_by_one, verdict
 
 from eval import dedup_eval
-from transforms.dedup import headlines, index, verdicts
+from transforms.dedup import headlines, index, resightings, verdicts
 from transforms.dedup.batch import Deduplicate
 from transforms.dedup.fingerprints import MinHasher
 from transforms.dedup.headlines import matching_headline, source_names, text_kind
@@ -175,6 +175,18 @@ def test_a_content_conflict_with_an_indexed_version_is_kept_and_its_own_content_
   assert canonical is None and conflict['is_canonical'] and conflict['content_conflict']
   (again,), _ = verdicts.resolve_family([first], [entry])
   assert again['duplicate_reason'] == verdicts.RESIGHTING
+
+
+def test_only_the_same_content_is_taken_out_as_a_re_sighting_before_the_stages():
+  published = dict(record('urn:a', version='1'), received_at=None,
+                   source={'format': 'rss', 'location': 'f', 'position': 0})
+  rows = [{'uri': 'urn:a', 'version': '1', 'content_hash': published['content_hash'],
+           'versioncreated': published['versioncreated'], 'duplicate_of': None}]
+  seen_at = datetime.datetime(2026, 11, 28, tzinfo=datetime.timezone.utc)
+  assert resightings.resighting_of(published, rows, seen_at)['duplicate_of'] == 'urn:a'
+  other = dict(published, body_text='Another story under the same guid.',
+               content_hash='another hash')
+  assert resightings.resighting_of(other, rows, seen_at) is None
 
 
 # Through the batch and streaming transforms.
