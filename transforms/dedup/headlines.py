@@ -3,9 +3,8 @@
 An aggregator lists a wire story under the agency's headline plus its own
 marks: a source suffix (``- Reuters``, ``| Reuters``, ``(Reuters)``; a short
 name in parentheses or after a bar that closes a headline is taken as one,
-whoever it names), often
-with nothing else, or a summary that repeats the headline and the source
-name. ``matching_headline`` removes those marks and what only spells a
+whoever it names), often with nothing else, or a summary that repeats the
+headline and the source name. ``matching_headline`` removes those marks and what only spells a
 headline differently (case, width, quotes, dashes, punctuation, wire
 flags), so that the agency's item and every listing of it share one key.
 
@@ -41,14 +40,14 @@ _PARENTHESISED = re.compile(r'\(([^()]*)\)')
 # '| Nikkei Asia') cites where it came from, whoever that is; a number there
 # ('(2)', '| August 21, 2026') may say which story it is.
 _CLOSING_CITATION = re.compile(r'\s*(?:\((?:[^()|\d\s]+\s?){1,3}\)|\|(?:\s*[^()|\d\s]+){1,3})$')
+_DASH = re.compile('[\u2010-\u2015\u2212\u2500\u2501]')  # hyphens, en/em dashes, minus, box bars
 _NOT_WORD = re.compile(r'[\W_]+', re.UNICODE)
 _IDEOGRAPHIC = re.compile('[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]')
 
 
 def _folded(text: str) -> str:
   """Width, case and spacing folded; dashes made '-' (full-width 'ＮＹ' is 'ny')."""
-  text = unicodedata.normalize('NFKC', text)
-  text = re.sub('[\u2010-\u2015\u2212\u2500\u2501]', '-', text)
+  text = _DASH.sub('-', unicodedata.normalize('NFKC', text))
   return ' '.join(text.casefold().split())
 
 
@@ -135,7 +134,7 @@ def text_kind(record: dict, names: FrozenSet[str]) -> str:
   if record.get('body_text'):
     return BODY
   said = _NOT_WORD.sub(' ', _folded(record.get('description_text') or '')).strip()
-  for name in names:
+  for name in (_NOT_WORD.sub(' ', name).strip() for name in names):
     if said.endswith(' ' + name):
       said = said[:-len(name) - 1]
   return HEADLINE if said in ('', matching_headline(record.get('headline'), names)) else SUMMARY
