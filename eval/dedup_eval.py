@@ -289,9 +289,11 @@ def score_cross_source(rows, verdicts) -> dict:
     if door == 'real' or stories_seen[story_of[uri]] < 2:
       recall[door]['distinct'] += 1
       continue
-    canonical, _, of = verdict_of[uri]
+    canonical, reason, of = verdict_of[uri]
     recall[door]['shared'] += 1
-    recall[door]['found'] += (not canonical) and story_of[of] == story_of[uri]
+    if not canonical and story_of[of] == story_of[uri]:
+      recall[door]['found'] += 1
+      recall[door][f'by {reason}'] += 1
   return {'precision': precision, 'recall': recall, 'false_merges': false_merges}
 
 
@@ -306,15 +308,17 @@ def cross_source_report(data: pathlib.Path, seed: int, settings: DedupSettings):
   real = sum(1 for door, _, _ in rows if door == 'real')
   print(f'Cross-source: {real} real items of {AGGREGATED} and {len(rows) - real} listings '
         f'made from them, Deduplicate on the DirectRunner in {elapsed:.0f} s\n')
-  print('| door | shared stories | found | recall | distinct stories |')
-  print('|---|---|---|---|---|')
+  print('| door | shared stories | found | recall | found by | distinct stories |')
+  print('|---|---|---|---|---|---|')
   shared = found = 0
   for door, counts in scores['recall'].items():
     share = f'{counts["found"] / counts["shared"]:.3f}' if counts['shared'] else '-'
-    print(f'| {door} | {counts["shared"]} | {counts["found"]} | {share} | '
+    found_by = ', '.join(f'{key[3:]} {n}' for key, n in sorted(counts.items())
+                         if key.startswith('by '))
+    print(f'| {door} | {counts["shared"]} | {counts["found"]} | {share} | {found_by} | '
           f'{counts["distinct"]} |')
     shared, found = shared + counts['shared'], found + counts['found']
-  print(f'| all | {shared} | {found} | {found / shared:.3f} | |\n')
+  print(f'| all | {shared} | {found} | {found / shared:.3f} | | |\n')
   print('| reason | marked | right | precision |')
   print('|---|---|---|---|')
   for reason, counts in sorted(scores['precision'].items()):
