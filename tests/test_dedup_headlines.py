@@ -4,6 +4,7 @@ import pathlib
 
 import apache_beam as beam
 import pytest
+import test_runs_follow_runs as runs
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 from test_dedup_logic import STORY, record
@@ -259,6 +260,18 @@ def test_cross_source_evaluation_finds_the_listings_and_merges_no_two_stories(tm
   assert not scores['false_merges']
   shared = sum(counts['shared'] for counts in scores['recall'].values())
   assert sum(counts['found'] for counts in scores['recall'].values()) >= 0.9 * shared
+
+
+def test_compaction_keeps_every_content_under_one_uri_and_version(tmp_path):
+  first = runs.record('same')
+  conflict = dict(runs.record('same', body='Another story the feed gave the same guid, '
+                                           'told at some length.'), content_conflict=True)
+  runs.write_run(tmp_path, runs.run_id(0), [first, conflict])
+  result = index.compact(str(tmp_path), SETTINGS, 7 * 86400, runs.run_id(5), 'deflate',
+                         min_runs=1)
+  assert result.rows_kept == 2
+  assert sorted(row['content_hash'] for row in runs.index_rows(tmp_path)) == sorted(
+      [first['content_hash'], conflict['content_hash']])
 
 
 # The real command.
