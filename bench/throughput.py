@@ -130,12 +130,14 @@ def plain_dedup(records, hasher, settings):
   As in the stage, an item duplicating a duplicate names the chain's root,
   followed as far as the stage's pointer jumping reaches.
   """
-  prints = {r['uri']: fingerprint(r, settings.shingle_size) for r in records}
+  prints = {r['uri']: fingerprint(r, settings) for r in records}
   groups = collections.defaultdict(list)
   for fp in prints.values():
     if fp.link:
       groups[('url', fp.link)].append(fp)
     groups[('body', fp.content_hash)].append(fp)
+    if fp.headline_key:
+      groups[('headline', fp.headline_key)].append(fp)
     if len(fp.shingles) >= settings.min_shingles:
       for key in band_keys(hasher.signature(fp.shingles), settings.bands):
         groups[key].append(fp)
@@ -145,6 +147,9 @@ def plain_dedup(records, hasher, settings):
       found = verdicts.same_url_matches(members)
     elif key[0] == 'body':
       found = verdicts.same_body_matches(members, settings.fan_out)
+    elif key[0] == 'headline':
+      found = verdicts.same_headline_matches(members, settings.headline_window_micros,
+                                             settings.fan_out, settings.generic_headline_bodies)
     else:
       by_uri = {fp.uri: fp for fp in members}
       found = ((later, verdicts.near_duplicate_match(

@@ -4,8 +4,10 @@ import datetime
 from transforms.dedup import verdicts
 from transforms.dedup.fingerprints import MinHasher, band_keys, containment, jaccard, shingles
 from transforms.dedup.item_fingerprint import fingerprint, trusted_link
+from transforms.dedup.settings import DedupSettings
 
 UTC = datetime.timezone.utc
+SETTINGS = DedupSettings()
 STORY = ('The central bank left its key interest rate unchanged on Friday, in line '
          'with the expectations of most analysts polled before the meeting. ')
 
@@ -105,32 +107,34 @@ def test_order_puts_indexed_first_then_earliest_then_uri_and_undated_last():
 
 
 def test_near_duplicate_reasons_and_thresholds():
-  original = fingerprint(record('urn:a'), 4)
-  resent = fingerprint(record('urn:b', minute=1, body=STORY + 'Reporting by A.'), 4)
+  original = fingerprint(record('urn:a'), SETTINGS)
+  resent = fingerprint(record('urn:b', minute=1, body=STORY + 'Reporting by A.'), SETTINGS)
   update = fingerprint(record('urn:c', minute=2, flags=['UPDATE'],
-                              body=STORY + 'It also said it would keep buying bonds.'), 4)
+                              body=STORY + 'It also said it would keep buying bonds.'), SETTINGS)
   other = fingerprint(record('urn:d', headline='Storm hits coast',
-                             body='A storm hit the coast overnight, cutting power.'), 4)
+                             body='A storm hit the coast overnight, cutting power.'), SETTINGS)
   assert verdicts.near_duplicate_match(resent, original, 0.8, 0.9).reason == verdicts.NEAR_DUPLICATE
   assert verdicts.near_duplicate_match(update, original, 0.8, 0.9).reason == verdicts.NEW_VERSION
   assert verdicts.near_duplicate_match(other, original, 0.8, 0.9) is None
   edited = fingerprint(record('urn:e', minute=3, body=STORY.replace(
-      'most analysts polled before', 'economists surveyed ahead of')), 4)
+      'most analysts polled before', 'economists surveyed ahead of')), SETTINGS)
   similarity = jaccard(edited.shingles, original.shingles)
   assert verdicts.near_duplicate_match(edited, original, similarity + 0.01, 0.99) is None
   assert verdicts.near_duplicate_match(edited, original, similarity, 0.99).similarity == similarity
 
 
 def test_same_body_under_unrelated_headlines_is_not_a_duplicate():
-  first = fingerprint(record('urn:a', headline='China shields its economy'), 4)
-  boilerplate = fingerprint(record('urn:b', minute=1, headline='Brazil wastes expertise'), 4)
-  copy = fingerprint(record('urn:c', minute=2, headline='China shields its economy - paper'), 4)
+  first = fingerprint(record('urn:a', headline='China shields its economy'), SETTINGS)
+  boilerplate = fingerprint(record('urn:b', minute=1, headline='Brazil wastes expertise'),
+                           SETTINGS)
+  copy = fingerprint(record('urn:c', minute=2, headline='China shields its economy - paper'),
+                     SETTINGS)
   matches = dict(verdicts.same_body_matches([copy, boilerplate, first], fan_out=20))
   assert set(matches) == {'urn:c'} and matches['urn:c'].earlier_uri == 'urn:a'
 
 
 def test_same_url_matches_point_to_the_earliest():
-  members = [fingerprint(record(u, minute=m, link='https://x.example/a'), 4)
+  members = [fingerprint(record(u, minute=m, link='https://x.example/a'), SETTINGS)
              for u, m in (('urn:b', 1), ('urn:a', 3), ('urn:c', 0))]
   assert {later: m.earlier_uri for later, m in verdicts.same_url_matches(members)} == {
       'urn:b': 'urn:c', 'urn:a': 'urn:c'}

@@ -84,13 +84,13 @@ def assert_streamed(events, expected, map_fn=verdict, horizon=HOUR):
 # The pure parts.
 
 def test_per_key_answers_reuse_the_batch_decisions():
-  first = fingerprint(item('urn:a', link='https://x.example/a'), 4)
-  second = fingerprint(item('urn:b', 1, link='https://x.example/a'), 4)
-  third = fingerprint(item('urn:c', 2, link='https://x.example/a'), 4)
+  first = fingerprint(item('urn:a', link='https://x.example/a'), DedupSettings())
+  second = fingerprint(item('urn:b', 1, link='https://x.example/a'), DedupSettings())
+  third = fingerprint(item('urn:c', 2, link='https://x.example/a'), DedupSettings())
   assert verdicts.url_answer(first, []) is None
   assert verdicts.url_answer(third, [first, second]).earlier_uri == 'urn:a'
   assert verdicts.url_answer(first, [second, third]) is None  # arrived after it
-  boilerplate = fingerprint(item('urn:d', 3, headline='Brazil wastes expertise'), 4)
+  boilerplate = fingerprint(item('urn:d', 3, headline='Brazil wastes expertise'), DedupSettings())
   assert verdicts.body_answer(boilerplate, [first], 20) is None  # headlines disagree
   assert verdicts.body_answer(third, [boilerplate, first], 20).reason == verdicts.SAME_BODY
   bucket = [(1, minute, f'u{minute}') for minute in range(5)]
@@ -125,7 +125,7 @@ def test_a_key_keeps_its_earliest_members():
   assert streaming.kept_members(members, (0, (1, 5, 'u5')), 2) == members
   assert streaming.kept_members(members, (9, (1, 2, 'u2')), 2) == (
       members[0], (9, (1, 2, 'u2')))
-  slim = fingerprint(item('urn:a'), 4)
+  slim = fingerprint(item('urn:a'), DedupSettings())
   assert streaming.member_order(slim) == slim.order
 
 
@@ -163,7 +163,7 @@ class MemoryTimer(MemoryState):
 def test_a_request_that_overtakes_its_fingerprint_waits_for_it():
   store = streaming._FingerprintStoreFn(DedupSettings(), horizon=HOUR * 1_000_000)
   first, copy = item('urn:a'), item('urn:b', 1, body=STORY + 'Reporting by A.')
-  earlier, later = fingerprint(first, 4), fingerprint(copy, 4)
+  earlier, later = fingerprint(first, DedupSettings()), fingerprint(copy, DedupSettings())
   request = streaming.Request(later, expires=at(item('urn:a', 60)).micros)
   state = dict(stored=MemoryState(), waiting=MemoryBag(), expiry=MemoryTimer())
   assert list(store.process(('urn:a', request), timestamp=at(copy), **state)) == []
@@ -175,7 +175,7 @@ def test_a_request_that_overtakes_its_fingerprint_waits_for_it():
 def test_a_request_for_a_fingerprint_gone_already_is_answered_by_the_timer():
   store = streaming._FingerprintStoreFn(DedupSettings(), horizon=HOUR * 1_000_000)
   copy = item('urn:b', 61)
-  later = fingerprint(copy, 4)
+  later = fingerprint(copy, DedupSettings())
   request = streaming.Request(later, expires=at(item('urn:a', 60)).micros)
   state = dict(stored=MemoryState(), waiting=MemoryBag(), expiry=MemoryTimer())
   assert list(store.process(('urn:a', request), timestamp=at(copy), **state)) == []

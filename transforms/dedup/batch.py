@@ -1,4 +1,5 @@
-"""Deduplication stage, batch: re-sightings, new versions, same URL, same body, near-duplicates.
+"""Deduplication stage, batch: re-sightings, new versions, same URL, same body,
+near-duplicates, same headline.
 
 Nothing is dropped: every record comes out, with ``is_canonical``,
 ``duplicate_of``, ``duplicate_reason`` and ``duplicate_similarity`` filled.
@@ -6,9 +7,9 @@ No step puts all items under one key or compares all pairs:
 
 1. records are grouped by uri (item families: re-sightings and versions);
 2. each family's canonical member is fingerprinted, and matched against
-   the others by canonical URL, by body hash, and by MinHash LSH buckets
-   (keyed by band) whose candidate pairs are verified on the full shingle
-   sets;
+   the others by canonical URL, by body hash, by normalised headline (short
+   items only), and by MinHash LSH buckets (keyed by band) whose candidate
+   pairs are verified on the full shingle sets;
 3. each item keeps its best match (the earliest item it duplicates) and
    chains are followed to their root by pointer jumping, keyed by uri;
 4. the verdicts are joined back to the records by uri.
@@ -105,11 +106,12 @@ class _ApplyVerdictsFn(beam.DoFn):
     roots = list(grouped['roots'])
     root, best = roots[0] if roots else (None, None)
     for record in grouped['records']:
-      if root and record['is_canonical']:
+      # A content conflict is a story of its own: not what its family matched.
+      if root and record['is_canonical'] and not record.get('content_conflict'):
         record = dict(record, is_canonical=False, duplicate_of=root,
                       duplicate_reason=best.reason,
                       duplicate_similarity=best.similarity)
-      elif root:
+      elif root and not record['is_canonical']:
         record = dict(record, duplicate_of=root)
       if record['is_canonical']:
         self._canonical.inc()
@@ -139,7 +141,7 @@ class Deduplicate(beam.PTransform):
         | 'ResolveFamilies' >> beam.ParDo(_ResolveFamiliesFn()).with_outputs(
             CANONICAL, main='records'))
     fingerprints = (
-        (families[CANONICAL] | 'Fingerprint' >> beam.Map(fingerprint, settings.shingle_size),
+        (families[CANONICAL] | 'Fingerprint' >> beam.Map(fingerprint, settings),
          index | 'IndexedCanonicals' >> beam.Filter(lambda e: e.fingerprint is not None)
          | 'IndexedFingerprints' >> beam.Map(lambda e: e.fingerprint))
         | 'AllFingerprints' >> beam.Flatten())
@@ -154,6 +156,15 @@ class Deduplicate(beam.PTransform):
                  | 'GroupByBody' >> beam.GroupByKey()
                  | 'SameBody' >> beam.FlatMap(
                      lambda kv: verdicts.same_body_matches(kv[1], settings.fan_out)))
+    same_headline = (fingerprints
+                     | 'KeyByHeadline' >> beam.FlatMap(
+                         lambda fp: [(fp.headline_key, without_shingles(fp))]
+                         if fp.headline_key else [])
+                     | 'GroupByHeadline' >> beam.GroupByKey()
+                     | 'SameHeadline' >> beam.FlatMap(
+                         lambda kv: verdicts.same_headline_matches(
+                             kv[1], settings.headline_window_micros, settings.fan_out,
+                             settings.generic_headline_bodies)))
 
     by_uri = fingerprints | 'KeyFingerprintsByUri' >> beam.Map(lambda fp: (fp.uri, packed(fp)))
     candidate_pairs = (
@@ -174,7 +185,7 @@ class Deduplicate(beam.PTransform):
         | 'JoinLater' >> beam.CoGroupByKey()
         | 'Verify' >> beam.ParDo(_VerifyFn(settings)))
     best_matches = (
-        (same_url, same_body, near_duplicates)
+        (same_url, same_body, same_headline, near_duplicates)
         | 'AllMatches' >> beam.Flatten()
         | 'BestMatch' >> beam.CombinePerKey(min))
     roots = best_matches | 'Parents' >> beam.Map(lambda kv: (kv[0], kv[1].earlier_uri))
@@ -213,6 +224,6 @@ class DeduplicateItems(beam.PTransform):
     if self._index_rows is None:
       indexed = items.pipeline | 'NoDedupIndex' >> beam.Create([])
     else:
-      indexed = self._index_rows | 'IndexedItems' >> beam.Map(indexed_item)
+      indexed = self._index_rows | 'IndexedItems' >> beam.Map(indexed_item, self._settings)
     return {'records': items, 'indexed': indexed} | 'Deduplicate' >> Deduplicate(
         self._settings)

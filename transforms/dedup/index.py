@@ -10,7 +10,8 @@ and only the rows sharing a key with the run's items are kept (its uri,
 canonical URL, content hash or an LSH band), which are all the rows that
 can change a verdict, since an indexed item is never itself matched; a
 compacted part whose key summary holds none of the run's keys is not read
-at all. The
+at all (a summary written before headline keys existed cannot say so for
+headline keys: such a part is read when the run has any). The
 index keeps what is younger than the dedup horizon (``--dedup-window``),
 counted from when an item was last published or re-sighted: compaction
 merges the runs' file sets into one generation and drops older rows.
@@ -29,6 +30,7 @@ from transforms import output_folder
 from transforms.dead_letters import METRICS_NAMESPACE
 from transforms.dedup import verdicts
 from transforms.dedup.fingerprints import MinHasher, shingles, words
+from transforms.dedup.headlines import BODY, headline_identity, headline_weight, matching_headline
 from transforms.dedup.item_fingerprint import dedup_text, trusted_link
 from transforms.dedup.resightings import sighting_record
 from transforms.dedup.settings import DedupSettings
@@ -37,6 +39,9 @@ from transforms.dedup.settings import DedupSettings
 # and rewrites every row (applying the horizon) once in this many seconds.
 COMPACT_AFTER_RUNS = 12
 REWRITE_EVERY = 86400.0
+HEADLINE = 'headline'
+# Key summaries written since headline keys exist hold this key too.
+_HEADLINE_SUMMARY_MARK = ('summary_holds', HEADLINE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,17 +50,28 @@ class IndexedItem:
   fingerprint: Optional[verdicts.Fingerprint]  # canonical items only
 
 
-def indexed_item(row: dict) -> IndexedItem:
+def row_headline(row: dict, settings: DedupSettings):
+  """(headline key, text kind) of a canonical row; rows written before these
+  fields get a key from their headline (agency names only) and count as a body."""
+  if 'text_kind' in row:
+    return row['headline_key'], row['text_kind'] or BODY
+  key = matching_headline(row['headline'])
+  return (key if headline_weight(key) >= settings.min_headline_words else None), BODY
+
+
+def indexed_item(row: dict, settings: DedupSettings = DedupSettings()) -> IndexedItem:
   """An index row as the dedup stage uses it."""
   order = verdicts.order_key(row['versioncreated'], row['uri'], indexed=True)
   entry = verdicts.IndexEntry(row['uri'], row['version'], order,
-                              row['duplicate_of'], row['canceled'])
+                              row['duplicate_of'], row['canceled'], row['content_hash'])
   fingerprint = None
   if row['duplicate_of'] is None:
+    key, kind = row_headline(row, settings)
     fingerprint = verdicts.Fingerprint(
         row['uri'], order, trusted_link(row['uri'], row['link']),
         row['content_hash'], frozenset(row['shingles']),
-        tuple(row['headline_flags']), frozenset(words(row['headline'] or '')))
+        tuple(row['headline_flags']), frozenset(words(row['headline'] or '')), key, kind,
+        verdicts.micros_of(row['versioncreated']))
   return IndexedItem(entry, fingerprint)
 
 
@@ -86,6 +102,8 @@ def index_row(record: dict, settings: DedupSettings, hasher: MinHasher,
   """The index row of a deduplicated record of the run that started at ``seen_at``."""
   canonical = record['is_canonical']
   shingle_set = shingles(dedup_text(record), settings.shingle_size) if canonical else frozenset()
+  key, kind = (headline_identity(record, settings.min_headline_words) if canonical
+               else (None, None))
   return {
       'uri': record['uri'], 'version': record['version'],
       'versioncreated': record['versioncreated'], 'link': record['link'],
@@ -96,6 +114,7 @@ def index_row(record: dict, settings: DedupSettings, hasher: MinHasher,
       'headline_flags': record['headline_flags'],
       'shingles': sorted(shingle_set),
       'bands': packed_bands(shingle_set, settings, hasher),
+      'headline_key': key, 'text_kind': kind,
       'last_seen': seen_at,
   }
 
@@ -109,12 +128,15 @@ def rows_from(how_and_row, settings: DedupSettings, hasher: MinHasher) -> Iterat
     yield index_row(row, settings, hasher, None)
 
 
-def _keys(uri: str, link: Optional[str], content_hash: str, bands: Iterable[int]):
+def _keys(uri: str, link: Optional[str], content_hash: str, bands: Iterable[int],
+          headline_key: Optional[str]):
   yield 'uri', uri
   trusted = trusted_link(uri, link)
   if trusted:
     yield 'url', trusted
   yield 'body', content_hash
+  if headline_key:
+    yield HEADLINE, headline_key
   for band in bands:
     yield 'band', band
 
@@ -122,7 +144,8 @@ def _keys(uri: str, link: Optional[str], content_hash: str, bands: Iterable[int]
 def record_keys(record: dict, settings: DedupSettings, hasher: MinHasher):
   """The keys by which a new record can meet an index row."""
   bands = packed_bands(shingles(dedup_text(record), settings.shingle_size), settings, hasher)
-  return _keys(record['uri'], record['link'], record['content_hash'], bands)
+  key, _ = headline_identity(record, settings.min_headline_words)
+  return _keys(record['uri'], record['link'], record['content_hash'], bands, key)
 
 
 def row_keys(row: dict, settings: DedupSettings, hasher: MinHasher):
@@ -134,7 +157,8 @@ def row_keys(row: dict, settings: DedupSettings, hasher: MinHasher):
   if row['duplicate_of'] is not None:
     return [('uri', row['uri'])]
   bands = row.get('bands') or packed_bands(frozenset(row['shingles']), settings, hasher)
-  return _keys(row['uri'], row['link'], row['content_hash'], bands)
+  return _keys(row['uri'], row['link'], row['content_hash'], bands,
+               row_headline(row, settings)[0])
 
 
 def key_hash(key) -> int:
@@ -149,8 +173,17 @@ def key_hashes(keys: Iterable) -> np.ndarray:
 
 
 def part_key_hashes(rows: List[dict], settings: DedupSettings, hasher: MinHasher) -> np.ndarray:
-  """The key summary of a part of the index: the keys of all its rows."""
-  return key_hashes(key for row in rows for key in row_keys(row, settings, hasher))
+  """The key summary of a part of the index: the keys of all its rows, and the
+  mark that says it has headline keys."""
+  return key_hashes([_HEADLINE_SUMMARY_MARK, *(
+      key for row in rows for key in row_keys(row, settings, hasher))])
+
+
+def may_hold(summary: np.ndarray, wanted: np.ndarray, wants_headlines: bool) -> bool:
+  """Whether a part with this key summary may hold a row with a wanted key."""
+  if wants_headlines and not holds_any(summary, key_hashes([_HEADLINE_SUMMARY_MARK])):
+    return True  # summarised before headline keys: it cannot tell
+  return holds_any(summary, wanted)
 
 
 def holds_any(summary: np.ndarray, wanted: np.ndarray) -> bool:
@@ -190,9 +223,11 @@ class _MatchingRowsFn(beam.DoFn):
     self._hasher = MinHasher(self._settings.num_perm)
     self._keys_seen, self._wanted = None, None
 
-  def _wanted_hashes(self, run_keys) -> np.ndarray:
+  def _wanted_hashes(self, run_keys):
+    """(hashes of the run's keys, whether any is a headline key), once per side input."""
     if run_keys is not self._keys_seen:
-      self._keys_seen, self._wanted = run_keys, key_hashes(run_keys)
+      self._keys_seen = run_keys
+      self._wanted = (key_hashes(run_keys), any(kind == HEADLINE for kind, _ in run_keys))
     return self._wanted
 
   def process(self, path_and_how, run_keys):
@@ -201,7 +236,7 @@ class _MatchingRowsFn(beam.DoFn):
       return
     if how == output_folder.INDEX_FILE:
       summary = output_folder.read_keys(path)
-      if summary is not None and not holds_any(summary, self._wanted_hashes(run_keys)):
+      if summary is not None and not may_hold(summary, *self._wanted_hashes(run_keys)):
         Metrics.counter(METRICS_NAMESPACE, 'index.parts_skipped').inc()
         return
     for record in output_folder.read_records(path):
@@ -378,7 +413,7 @@ def compact(output: str, settings: DedupSettings, horizon_seconds: float,
       file_seen = _file_run_time(path)
       for record in output_folder.read_records(path):
         for row in rows_from((how, record), settings, hasher):
-          key = (row['uri'], row['version'])
+          key = (row['uri'], row['version'], row['content_hash'])
           if key in seen_keys:
             continue
           seen_keys.add(key)

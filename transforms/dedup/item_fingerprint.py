@@ -4,6 +4,8 @@ import dataclasses
 
 from transforms.dedup import verdicts
 from transforms.dedup.fingerprints import shingles, words
+from transforms.dedup.headlines import headline_identity
+from transforms.dedup.settings import DedupSettings
 from transforms.normalize.urls import canonical_url
 
 
@@ -23,15 +25,17 @@ def trusted_link(uri: str, link: str):
   return link if uri_url is None or uri_url == link else None
 
 
-def fingerprint(record: dict, shingle_size: int) -> verdicts.Fingerprint:
+def fingerprint(record: dict, settings: DedupSettings) -> verdicts.Fingerprint:
+  key, kind = headline_identity(record, settings.min_headline_words)
   return verdicts.Fingerprint(
       uri=record['uri'],
       order=verdicts.order_key(record['versioncreated'], record['uri'], False),
       link=trusted_link(record['uri'], record['link']),
       content_hash=record['content_hash'],
-      shingles=shingles(dedup_text(record), shingle_size),
+      shingles=shingles(dedup_text(record), settings.shingle_size),
       flags=tuple(record['headline_flags']),
-      headline_words=frozenset(words(record['headline'] or '')))
+      headline_words=frozenset(words(record['headline'] or '')),
+      headline_key=key, text_kind=kind, created=verdicts.micros_of(record['versioncreated']))
 
 
 def without_shingles(fingerprint_: verdicts.Fingerprint) -> verdicts.Fingerprint:

@@ -14,5 +14,15 @@ class DedupSettings:
   min_shingles: int = 8
   # Earlier bucket members each item is verified against, at most.
   fan_out: int = 20
+  # Same headline: a short item matches within this time of the other item,
+  # under a headline of at least this many words (an ideograph counts half),
+  # seen over at most this many different texts.
+  headline_window_seconds: float = 12 * 3600.0
+  min_headline_words: float = 5
+  generic_headline_bodies: int = 3
   # Pointer-jumping rounds: chains of up to 2**rounds items are resolved.
   root_rounds: int = 4
+
+  @property
+  def headline_window_micros(self) -> int:
+    return round(self.headline_window_seconds * 1_000_000)

@@ -23,9 +23,10 @@ No step puts all items under one key or compares all pairs:
    dedup index of batch runs holds them), so that ``resolve_family``
    decides re-sightings, new versions and cancellations; re-sightings and
    new versions go out, a family's first record goes on;
-2. match keys, one per canonical URL, body hash and LSH band: each keeps
-   its earliest ``fan_out`` members and answers each arrival (same URL,
-   same body, or the bucket members to verify);
+2. match keys, one per canonical URL, body hash, normalised headline and
+   LSH band: each keeps its earliest ``fan_out`` members and answers each
+   arrival (same URL, same body, same headline, or the bucket members to
+   verify); whether a headline is generic is judged on the members kept;
 3. candidates, keyed by the arriving item: the distinct bucket members of
    all its bands, sent as requests to the fingerprint store, keyed by the
    earlier item's uri, which keeps each item's full shingle set and verifies
@@ -64,7 +65,7 @@ from transforms.dedup.fingerprints import MinHasher, band_keys
 from transforms.dedup.item_fingerprint import fingerprint
 from transforms.dedup.settings import DedupSettings
 
-URL, BODY, BAND = 'url', 'body', 'band'
+URL, BODY, HEADLINE, BAND = 'url', 'body', 'headline', 'band'
 _CANONICAL = 'canonical'
 _CANDIDATES = 'candidates'
 _BANDS = 'bands'
@@ -134,16 +135,22 @@ def family_entries(entries: Tuple[verdicts.IndexEntry, ...],
   uri = annotated['uri']
   return entries + (verdicts.IndexEntry(
       uri, annotated['version'], verdicts.order_key(annotated['versioncreated'], uri, True),
-      None, canceled),)
+      None, canceled, annotated['content_hash']),)
 
 
-def key_answer(kind: str, later, members, fan_out: int):
-  """A match key's answer to an arrival, given its members still alive."""
+def key_answer(kind: str, later, members, settings: DedupSettings):
+  """A match key's answer to an arrival, given its members still alive.
+
+  Under a headline, whether it is generic is judged on the members kept.
+  """
   if kind == URL:
     return verdicts.url_answer(later, members)
   if kind == BODY:
-    return verdicts.body_answer(later, members, fan_out)
-  return verdicts.band_answer(later, members, fan_out)
+    return verdicts.body_answer(later, members, settings.fan_out)
+  if kind == HEADLINE:
+    return verdicts.headline_answer(later, members, settings.headline_window_micros,
+                                    settings.fan_out, settings.generic_headline_bodies)
+  return verdicts.band_answer(later, members, settings.fan_out)
 
 
 def member_order(member) -> verdicts.Order:
@@ -227,9 +234,10 @@ class _FingerprintFn(beam.DoFn):
   def process(self, element):
     record, arrived = element
     settings = self._settings
-    full = dataclasses.replace(fingerprint(record, settings.shingle_size), order=arrived)
+    full = dataclasses.replace(fingerprint(record, settings), order=arrived)
     slim = dataclasses.replace(full, shingles=frozenset())
-    exact = [(BODY, full.content_hash)] + ([(URL, full.link)] if full.link else [])
+    exact = ([(BODY, full.content_hash)] + ([(URL, full.link)] if full.link else [])
+             + ([(HEADLINE, full.headline_key)] if full.headline_key else []))
     for kind, value in exact:
       yield beam.pvalue.TaggedOutput(_MATCH_KEYS, (f'{kind} {value}', (kind, slim)))
     banded = len(full.shingles) >= settings.min_shingles
@@ -252,7 +260,7 @@ class _MatchKeysFn(beam.DoFn):
   EXPIRY = TimerSpec('expiry', TimeDomain.WATERMARK)
 
   def __init__(self, settings: DedupSettings, horizon: int):
-    self._fan_out = settings.fan_out
+    self._settings = settings
     self._horizon = horizon
 
   def process(self, element, timestamp=beam.DoFn.TimestampParam,
@@ -262,8 +270,9 @@ class _MatchKeysFn(beam.DoFn):
     alive = tuple((expires, member) for expires, member in members.read() or ()
                   if expires > timestamp.micros
                   and member_order(member)[2] != order[2])  # an earlier life of the uri
-    answer = key_answer(kind, later, [member for _, member in alive], self._fan_out)
-    kept = kept_members(alive, (timestamp.micros + self._horizon, later), self._fan_out)
+    answer = key_answer(kind, later, [member for _, member in alive], self._settings)
+    kept = kept_members(alive, (timestamp.micros + self._horizon, later),
+                        self._settings.fan_out)
     members.write(kept)
     expiry.set(Timestamp(micros=min(expires for expires, _ in kept)))
     if kind != BAND:

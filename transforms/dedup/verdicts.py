@@ -13,16 +13,18 @@ import re
 from typing import FrozenSet, Iterable, List, Optional, Tuple
 
 from transforms.dedup.fingerprints import containment, jaccard
+from transforms.dedup.headlines import BODY, HEADLINE
 
 RESIGHTING = 'resighting'
 NEW_VERSION = 'new_version'
 SAME_URL = 'same_url'
 SAME_BODY = 'same_body'
 NEAR_DUPLICATE = 'near_duplicate'
+SAME_HEADLINE = 'same_headline'
 # When an item matches the same earlier item in several ways, the stronger
 # evidence names the reason.
 _REASON_RANK = {RESIGHTING: 0, NEW_VERSION: 1, SAME_URL: 2, SAME_BODY: 3,
-                NEAR_DUPLICATE: 4}
+                NEAR_DUPLICATE: 4, SAME_HEADLINE: 5}
 # Wire flags that make a near-duplicate a new version of the same story.
 UPDATE_FLAGS = frozenset({'UPDATE', 'CORRECTED', 'REFILE', 'WRAPUP'})
 CANCELED = 'canceled'
@@ -35,12 +37,15 @@ _NUMBER = re.compile(r'(\d+)')
 Order = Tuple[int, int, str]
 
 
+def micros_of(when: Optional[datetime.datetime]) -> Optional[int]:
+  return int(when.timestamp() * 1_000_000) if when else None
+
+
 def order_key(versioncreated: Optional[datetime.datetime], uri: str,
               indexed: bool) -> Order:
   """Sort key of 'earlier': indexed first, then by versioncreated, then uri."""
-  micros = (int(versioncreated.timestamp() * 1_000_000) if versioncreated
-            else _UNDATED)
-  return (0 if indexed else 1, micros, uri)
+  micros = micros_of(versioncreated)
+  return (0 if indexed else 1, _UNDATED if micros is None else micros, uri)
 
 
 def version_key(version: Optional[str]) -> tuple:
@@ -59,10 +64,21 @@ class Fingerprint:
   shingles: FrozenSet[int]
   flags: Tuple[str, ...] = ()
   headline_words: FrozenSet[str] = frozenset()
+  # The normalised headline (``headlines.headline_key``), None when too short
+  # to identify a story; and whether the item has a body, a summary only or
+  # its headline only (``headlines.text_kind``).
+  headline_key: Optional[str] = None
+  text_kind: str = BODY
+  created: Optional[int] = None  # versioncreated in microseconds, as the window counts
 
   @property
   def indexed(self) -> bool:
     return self.order[0] == 0
+
+  @property
+  def short(self) -> bool:
+    """A headline-only or summary-only item: too little text for shingles to match."""
+    return self.text_kind != BODY
 
 
 @dataclasses.dataclass(frozen=True, order=True)
@@ -98,8 +114,10 @@ def near_duplicate_match(later: Fingerprint, earlier: Fingerprint,
 
   Jaccard finds re-sends and syndicated copies; containment finds updates
   that add paragraphs to a story (the old text is all in the new one).
+  Two headline-only items are left to the same-headline rule, with its
+  window and its guard against generic headlines.
   """
-  if not headlines_agree(later, earlier):
+  if HEADLINE == later.text_kind == earlier.text_kind or not headlines_agree(later, earlier):
     return None
   similarity = jaccard(later.shingles, earlier.shingles)
   if similarity < jaccard_threshold:
@@ -138,15 +156,49 @@ def same_body_matches(members: Iterable[Fingerprint], fan_out: int):
   """(later uri, Match) for members sharing a body with an earlier one.
 
   Each is matched to the earliest of the first ``fan_out`` members whose
-  headline agrees with its own.
+  headline agrees with its own. Two items with their headline for all
+  text share a headline, not a body: the same-headline rule judges them.
   """
   ordered = sorted(members, key=lambda member: member.order)
+  for position, later in enumerate(ordered):
+    if later.indexed or later.text_kind == HEADLINE:
+      continue
+    for earlier in ordered[:min(position, fan_out)]:
+      if earlier.text_kind != HEADLINE and headlines_agree(later, earlier):
+        yield later.uri, match(earlier, SAME_BODY, 1.0)
+        break
+
+
+def generic_headline(members: Iterable[Fingerprint], max_bodies: int) -> bool:
+  """Whether a headline is seen over more than ``max_bodies`` different texts.
+
+  'Live updates' or 'Photos of the day' head a new text every time: such a
+  headline names a column, not a story.
+  """
+  bodies = {member.content_hash for member in members if member.text_kind != HEADLINE}
+  return len(bodies) > max_bodies
+
+
+def same_headline_matches(members: Iterable[Fingerprint], window_micros: int,
+                          fan_out: int, max_bodies: int):
+  """(later uri, Match) for members sharing a normalised headline with an earlier one.
+
+  A pair counts when one of the two is short (headline or summary only:
+  two full texts are compared by their shingles) and both are dated within
+  ``window_micros`` of each other. Each is matched to the earliest such
+  member of the first ``fan_out``; none at all under a generic headline.
+  """
+  ordered = sorted(members, key=lambda member: member.order)
+  if generic_headline(ordered, max_bodies):
+    return
   for position, later in enumerate(ordered):
     if later.indexed:
       continue
     for earlier in ordered[:min(position, fan_out)]:
-      if headlines_agree(later, earlier):
-        yield later.uri, match(earlier, SAME_BODY, 1.0)
+      if ((later.short or earlier.short) and None not in (later.created, earlier.created)
+          and abs(later.created - earlier.created) <= window_micros):
+        yield later.uri, match(earlier, SAME_HEADLINE,
+                               jaccard(later.headline_words, earlier.headline_words))
         break
 
 
@@ -172,39 +224,50 @@ class IndexEntry:
   order: Order
   duplicate_of: Optional[str]  # None when it was canonical
   canceled: bool
+  content_hash: Optional[str] = None
 
 
 def resolve_family(records: List[dict], indexed: List[IndexEntry]):
   """Sightings and versions of one uri: (annotated records, new canonical or None).
 
   The earliest member is the family's own canonical; each later record is a
-  re-sighting of a version already seen, or a new version (with a link to
-  the version before it). A 'canceled' status anywhere cancels the family.
+  re-sighting of a version already seen with the same content, or a new
+  version (with a link to the version before it). Other content under a
+  version already seen (a feed that gives every story one guid) is a
+  content conflict: kept as a canonical item of its own, flagged
+  ``content_conflict``, never a re-sighting. A 'canceled' status anywhere
+  cancels the family.
   """
   # Ties (the same version seen twice at the same time) are broken by where
   # each sighting was read, never by arrival order.
   members = sorted(
-      [(entry.order, version_key(entry.version), ('', -1), entry.version, None)
-       for entry in indexed] +
+      [(entry.order, version_key(entry.version), ('', -1), entry.version,
+        entry.content_hash, None) for entry in indexed] +
       [(order_key(r['versioncreated'], r['uri'], False), version_key(r['version']),
-        (r['source']['location'], r['source']['position']), r['version'], i)
-       for i, r in enumerate(records)])
+        (r['source']['location'], r['source']['position']), r['version'],
+        r['content_hash'], i) for i, r in enumerate(records)])
   first = indexed and min(indexed, key=lambda entry: entry.order)
   family_root = (first.duplicate_of or first.uri) if first else None
   canceled = (any(entry.canceled for entry in indexed)
               or any(r['pubstatus'] == CANCELED for r in records))
-  annotated, seen_versions, canonical = [], [], None
-  for *_, version, position in members:
+  annotated, seen_versions, seen_contents, canonical = [], [], set(), None
+  for *_, version, content_hash, position in members:
     if position is None:
       if version not in seen_versions:
         seen_versions.append(version)
+      seen_contents.add((version, content_hash))
       continue
     record = dict(records[position])
     if canceled:
       record['pubstatus'] = CANCELED
-    if version in seen_versions:
+    if version in seen_versions and not _other_content(version, content_hash, seen_contents):
       record.update(is_canonical=False, duplicate_reason=RESIGHTING,
                     duplicate_similarity=1.0)
+    elif version in seen_versions:
+      record.update(content_conflict=True)
+      seen_contents.add((version, content_hash))
+      annotated.append(record)
+      continue
     elif seen_versions:
       record.update(is_canonical=False, duplicate_reason=NEW_VERSION,
                     duplicate_similarity=None, previous_version=seen_versions[-1])
@@ -214,8 +277,16 @@ def resolve_family(records: List[dict], indexed: List[IndexEntry]):
       record['duplicate_of'] = family_root or record['uri']
     if version not in seen_versions:  # a re-sighting is no version before the next
       seen_versions.append(version)
+    seen_contents.add((version, content_hash))
     annotated.append(record)
   return annotated, canonical
+
+
+def _other_content(version, content_hash, seen_contents) -> bool:
+  """Whether a version seen before had other content; index entries written
+  without a content hash (None) are taken to have any."""
+  return ((version, content_hash) not in seen_contents
+          and (version, None) not in seen_contents)
 
 
 # The streaming mode decides one arrival at a time, against the members a
@@ -234,6 +305,13 @@ def body_answer(later: Fingerprint, members: Iterable[Fingerprint],
                 fan_out: int) -> Optional[Match]:
   """The SAME_BODY match of an arrival at its body hash, if any."""
   return dict(same_body_matches([*members, later], fan_out)).get(later.uri)
+
+
+def headline_answer(later: Fingerprint, members: Iterable[Fingerprint],
+                    window_micros: int, fan_out: int, max_bodies: int) -> Optional[Match]:
+  """The SAME_HEADLINE match of an arrival at its normalised headline, if any."""
+  return dict(same_headline_matches([*members, later], window_micros, fan_out,
+                                    max_bodies)).get(later.uri)
 
 
 def band_answer(later: Order, members: Iterable[Order], fan_out: int) -> List[str]:
