@@ -25,7 +25,7 @@ from transforms.normalize.record import normalize_entry
 from transforms.output_folder import paths_already_read, written_folders
 from transforms.output_layout import format_folder
 from transforms.write import WriteWindowedRecords
-from transforms.write_ninjs import read_ninjs, to_ninjs
+from transforms.write_ninjs import read_ninjs, to_ninjs, write_ninjs
 from transforms.write_parquet import arrow_schema, read_parquet, write_parquet
 
 REPO = pathlib.Path(__file__).parents[1]
@@ -154,6 +154,48 @@ def test_a_bare_item_is_a_valid_ninjs_document_without_empty_fields():
   document = to_ninjs(bare)
   assert ninjs_errors(document) == []
   assert set(document) == {'uri', 'standard', 'type', 'versioncreated', 'bodies'}
+
+
+def test_entity_ids_of_every_scheme_are_written_once_each():
+  """The entity stage's links, and ids a source gave: a URI is the uri, a qcode the
+  literal, neither prefixed with its scheme again; no id is lost."""
+  people = [
+      entity('LOC', 'Geneva', 13, '2660646', 'geonames'),
+      entity('LOC', 'Russia', 0, 'RU', 'iso3166'),
+      entity('LOC', 'Central Asia', 0, 'central-asia', 'region'),
+      entity('PER', 'Ada', -1, 'http://www.wikidata.org/entity/Q7259', 'wikidata'),
+      entity('ORG', 'UN', -1, 'nrorg:un', 'nrorg'),
+      entity('ORG', 'Acme', -1, 'https://acme.example/org/1', 'acme.example'),
+      entity('LOC', 'Paris', -1, 'https://www.geonames.org/search?q=paris', 'geonames'),
+      entity('PER', 'Bo', -1, 'B-17', None)]
+  document = to_ninjs(record(source_entities=people))
+  assert ninjs_errors(document) == []
+  assert document['places'] == [
+      {'name': 'Geneva', 'literal': 'geonames:2660646', 'uri': 'https://sws.geonames.org/2660646/'},
+      {'name': 'Russia', 'literal': 'iso3166:RU'},
+      {'name': 'Central Asia', 'literal': 'region:central-asia'},
+      {'name': 'Paris', 'uri': 'https://www.geonames.org/search?q=paris'}]
+  assert document['people'] == [{'name': 'Ada', 'uri': 'http://www.wikidata.org/entity/Q7259'},
+                                {'name': 'Bo', 'literal': 'B-17'}]
+  assert document['organisations'] == [{'name': 'UN', 'literal': 'nrorg:un'},
+                                        {'name': 'Acme', 'uri': 'https://acme.example/org/1'}]
+
+
+def test_unicode_line_ends_in_values_stay_inside_their_line(tmp_path):
+  """JSON leaves U+2028, U+2029 and U+0085 unescaped, and str.splitlines ends a line
+  there: a subject, association or uri holding one split its document in two."""
+  odd = record('urn:example:a\u2028b', subjects=[
+      {'scheme': 'sw', 'code': 'x', 'name': 'Line\u2028separated \u2029 and \x85 next'}],
+      associations=[{'name': 'a\u2028b', 'uri': 'urn:example:c', 'type': 'text',
+                     'headline': 'Привет — «мир» 😀\u2028'}])
+  path = tmp_path / 'items.jsonl'
+  with open(path, 'wb') as f:
+    write_ninjs(f, [odd, record('urn:example:2')])
+  data = path.read_bytes()
+  assert data.count(b'\n') == 2 and len(data.decode('utf-8').splitlines()) == 2
+  assert '😀'.encode() in data  # no ASCII escapes otherwise
+  assert read_ninjs(data) == [to_ninjs(odd), to_ninjs(record('urn:example:2'))]
+  assert read_ninjs(data)[0]['subjects'][0]['name'] == 'Line\u2028separated \u2029 and \x85 next'
 
 
 def test_each_window_shard_is_one_file_per_format_with_the_same_records(tmp_path):

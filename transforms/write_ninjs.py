@@ -9,6 +9,7 @@ Parquet records.
 """
 import datetime
 import json
+import re
 from typing import Iterable, List, Optional
 
 NINJS_VERSION = '2.1'
@@ -40,14 +41,24 @@ def _without_empty(values: dict) -> dict:
 
 def ninjs_entity(entity: dict) -> dict:
   """A person, organisation or place: its name, and its linked id as ``literal``
-  (``iso3166:RU``, ``geonames:524901``) and, for GeoNames, its URI."""
-  linked = entity['id'] and entity['id_scheme']
-  return _without_empty({
-      'name': entity['name'],
-      'literal': f"{entity['id_scheme']}:{entity['id']}" if linked else None,
-      'uri': (f"{GEONAMES_URI}{entity['id']}/"
-              if linked and entity['id_scheme'] == 'geonames' else None),
-  })
+  (``iso3166:RU``, ``geonames:524901``) and, for GeoNames, its URI.
+
+  An id the source gave as a URI (``http://www.wikidata.org/entity/Q7747``)
+  is its ``uri``, and one given as a qcode (``nrpers:un``) its ``literal``
+  as it is: neither is prefixed with its scheme again.
+  """
+  entity_id, scheme = entity['id'], entity['id_scheme']
+  uri = literal = None
+  if entity_id:
+    if '://' in entity_id:
+      uri = entity_id
+    elif scheme and not entity_id.startswith(f'{scheme}:'):
+      literal = f'{scheme}:{entity_id}'
+    else:
+      literal = entity_id  # a qcode, or an id of no known scheme
+    if scheme == 'geonames' and entity_id.isdigit():
+      uri = f'{GEONAMES_URI}{entity_id}/'
+  return _without_empty({'name': entity['name'], 'literal': literal, 'uri': uri})
 
 
 def ninjs_subject(subject: dict) -> dict:
@@ -134,9 +145,16 @@ def to_ninjs(record: dict) -> dict:
   })
 
 
+# Line ends of Unicode that JSON leaves unescaped; str.splitlines and some
+# JSON Lines readers end a line there, so they are written escaped.
+_UNICODE_LINE_END = re.compile('[\u0085\u2028\u2029]')
+
+
 def ninjs_line(record: dict) -> str:
-  """One line of a ninjs JSON Lines file (UTF-8, no ASCII escapes)."""
-  return json.dumps(to_ninjs(record), ensure_ascii=False, separators=(',', ':'))
+  """One line of a ninjs JSON Lines file (UTF-8, no ASCII escapes but for the
+  line ends of Unicode, U+0085, U+2028 and U+2029, which JSON allows in a string)."""
+  line = json.dumps(to_ninjs(record), ensure_ascii=False, separators=(',', ':'))
+  return _UNICODE_LINE_END.sub(lambda found: f'\\u{ord(found[0]):04x}', line)
 
 
 def write_ninjs(file, records: Iterable[dict]) -> None:
@@ -146,5 +164,6 @@ def write_ninjs(file, records: Iterable[dict]) -> None:
 
 
 def read_ninjs(data: bytes) -> List[dict]:
-  """The ninjs documents of a JSON Lines file's bytes."""
-  return [json.loads(line) for line in data.decode('utf-8').splitlines() if line.strip()]
+  """The ninjs documents of a JSON Lines file's bytes: lines end at '\\n' alone
+  (str.splitlines would also end one inside a string, at U+2028)."""
+  return [json.loads(line) for line in data.decode('utf-8').split('\n') if line.strip()]
