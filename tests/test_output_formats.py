@@ -396,3 +396,26 @@ def test_the_readme_one_line_reads_read_every_item(three_formats, monkeypatch):
                          'duckdb': duckdb})
     rows = len(result.fetchall()) if library == 'duckdb' else len(result)
     assert rows == expected, (output_format, library, code)
+
+
+def test_the_readme_one_line_reads_keep_ninjs_strings_that_look_like_numbers(tmp_path, monkeypatch):
+  """A ninjs uri or version of digits stays the string it is ("03", not 3)."""
+  import pandas
+  (tmp_path / 'out' / 'ninjs' / 'items').mkdir(parents=True)
+  written = [record(version='03'), record('urn:example:2', version='1')]
+  written[0]['uri'] = '0012'
+  with open(tmp_path / 'out' / 'ninjs' / 'items' / 'run1-00000-of-00001.jsonl', 'wb') as f:
+    write_ninjs(f, written)
+  monkeypatch.chdir(tmp_path)
+  for output_format, library, code in readme_one_liners():
+    if output_format != 'ninjs':
+      continue
+    result = eval(code, {'glob': glob, 'fastavro': fastavro, 'pd': pandas, 'pl': polars,
+                         'duckdb': duckdb})
+    if library == 'duckdb':
+      rows = result.select('uri', 'version').fetchall()
+    elif library == 'pandas':
+      rows = list(result[['uri', 'version']].itertuples(index=False, name=None))
+    else:
+      rows = result.select('uri', 'version').rows()
+    assert sorted(rows) == [('0012', '03'), ('urn:example:2', '1')], library
