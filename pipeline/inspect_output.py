@@ -23,8 +23,11 @@ from transforms.output_layout import (
   AVRO,
   DEAD_LETTERS,
   DEDUP_INDEX,
+  DUPLICATES,
   FORMATTED_FOLDERS,
   GENERATION_PREFIX,
+  ITEMS,
+  LOCK_FILE,
   MANIFEST,
   NINJS,
   OUTPUT_FORMATS,
@@ -40,6 +43,10 @@ from transforms.write_ninjs import ENTITY_ARRAYS, read_ninjs
 from transforms.write_parquet import read_parquet
 
 EXIT_USAGE = 2
+# What every run leaves in its output folder, whatever it wrote: a folder
+# with none of these is not one wirebeam wrote.
+WIREBEAM_ENTRIES = (ITEMS, DUPLICATES, DEAD_LETTERS, RESIGHTINGS, DEDUP_INDEX, PARQUET, NINJS,
+                    LOCK_FILE)
 BODY_CHARS = 300
 ERROR_CHARS = 200
 
@@ -391,6 +398,18 @@ def as_json(inspection: Inspection) -> dict:
   return report
 
 
+def is_output_folder(path: str) -> bool:
+  """Whether a folder holds any of what wirebeam runs write."""
+  return any(os.path.exists(os.path.join(path, name)) for name in WIREBEAM_ENTRIES)
+
+
+def _count_arg(text: str) -> int:
+  number = int(text)
+  if number < 0:
+    raise argparse.ArgumentTypeError(f'{text} is below 0')
+  return number
+
+
 def build_parser() -> argparse.ArgumentParser:
   parser = argparse.ArgumentParser(
       prog='wirebeam inspect', allow_abbrev=False,
@@ -402,7 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help='A local output folder (the --output of runs).')
   parser.add_argument('--run', metavar='RUN_ID',
                       help='Only this run (its id, as the file names start).')
-  parser.add_argument('--sample', type=int, default=0, metavar='N',
+  parser.add_argument('--sample', type=_count_arg, default=0, metavar='N',
                       help='Also show N items as readable text.')
   parser.add_argument('--dead-letters', action='store_true',
                       help='Also list every dead letter: its stage, reason, source and error.')
@@ -415,6 +434,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
   args = build_parser().parse_args(argv)
   if not os.path.isdir(args.output):
     print(f'wirebeam inspect: error: {args.output}: no such folder', file=sys.stderr)
+    return EXIT_USAGE
+  if not is_output_folder(args.output):
+    print(f'wirebeam inspect: error: {args.output}: not a wirebeam output folder (it has '
+          f'no {", ".join(name + "/" for name in WIREBEAM_ENTRIES[:-1])})', file=sys.stderr)
     return EXIT_USAGE
   inspection = Inspection(args.output, args.run, args.sample, args.dead_letters).read()
   if args.run and args.run not in inspection.runs:

@@ -173,6 +173,26 @@ def test_a_missing_folder_or_run_is_a_usage_error(output, tmp_path, capsys):
   assert 'no run 20990101T000000.000000Z' in capsys.readouterr().err
 
 
+def test_a_folder_wirebeam_did_not_write_is_a_usage_error(tmp_path, capsys):
+  (tmp_path / 'empty').mkdir()
+  (tmp_path / 'other' / 'photos').mkdir(parents=True)
+  (tmp_path / 'other' / 'notes.txt').write_text('not an output folder')
+  for folder in ('empty', 'other'):
+    assert main([str(tmp_path / folder)]) == 2
+    assert f'{tmp_path / folder}: not a wirebeam output folder (it has no items/' in (
+        capsys.readouterr().err)
+  (tmp_path / 'other' / 'dead_letters').mkdir()  # a run that wrote nothing yet
+  assert main([str(tmp_path / 'other')]) == 0
+  assert '  runs          0' in capsys.readouterr().out
+
+
+def test_a_negative_sample_is_a_usage_error(output, capsys):
+  with pytest.raises(SystemExit) as stopped:
+    main([str(output), '--sample', '-1'])
+  assert stopped.value.code == 2
+  assert '-1 is below 0' in capsys.readouterr().err
+
+
 def test_the_command_never_imports_beam(output):
   script = ('import sys; from pipeline.cli import main; code = main(["inspect", sys.argv[1], '
             '"--json"]); print("beam imported" if "apache_beam" in sys.modules else "no beam"); '

@@ -64,6 +64,7 @@ from transforms.output_layout import (
   FORMATTED_FOLDERS,
   GENERATION_PREFIX,
   ITEMS,
+  LOCK_FILE,
   MANIFEST,
   OUTPUT_FORMATS,
   PARQUET,
@@ -97,9 +98,6 @@ ROWS_PER_PART = 25_000
 # How a file's rows make index rows: they are index rows; all its item
 # records make them; or only its canonical item records do.
 INDEX_FILE, ALL_RECORDS, CANONICAL_RECORDS = 'index', 'records', 'canonical'
-
-
-LOCK_FILE = '.wirebeam.lock'
 
 
 class OutputFolderError(Exception):

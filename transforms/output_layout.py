@@ -27,6 +27,8 @@ AVRO_SUFFIX = SUFFIX[AVRO]
 FORMATTED_FOLDERS = (ITEMS, DUPLICATES)
 
 GENERATION_PREFIX = 'compacted-'
+# The file a run holds locked while it writes the folder (``output_folder.exclusive``).
+LOCK_FILE = '.wirebeam.lock'
 MANIFEST = 'MANIFEST.json'
 RUN_ID_FORMAT = '%Y%m%dT%H%M%S.%fZ'
 # A run's files start with its id: '<run id>-SSSSS-of-NNNNN.avro' (batch),
