@@ -22,7 +22,7 @@ from apache_beam.transforms.window import FixedWindows, TimestampedValue
 import schemas
 from transforms.entry import ParsedEntry
 from transforms.normalize.record import normalize_entry
-from transforms.output_folder import paths_already_read, written_folders
+from transforms.output_folder import clean_stopped_runs, paths_already_read, written_folders
 from transforms.output_layout import format_folder
 from transforms.write import WriteWindowedRecords
 from transforms.write_ninjs import read_ninjs, to_ninjs, write_ninjs
@@ -220,6 +220,21 @@ def test_each_window_shard_is_one_file_per_format_with_the_same_records(tmp_path
   assert avro == sorted(records, key=lambda r: r['uri'])
   assert sorted(parquet, key=lambda r: r['uri']) == avro
   assert sorted(ninjs, key=lambda d: d['uri']) == [to_ninjs(r) for r in avro]
+
+
+def test_a_stopped_streaming_runs_temporary_files_are_cleaned_by_the_next_run(tmp_path):
+  """A streaming run writes each window file under ``.temp-<run id>/`` and renames
+  it; a kill leaves the half-written file, and any stop the folder."""
+  run = '20261128T120000.000000Z'
+  for folder in ('items', 'dead_letters', 'parquet/items', 'ninjs/duplicates'):
+    (tmp_path / folder / f'.temp-{run}').mkdir(parents=True)
+  name = f'{run}-20261128T120000Z-20261128T120100Z-pane0-000'
+  (tmp_path / 'items' / f'.temp-{run}' / f'{"a" * 32}-{name}.avro').write_bytes(b'Obj\x01 half')
+  published = tmp_path / 'items' / f'{name}.avro'
+  published.write_bytes(b'Obj\x01 whole')
+  assert clean_stopped_runs(str(tmp_path)) == 4
+  assert glob.glob(str(tmp_path / '**' / '.temp-*'), recursive=True) == []
+  assert published.read_bytes() == b'Obj\x01 whole'
 
 
 def test_formats_other_than_avro_have_a_folder_each():

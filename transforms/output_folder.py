@@ -25,10 +25,10 @@ runs it replaces. It is written as ``.compacting-<run id>/`` and renamed
 whole, so a reader sees all of it or none; the replaced file sets are
 deleted after, and ignored if a kill left them.
 
-What stopped runs leave (``beam-temp-*`` folders, ``.compacting-*``
-generations) is cleaned at the start of the next batch run, while it holds
-the folder (``clean_stopped_runs``), without changing what the dedup index
-says.
+What stopped runs leave (``beam-temp-*`` and streaming's ``.temp-*``
+folders, ``.compacting-*`` generations) is cleaned at the start of the next
+batch run, while it holds the folder (``clean_stopped_runs``), without
+changing what the dedup index says.
 
 Earlier outputs are read back for three things, all here, from the Avro
 files (and, for the files already read, the Parquet items too): the dead
@@ -89,6 +89,9 @@ STREAMING_FOLDERS = (ITEMS, DUPLICATES, DEAD_LETTERS)
 _SHARD_NAME = re.compile(r'(?P<run>.+)-(?P<shard>\d{5,})-of-(?P<shards>\d{5,})\.avro\Z')
 # Where Beam's file sink writes a run's files before renaming them into place.
 _BEAM_TEMP_PREFIX = 'beam-temp-'
+# Where a streaming run writes its window files before renaming them into
+# place: ``.temp-<run id>/`` in each folder, left behind when it stops.
+STREAMING_TEMP_PREFIX = '.temp-'
 # The folders the dedup index is made of, run by run (``index_files_to_read``).
 INDEXED_FOLDERS = (ITEMS, DUPLICATES, DEDUP_INDEX)
 _TEMP_GENERATION_PREFIX = '.compacting-'
@@ -484,7 +487,8 @@ def clean_stopped_runs(output: str) -> int:
   Only while holding the output folder (``exclusive``): no run can be
   writing then. Nothing any reader uses goes: Beam's ``beam-temp-*`` folders
   (a run's files before their rename; the dedup index never looks there,
-  since a run publishes its folders in order) and ``.compacting-*``
+  since a run publishes its folders in order), a streaming run's
+  ``.temp-*`` ones (its window files before their rename) and ``.compacting-*``
   generations never renamed into place. A remote folder has no lock:
   nothing is cleaned there.
   """
@@ -494,6 +498,7 @@ def clean_stopped_runs(output: str) -> int:
   for folder in written_folders(BATCH_FOLDERS, OUTPUT_FORMATS):
     path = folder_path(output, folder)
     for temp in (_subfolders(path, _BEAM_TEMP_PREFIX)
+                 + _subfolders(path, STREAMING_TEMP_PREFIX)
                  + _subfolders(path, _TEMP_GENERATION_PREFIX)):
       _remove(temp)
       cleaned += 1

@@ -21,7 +21,7 @@ from apache_beam.metrics import Metrics
 
 import schemas
 from transforms.dead_letters import METRICS_NAMESPACE
-from transforms.output_folder import window_file_name
+from transforms.output_folder import STREAMING_TEMP_PREFIX, window_file_name
 from transforms.output_layout import AVRO, PARQUET, SUFFIX
 from transforms.write_ninjs import ninjs_line, write_ninjs
 from transforms.write_parquet import CODEC_OF_AVRO, arrow_schema, write_parquet
@@ -128,7 +128,8 @@ class _WriteWindowFileFn(beam.DoFn):
     self._codec = codec
 
   def setup(self):
-    self._temp_folders = {output_format: FileSystems.join(folder, f'.temp-{self._run_id}')
+    temp_name = STREAMING_TEMP_PREFIX + self._run_id
+    self._temp_folders = {output_format: FileSystems.join(folder, temp_name)
                           for output_format, folder in self._folders.items()}
     for folder in list(self._folders.values()) + list(self._temp_folders.values()):
       if not FileSystems.exists(folder):
