@@ -247,8 +247,9 @@ class Inspection:
         setattr(self._run(run), count, sum(map(self._row_count, paths)))
     if generation is None:
       return
+    label = f'{folder}/{generation.name}'
     for run in filter(self._wanted, generation.replaced_runs):
-      self._run(run).compacted.append(f'{folder}/{generation.name}')
+      self._run(run).compacted.append(label)
     for part in generation.parts:
       if seen_at is None:
         generation.rows += self._row_count(part)
@@ -257,7 +258,12 @@ class Inspection:
         generation.rows += 1
         run = run_id_at(seen_at(row))
         if self._wanted(run):
-          setattr(self._run(run), count, getattr(self._run(run), count) + 1)
+          report = self._run(run)
+          setattr(report, count, getattr(report, count) + 1)
+          # The manifest names only the runs whose files it replaced last; a
+          # run whose rows an earlier generation took in is in this one too.
+          if label not in report.compacted:
+            report.compacted.append(label)
 
 
 def _counts(values: Dict[str, int]) -> str:

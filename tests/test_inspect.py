@@ -131,6 +131,19 @@ def test_each_run_is_reported_from_the_format_it_was_written_in(output):
       2, [f'resightings/compacted-{COMPACTING}'])
 
 
+def test_a_run_whose_re_sightings_an_earlier_generation_took_in_is_compacted(tmp_path):
+  """A generation's manifest names the runs whose files it replaced last; the rows of
+  runs an earlier generation took in are carried over, and so are those runs."""
+  out = tmp_path / 'out'
+  write_avro(out / 'items' / f'{BATCH}-00000-of-00001.avro', schemas.WIRE_ITEM, [item('urn:a')])
+  generation(out / 'resightings', COMPACTING, [RESIGHTED], schemas.RESIGHTING,
+             [resighting('urn:a', BATCH), resighting('urn:b', RESIGHTED)])
+  runs = Inspection(str(out)).read().runs
+  label = f'resightings/compacted-{COMPACTING}'
+  assert (runs[BATCH].resightings, runs[BATCH].compacted) == (1, [label])
+  assert (runs[RESIGHTED].resightings, runs[RESIGHTED].compacted) == (1, [label])
+
+
 def test_the_text_report(output):
   text = format_text(Inspection(str(output), sample=1, dead_letters=True).read())
   assert f'run {BATCH} (batch, started 2026-12-01 10:00:00 UTC)' in text
