@@ -6,6 +6,7 @@ import glob
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -36,10 +37,24 @@ NOON = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 BODY = 'Officials in Geneva said on Friday that the talks would go on. Anna Berg spoke.'
 
 
+# jsonschema checks the formats "uri" and "date-time" only with optional packages
+# (rfc3987, rfc3339-validator), and passes them silently without: checked here.
+RFC3339 = re.compile(r'\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)\Z')
+ABSOLUTE_URI = re.compile(  # RFC 3986: a scheme, then only URI characters
+    r"[A-Za-z][A-Za-z0-9+.-]*:(?:[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=-]|%[0-9A-Fa-f]{2})*\Z")
+FORMATS = jsonschema.FormatChecker()
+FORMATS.checks('date-time')(lambda value: not isinstance(value, str) or bool(RFC3339.match(value)))
+FORMATS.checks('uri')(lambda value: not isinstance(value, str) or bool(ABSOLUTE_URI.match(value)))
+
+
 def ninjs_errors(document):
-  validator = jsonschema.Draft202012Validator(
-      NINJS_SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+  validator = jsonschema.Draft202012Validator(NINJS_SCHEMA, format_checker=FORMATS)
   return [f'{list(error.path)}: {error.message}' for error in validator.iter_errors(document)]
+
+
+def test_the_ninjs_check_checks_uris_and_instants():
+  assert ninjs_errors({'uri': 'urn:example:1', 'versioncreated': '2026-11-28T12:00:00.5Z'}) == []
+  assert len(ninjs_errors({'uri': 'not a uri', 'versioncreated': '2026-11-28 12:00'})) == 2
 
 
 def record(uri='urn:example:1', **fields):
