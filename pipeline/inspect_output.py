@@ -175,15 +175,22 @@ class Inspection:
     """The latest complete generation of a bookkeeping folder (as readers take it)."""
     path = os.path.join(self.output, folder)
     names = sorted(name for name in (os.listdir(path) if os.path.isdir(path) else [])
-                   if name.startswith(GENERATION_PREFIX))
+                   if name.startswith(GENERATION_PREFIX)
+                   and os.path.isdir(os.path.join(path, name)))
     if not names:
       return None
     latest = os.path.join(path, names[-1])
-    with open(os.path.join(latest, MANIFEST), encoding='utf-8') as f:
-      manifest = json.load(f)
+    manifest_path = os.path.join(latest, MANIFEST)
+    try:
+      with open(manifest_path, encoding='utf-8') as f:
+        manifest = json.load(f)
+      replaced_runs = sorted(manifest['replaced_runs'])
+    except (OSError, ValueError, KeyError, TypeError) as error:  # a generation not ours
+      self.unreadable.append(f'{manifest_path}: {error!r}')
+      manifest, replaced_runs = {}, []
     parts = sorted(os.path.join(latest, name) for name in os.listdir(latest)
                    if name.endswith(SUFFIX[AVRO]))
-    generation = Generation(folder, names[-1], parts, sorted(manifest['replaced_runs']),
+    generation = Generation(folder, names[-1], parts, replaced_runs,
                             manifest.get('rewritten_by'))
     self.generations.append(generation)
     return generation

@@ -180,6 +180,17 @@ def test_an_unreadable_file_is_named_not_fatal(output, capsys):
       capsys.readouterr().out)
 
 
+def test_a_generation_without_a_readable_manifest_is_named_not_fatal(output, capsys):
+  (output / 'resightings' / f'compacted-{COMPACTING}' / 'MANIFEST.json').unlink()
+  (output / 'dedup_index' / f'compacted-{COMPACTING}' / 'MANIFEST.json').write_text('{"repl')
+  (output / 'dedup_index' / 'compacted-notes.txt').write_text('a file, not a generation')
+  assert main([str(output)]) == 0
+  out = capsys.readouterr().out
+  assert f'unreadable    {output}/resightings/compacted-{COMPACTING}/MANIFEST.json' in out
+  assert f'unreadable    {output}/dedup_index/compacted-{COMPACTING}/MANIFEST.json' in out
+  assert f'  dedup_index   compacted-{COMPACTING}: 1 parts, 4 rows, replaces 0 runs' in out
+
+
 def test_a_missing_folder_or_run_is_a_usage_error(output, tmp_path, capsys):
   assert main([str(tmp_path / 'nowhere')]) == 2
   assert main([str(output), '--run', '20990101T000000.000000Z']) == 2
