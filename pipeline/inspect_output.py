@@ -48,6 +48,12 @@ EXIT_USAGE = 2
 WIREBEAM_ENTRIES = (ITEMS, DUPLICATES, DEAD_LETTERS, RESIGHTINGS, DEDUP_INDEX, PARQUET, NINJS,
                     LOCK_FILE)
 BODY_CHARS = 300
+# The fields of each kind of record that inspect shows, in every schema version.
+ITEM_FIELDS = ('uri', 'version', 'headline', 'language', 'language_reason', 'versioncreated',
+               'body_text', 'description_text', 'source', 'is_canonical', 'duplicate_of',
+               'duplicate_reason', 'duplicate_similarity', 'entities')
+DEAD_LETTER_FIELDS = ('stage', 'reason', 'error', 'source', 'position', 'format', 'raw',
+                      'failed_at')
 ERROR_CHARS = 200
 
 
@@ -138,14 +144,29 @@ class Inspection:
   def _run(self, run_id: str) -> RunReport:
     return self.runs.setdefault(run_id, RunReport(run_id))
 
-  def _records(self, path: str, output_format: str = AVRO) -> List[dict]:
+  def _records(self, path: str, output_format: str = AVRO,
+               fields: Sequence[str] = ()) -> List[dict]:
+    """A file's records (ninjs documents as the wire_item fields they map back to),
+    each with ``fields``; else none, and the file is named unreadable."""
     try:
       with open(path, 'rb') as f:
         data = f.read()
-      return READERS[output_format](data)
+      records = READERS[output_format](data)
+      if output_format == NINJS:
+        records = [from_ninjs(document) for document in records]
     except (OSError, ValueError, EOFError) as error:  # fastavro, pyarrow, json say ValueError
       self.unreadable.append(f'{path}: {error}')
       return []
+    except (KeyError, TypeError, AttributeError) as error:  # JSON, but not ninjs
+      self.unreadable.append(f'{path}: not a ninjs document ({error!r})')
+      return []
+    for record in records:
+      missing = [field for field in fields if field not in record]
+      if missing:
+        self.unreadable.append(f'{path}: not the records wirebeam writes there '
+                               f'(no {missing[0]})')
+        return []
+    return records
 
   def _row_count(self, path: str) -> int:
     """An Avro file's records, counted from its block headers without decoding them."""
@@ -199,7 +220,7 @@ class Inspection:
     self._read_items()
     for run, paths in self._files(DEAD_LETTERS).items():
       for path in paths:
-        for record in self._records(path):
+        for record in self._records(path, fields=DEAD_LETTER_FIELDS):
           self._run(run).dead_letters[f"{record['stage']}.{record['reason']}"] += 1
           if self.show_dead_letters:
             self.dead_letter_records.append({'run': run, **record, 'raw': len(record['raw'])})
@@ -222,8 +243,8 @@ class Inspection:
         report.canonical = None
       for folder in FORMATTED_FOLDERS:
         for path in files[output_format][folder].get(run, []):
-          for record in self._records(path, output_format):
-            self._count_item(report, record if output_format != NINJS else from_ninjs(record))
+          for record in self._records(path, output_format, ITEM_FIELDS):
+            self._count_item(report, record)
 
   def _runs_with_items(self, files) -> Dict[str, RunReport]:
     runs = {run for by_folder in files.values() for by_run in by_folder.values()
@@ -261,7 +282,7 @@ class Inspection:
       if seen_at is None:
         generation.rows += self._row_count(part)
         continue
-      for row in self._records(part):
+      for row in self._records(part, fields=('seen_at',)):
         generation.rows += 1
         run = run_id_at(seen_at(row))
         if self._wanted(run):

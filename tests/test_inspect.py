@@ -191,6 +191,30 @@ def test_a_generation_without_a_readable_manifest_is_named_not_fatal(output, cap
   assert f'  dedup_index   compacted-{COMPACTING}: 1 parts, 4 rows, replaces 0 runs' in out
 
 
+def test_files_of_other_records_are_named_not_fatal(output, capsys):
+  """JSON that is no ninjs, a Parquet or Avro file of other records where items or
+  dead letters go: each is named, the rest is reported."""
+  ninjs = output / 'ninjs' / 'items'
+  (ninjs / f'{PARQUET_ONLY}-00000-of-00001.jsonl').write_text('[1, 2]\n')
+  (ninjs / '20261201T150000.000000Z-00000-of-00001.jsonl').write_text('[1, 2]\n')
+  (ninjs / f'{RESIGHTED}-00000-of-00001.jsonl').write_text('{"headline": "no uri"}\n')
+  with open(output / 'parquet' / 'items' / f'{WINDOWED}-00000-of-00001.parquet', 'wb') as f:
+    write_parquet(f, [dead_letter('read', 'not_found', '/in/gone.xml')], schemas.DEAD_LETTER,
+                  'snappy')
+  write_avro(output / 'dead_letters' / f'{WINDOWED}-00000-of-00001.avro', schemas.WIRE_ITEM,
+             [item('urn:x')])
+  assert main([str(output)]) == 0
+  out = capsys.readouterr().out
+  assert f'{ninjs}/{RESIGHTED}-00000-of-00001.jsonl: not a ninjs document' in out
+  assert f'{ninjs}/20261201T150000.000000Z-00000-of-00001.jsonl: not a ninjs document' in out
+  assert f'{ninjs}/{PARQUET_ONLY}-00000-of-00001.jsonl' not in out  # Parquet is read first
+  assert (f'{output}/parquet/items/{WINDOWED}-00000-of-00001.parquet: not the records '
+          f'wirebeam writes there (no uri)') in out
+  assert (f'{output}/dead_letters/{WINDOWED}-00000-of-00001.avro: not the records '
+          f'wirebeam writes there (no stage)') in out
+  assert '  items         3 (2 canonical) as avro, parquet' in out  # the batch run as before
+
+
 def test_a_missing_folder_or_run_is_a_usage_error(output, tmp_path, capsys):
   assert main([str(tmp_path / 'nowhere')]) == 2
   assert main([str(output), '--run', '20990101T000000.000000Z']) == 2
