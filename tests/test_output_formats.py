@@ -171,6 +171,17 @@ def test_a_bare_item_is_a_valid_ninjs_document_without_empty_fields():
   assert set(document) == {'uri', 'standard', 'type', 'versioncreated', 'bodies'}
 
 
+def test_a_pubstatus_or_urgency_ninjs_does_not_allow_is_left_out():
+  """The parsers keep what a source says (an NITF ed-urg of 0, a status "draft"); ninjs
+  allows usable, withheld and canceled, and urgencies 1 to 9."""
+  for pubstatus, urgency in (('draft', 0), ('cancelled', 10), (None, 999)):
+    document = to_ninjs(dict(record(), pubstatus=pubstatus, urgency=urgency))
+    assert ninjs_errors(document) == []
+    assert 'pubstatus' not in document and 'urgency' not in document
+  document = to_ninjs(dict(record(), pubstatus='canceled', urgency=9))
+  assert (document['pubstatus'], document['urgency']) == ('canceled', 9)
+
+
 def test_entity_ids_of_every_scheme_are_written_once_each():
   """The entity stage's links, and ids a source gave: a URI is the uri, a qcode the
   literal, neither prefixed with its scheme again; no id is lost."""

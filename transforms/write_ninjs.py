@@ -16,6 +16,10 @@ NINJS_VERSION = '2.1'
 NINJS_SCHEMA_URI = 'http://www.iptc.org/std/ninjs/ninjs-schema_2.1.json'
 # ninjs 2.1's item types; a record's type outside them is left out.
 NINJS_TYPES = ('text', 'audio', 'video', 'picture', 'graphic', 'composite', 'component')
+# ninjs 2.1's pubstatus values and urgency range; a record's value outside them
+# (a source's "draft", an NITF urgency of 0) is left out, as ninjs allows no other.
+NINJS_PUBSTATUSES = ('usable', 'withheld', 'canceled')
+NINJS_URGENCIES = range(1, 10)
 # IPTC's own vocabularies, whose codes have a URI of IPTC's.
 _SUBJECT_SCHEME_URIS = {
     'medtop': 'http://cv.iptc.org/newscodes/mediatopic/',
@@ -119,8 +123,8 @@ def to_ninjs(record: dict) -> dict:
       'standard': {'name': 'ninjs', 'version': NINJS_VERSION, 'schema': NINJS_SCHEMA_URI},
       'type': record['type'] if record['type'] in NINJS_TYPES else None,
       'version': record['version'],
-      'pubstatus': record['pubstatus'],
-      'urgency': record['urgency'],
+      'pubstatus': record['pubstatus'] if record['pubstatus'] in NINJS_PUBSTATUSES else None,
+      'urgency': record['urgency'] if record['urgency'] in NINJS_URGENCIES else None,
       'firstcreated': _instant(record['firstcreated']),
       'versioncreated': _instant(record['versioncreated']),
       'embargoed': _instant(record.get('embargoed')),
