@@ -477,8 +477,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
   if args.run and args.run not in inspection.runs:
     print(f'wirebeam inspect: error: no run {args.run} in {args.output}', file=sys.stderr)
     return EXIT_USAGE
-  if args.json:
-    print(json.dumps(as_json(inspection), default=_jsonable, ensure_ascii=False, indent=2))
-  else:
-    print(format_text(inspection))
+  text = (json.dumps(as_json(inspection), default=_jsonable, ensure_ascii=False, indent=2)
+          if args.json else format_text(inspection))
+  try:
+    print(text, flush=True)
+  except BrokenPipeError:  # `wirebeam inspect DIR | head`: the reader has what it wanted
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
   return 0

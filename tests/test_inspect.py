@@ -253,3 +253,16 @@ def test_the_command_never_imports_beam(output):
                           capture_output=True, text=True, timeout=60, check=False)
   assert module.returncode == 0, module.stderr
   assert module.stdout.startswith(f'wirebeam inspect {output}')
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(output):
+  """``wirebeam inspect DIR --json | head -1``: the pipe closes before the report is out."""
+  head = subprocess.Popen([sys.executable, '-c', 'pass'], stdin=subprocess.PIPE)
+  head.wait(timeout=60)  # gone before a line is written: every write meets a closed pipe
+  result = subprocess.run([sys.executable, '-m', 'pipeline', 'inspect', str(output), '--json',
+                           '--sample', '6', '--dead-letters'],
+                          cwd=REPO, stdout=head.stdin, stderr=subprocess.PIPE, text=True,
+                          timeout=60, check=False)
+  head.stdin.close()
+  assert result.returncode == 0
+  assert 'Traceback' not in result.stderr
