@@ -460,3 +460,27 @@ def test_the_readme_one_line_reads_keep_ninjs_strings_that_look_like_numbers(tmp
     else:
       rows = result.select('uri', 'version').rows()
     assert sorted(rows) == [('0012', '03'), ('urn:example:2', '1')], library
+
+
+def test_the_readme_one_line_reads_of_ninjs_keep_keys_only_later_files_have(
+    tmp_path, monkeypatch):
+  """ninjs leaves out what an item does not have, and a streaming run writes a file per
+  window, pane and shard: a key first met in the 40th file is a column still."""
+  import pandas
+  folder = tmp_path / 'out' / 'ninjs' / 'items'
+  folder.mkdir(parents=True)
+  for number in range(40):
+    written = record(f'urn:example:{number}')
+    if number == 39:
+      written.update(genre='Current', urgency=3)
+    with open(folder / f'20261201T1200{number:02d}.000000Z-00000-of-00001.jsonl', 'wb') as f:
+      write_ninjs(f, [written])
+  monkeypatch.chdir(tmp_path)
+  for output_format, library, code in readme_one_liners():
+    if output_format != 'ninjs':
+      continue
+    result = eval(code, {'glob': glob, 'fastavro': fastavro, 'pd': pandas, 'pl': polars,
+                         'duckdb': duckdb})
+    columns = set(result.columns)
+    assert {'genres', 'urgency'} <= columns, library
+    assert len(result.fetchall() if library == 'duckdb' else result) == 40, library
