@@ -39,7 +39,7 @@ from transforms.output_layout import (
   run_of_file,
   run_time,
 )
-from transforms.write_ninjs import ENTITY_ARRAYS, read_ninjs
+from transforms.write_ninjs import ENTITY_ARRAYS, ninjs_entity, read_ninjs
 from transforms.write_parquet import read_parquet
 
 EXIT_USAGE = 2
@@ -84,7 +84,7 @@ def from_ninjs(document: dict) -> dict:
       'source': None, 'is_canonical': None, 'duplicate_of': None,
       'duplicate_reason': None, 'duplicate_similarity': None,
       'entities': [{'type': entity_type, 'name': entity.get('name'),
-                    'id': entity.get('literal'), 'id_scheme': None}
+                    'id': entity.get('literal') or entity.get('uri'), 'id_scheme': None}
                    for entity_type, array in ENTITY_ARRAYS.items()
                    for entity in document.get(array, [])],
   }
@@ -336,6 +336,16 @@ def format_run(report: RunReport) -> List[str]:
   return lines
 
 
+def _entity_id(entity: dict) -> str:
+  """' (iso3166:RU)', as ninjs writes the id: a URI or qcode the source gave as it is."""
+  if not entity['id']:
+    return ''
+  if entity['id_scheme'] is None:
+    return f" ({entity['id']})"
+  written = ninjs_entity({'name': '', **entity})
+  return f" ({written.get('literal') or written['uri']})"
+
+
 def format_item(number: int, item: dict) -> List[str]:
   """One item as readable text."""
   if item['is_canonical'] is None:
@@ -346,11 +356,8 @@ def format_item(number: int, item: dict) -> List[str]:
     similarity = item['duplicate_similarity']
     verdict = (f"duplicate of {item['duplicate_of']} ({item['duplicate_reason']}"
                + (f', {similarity:.2f})' if similarity is not None else ')'))
-  entities = '; '.join(
-      f"{entity['type']} {entity['name']}"
-      + (f" ({entity['id_scheme']}:{entity['id']})" if entity['id'] and entity['id_scheme']
-         else f" ({entity['id']})" if entity['id'] else '')
-      for entity in item['entities'])
+  entities = '; '.join(f"{entity['type']} {entity['name']}" + _entity_id(entity)
+                       for entity in item['entities'])
   text = ' '.join((item['body_text'] or item['description_text'] or '').split())
   reason = f" ({item['language_reason']})" if item['language_reason'] else ''
   lines = [f"[{number}] {item['headline'] or '(no headline)'}",

@@ -10,7 +10,7 @@ import fastavro
 import pytest
 
 import schemas
-from pipeline.inspect_output import Inspection, format_text, main
+from pipeline.inspect_output import Inspection, _field, format_item, format_text, from_ninjs, main
 from transforms.entry import ParsedEntry
 from transforms.normalize.record import normalize_entry
 from transforms.output_layout import run_time
@@ -160,6 +160,22 @@ def test_the_text_report(output):
   assert '    error           undecodable: it went wrong\n' in text
   assert '    raw             2 bytes kept (--replay reads them again)' in text
   assert '    raw             none (--replay reads the source again)' in text
+
+
+def test_entity_ids_are_shown_as_ninjs_writes_them():
+  item = {'run': BATCH, 'uri': 'urn:a', 'version': None, 'headline': 'H', 'language': 'en',
+          'language_reason': None, 'versioncreated': None, 'source': None, 'body_text': None,
+          'description_text': None, 'is_canonical': True,
+          'entities': [{'type': 'PER', 'name': 'Ada', 'id_scheme': 'wikidata',
+                        'id': 'http://www.wikidata.org/entity/Q7259'},
+                       {'type': 'ORG', 'name': 'UN', 'id_scheme': 'nrorg', 'id': 'nrorg:un'},
+                       {'type': 'LOC', 'name': 'Russia', 'id_scheme': 'iso3166', 'id': 'RU'},
+                       {'type': 'PER', 'name': 'Bo', 'id_scheme': None, 'id': 'B-17'},
+                       {'type': 'MISC', 'name': 'Swiss', 'id_scheme': None, 'id': None}]}
+  assert _field('entities', 'PER Ada (http://www.wikidata.org/entity/Q7259); ORG UN (nrorg:un); '
+                'LOC Russia (iso3166:RU); PER Bo (B-17); MISC Swiss') in format_item(1, item)
+  document = {'uri': 'urn:a', 'people': [{'name': 'Ada', 'uri': 'http://example.org/ada'}]}
+  assert from_ninjs(document)['entities'][0]['id'] == 'http://example.org/ada'
 
 
 def test_one_run_as_json(output, capsys):
