@@ -4,7 +4,8 @@ Reads a local output folder as every reader of it does (``output_layout``
 names its folders and files): the runs' file sets in every format, and the
 compacted generations of the bookkeeping folders (their parts, and the
 runs whose files they replaced). Items are counted from the first format a
-run wrote them in, Avro, then Parquet, then ninjs. Beam is never imported,
+run wrote them in, Avro, then Parquet, then ninjs, or from the next when a
+file of it does not read. Beam is never imported,
 so the command answers at once.
 """
 import argparse
@@ -97,6 +98,7 @@ class RunReport:
   kind: str = 'batch'
   files: Dict[str, int] = dataclasses.field(default_factory=collections.Counter)
   item_formats: List[str] = dataclasses.field(default_factory=list)
+  items_read_from: Optional[str] = None  # the first of item_formats that read whole
   items: int = 0
   canonical: Optional[int] = 0
   duplicates: Dict[str, int] = dataclasses.field(default_factory=collections.Counter)
@@ -238,13 +240,21 @@ class Inspection:
       report.item_formats = [output_format for output_format in OUTPUT_FORMATS
                              if any(run in files[output_format][folder]
                                     for folder in FORMATTED_FOLDERS)]
-      output_format = report.item_formats[0]
-      if output_format == NINJS:
-        report.canonical = None
-      for folder in FORMATTED_FOLDERS:
-        for path in files[output_format][folder].get(run, []):
-          for record in self._records(path, output_format, ITEM_FIELDS):
-            self._count_item(report, record)
+      # The first format whose files of the run all read; the next if one did not.
+      for output_format in report.item_formats:
+        counted, sampled, unreadable = RunReport(run), len(self.items), len(self.unreadable)
+        if output_format == NINJS:
+          counted.canonical = None
+        for folder in FORMATTED_FOLDERS:
+          for path in files[output_format][folder].get(run, []):
+            for record in self._records(path, output_format, ITEM_FIELDS):
+              self._count_item(counted, record)
+        if len(self.unreadable) == unreadable or output_format == report.item_formats[-1]:
+          break
+        del self.items[sampled:]
+      report.items_read_from = output_format
+      for name in ('items', 'canonical', 'duplicates', 'languages', 'entities'):
+        setattr(report, name, getattr(counted, name))
 
   def _runs_with_items(self, files) -> Dict[str, RunReport]:
     runs = {run for by_folder in files.values() for by_run in by_folder.values()
@@ -318,6 +328,9 @@ def format_run(report: RunReport) -> List[str]:
   canonical = ('' if report.canonical is None or not report.items
                else f' ({report.canonical:,} canonical)')
   formats = f" as {', '.join(report.item_formats)}" if report.item_formats else ''
+  if report.item_formats and report.items_read_from != report.item_formats[0]:
+    formats += (f' (counted from {report.items_read_from}: the {report.item_formats[0]} '
+                'files did not all read)')
   lines = [f'run {report.run} ({report.kind}, started {_when(run_time(report.run))})',
            _line('files', _counts(report.files)),
            _line('items', f'{report.items:,}{canonical}{formats}')]

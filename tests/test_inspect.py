@@ -231,6 +231,18 @@ def test_files_of_other_records_are_named_not_fatal(output, capsys):
   assert '  items         3 (2 canonical) as avro, parquet' in out  # the batch run as before
 
 
+def test_items_are_counted_from_the_next_format_when_a_file_does_not_read(output, capsys):
+  avro = output / 'items' / f'{BATCH}-00000-of-00001.avro'
+  avro.write_bytes(avro.read_bytes()[:-40])  # a copy cut short
+  assert main([str(output), '--run', BATCH, '--sample', '5']) == 0
+  out = capsys.readouterr().out
+  assert f'unreadable    {avro}' in out
+  assert ('  items         3 (2 canonical) as avro, parquet (counted from parquet: the avro '
+          'files did not all read)') in out
+  assert '  duplicates    near_duplicate 1' in out
+  assert 'sample: 3 of 3 items' in out
+
+
 def test_a_missing_folder_or_run_is_a_usage_error(output, tmp_path, capsys):
   assert main([str(tmp_path / 'nowhere')]) == 2
   assert main([str(output), '--run', '20990101T000000.000000Z']) == 2
