@@ -58,11 +58,15 @@ def test_the_ninjs_check_checks_uris_and_instants():
 
 
 def record(uri='urn:example:1', **fields):
-  """A wire_item record as the normalize stage makes it, from an entry's fields."""
+  """A wire_item record as the normalize stage makes it, from an entry's fields, with
+  the defaults of the fields later stages fill only at times (content_conflict), as
+  every reader finds them."""
   entry = ParsedEntry(format='ninjs', source='/in/item.json', position=0, raw=b'{}',
                       guid=uri, title='Talks go on', body=BODY,
                       versioncreated_raw=NOON.isoformat(), received_at=NOON, **fields)
-  return normalize_entry(entry, 1 << 20)
+  defaults = {field['name']: field['default']
+              for field in schemas.load_schema(schemas.WIRE_ITEM)['fields'] if 'default' in field}
+  return {**defaults, **normalize_entry(entry, 1 << 20)}
 
 
 def entity(entity_type, name, start, entity_id=None, scheme=None):
