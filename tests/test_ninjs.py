@@ -106,7 +106,7 @@ def test_extension_properties_and_fallbacks():
       contentcreated='2026-01-01T00:00:00Z'), 'f')
   assert entry.title == 'Main headline' and entry.body == 'Plain body'
   assert not entry.body_is_html
-  assert entry.pubstatus == 'canceled' and entry.urgency is None
+  assert entry.pubstatus == 'stat:Canceled' and entry.urgency is None
   assert entry.version == '7'
   assert entry.firstcreated_raw == '2026-01-01T00:00:00Z'
   (untitled,) = parse_ninjs(item(title='Event title', type='event'), 'f')

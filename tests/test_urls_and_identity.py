@@ -57,3 +57,12 @@ def test_bare_ninjs_uri_is_scoped_by_its_agency_not_its_folder(tmp_path):
   assert uri_of(item, '/in/a/x.json') == uri_of(item, '/in/b/x.json') == (
       'urn:wirebeam:guid:AP:AP-4711')
   assert uri_of(anonymous, '/in/a/x.json') == uri_of(anonymous, '/in/b/y.json')
+
+
+def test_publication_status_is_one_spelling_whatever_the_source_wrote():
+  from transforms.normalize.record import publication_status
+  assert publication_status('stat:Canceled') == 'canceled'
+  assert publication_status(' Cancelled ') == 'canceled'
+  assert publication_status('USABLE') == 'usable'
+  assert publication_status('withheld') == 'withheld'
+  assert publication_status(None) is None and publication_status('  ') is None

@@ -1,5 +1,6 @@
 """Normalize stage: a ``ParsedEntry`` of any format into a wire-item record."""
 import re
+from typing import Optional
 
 import apache_beam as beam
 
@@ -17,6 +18,7 @@ from transforms.text import one_line, render_text
 from transforms.timestamps import parse_timestamp
 
 _SURROGATE = re.compile('[\ud800-\udfff]')
+_PUBSTATUS_SPELLINGS = {'cancelled': 'canceled'}
 
 
 def _without_surrogates(value):
@@ -31,6 +33,13 @@ def _without_surrogates(value):
   if isinstance(value, list):
     return [_without_surrogates(item) for item in value]
   return value
+
+
+def publication_status(value: Optional[str]) -> Optional[str]:
+  """ninjs pubstatus from any source's spelling: case, a ``stat:`` qcode, and
+  the British ``cancelled`` (dedup cancels items on ``canceled`` alone)."""
+  status = one_line(value).lower().removeprefix('stat:')
+  return _PUBSTATUS_SPELLINGS.get(status, status) or None
 
 
 def normalize_entry(entry: ParsedEntry, max_item_bytes: int) -> dict:
@@ -66,7 +75,7 @@ def normalize_entry(entry: ParsedEntry, max_item_bytes: int) -> dict:
       'uri_source': uri_source,
       'version': entry.version,
       'type': entry.item_type,
-      'pubstatus': entry.pubstatus,
+      'pubstatus': publication_status(entry.pubstatus),
       'urgency': entry.urgency,
       'headline': headline.text or None,
       'headline_raw': headline_raw or None,
