@@ -255,17 +255,14 @@ def streaming_inputs(known):
   return specs, settings, folders
 
 
-def build_batch(pipeline, inputs: BatchInputs, options, run_id: str) -> int:
-  """Builds the batch graph, after compacting the index and cleaning what
-  stopped runs left (the caller holds the output folder); returns how many
-  folders were cleaned."""
+def build_batch(pipeline, inputs: BatchInputs, options, run_id: str) -> None:
+  """Builds the batch graph, after compacting the index (the caller holds the
+  output folder)."""
   if options.dedup_index:
     compact(options.output, dedup_settings(options), options.dedup_window, run_id,
             options.codec)
-  cleaned = output_folder.clean_stopped_runs(options.output)
   progress = options.progress or sys.stderr.isatty()
   _ = pipeline | 'Batch' >> IngestBatch(inputs, options, run_id, progress)
-  return cleaned
 
 
 def build_streaming(pipeline, streaming_plan, options, run_id: str) -> None:
@@ -316,14 +313,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     with output_folder.exclusive(wirebeam_options.output, wirebeam_options.wait_for_lock):
       # Taken once the folder is ours: run ids order the runs that wrote it.
       run_id = output_folder.new_run_id()
-      cleaned = 0
+      # What stopped runs left, batch or streaming, goes before either starts.
+      cleaned = output_folder.clean_stopped_runs(wirebeam_options.output)
       if streaming:
         merge_bundle_metrics_eagerly()
         build_streaming(pipeline, plan, wirebeam_options, run_id)
         if not wirebeam_options.stop_after and is_local(options):
           print(LOCAL_STREAMING_WARNING, file=sys.stderr)
       else:
-        cleaned = build_batch(pipeline, plan, wirebeam_options, run_id)
+        build_batch(pipeline, plan, wirebeam_options, run_id)
       return run(pipeline, wirebeam_options, run_id, streaming, cleaned)
   except UsageError as error:
     print(f'wirebeam: error: {error}', file=sys.stderr)

@@ -84,6 +84,9 @@ def test_streaming_run_writes_every_item_once(tmp_path, feed_server):
       'fifth this year, the ministry said on Friday.')
   output = tmp_path / 'out'
   stop = tmp_path / 'stop'
+  left_by_a_killed_run = output / 'items' / '.temp-20260101T000000.000000Z'
+  left_by_a_killed_run.mkdir(parents=True)
+  (left_by_a_killed_run / 'half-written.avro').write_bytes(b'Obj')
 
   def deliver():
     """Once the job polls, a file lands in the folder; once the job has polled
@@ -108,6 +111,7 @@ def test_streaming_run_writes_every_item_once(tmp_path, feed_server):
   delivery.join(timeout=1)
   assert result.returncode == 0, result.stderr[-3000:]
   assert 'every input accounted for' in result.stdout, result.stdout
+  assert not left_by_a_killed_run.exists()  # cleaned before the job started
 
   items = read_folder(output, 'items')
   headlines = sorted(item['headline'] for item in items)

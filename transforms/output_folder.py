@@ -27,7 +27,7 @@ deleted after, and ignored if a kill left them.
 
 What stopped runs leave (``beam-temp-*`` and streaming's ``.temp-*``
 folders, ``.compacting-*`` generations) is cleaned at the start of the next
-batch run, while it holds the folder (``clean_stopped_runs``), without
+run, batch or streaming, while it holds the folder (``clean_stopped_runs``), without
 changing what the dedup index says.
 
 Earlier outputs are read back for three things, all here, from the Avro
