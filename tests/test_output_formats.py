@@ -25,6 +25,7 @@ from transforms.entry import ParsedEntry
 from transforms.normalize.record import normalize_entry
 from transforms.output_folder import clean_stopped_runs, paths_already_read, written_folders
 from transforms.output_layout import format_folder
+from transforms.parse.entries import parse_source
 from transforms.write import WriteWindowedRecords
 from transforms.write_ninjs import read_ninjs, to_ninjs, write_ninjs
 from transforms.write_parquet import arrow_schema, read_parquet, write_parquet
@@ -173,6 +174,30 @@ def test_a_bare_item_is_a_valid_ninjs_document_without_empty_fields():
   document = to_ninjs(bare)
   assert ninjs_errors(document) == []
   assert set(document) == {'uri', 'standard', 'type', 'versioncreated', 'bodies'}
+
+
+def test_a_uri_with_spaces_or_letters_outside_ascii_is_written_percent_encoded():
+  document = to_ninjs(dict(
+      record(renditions=[{'name': None, 'href': 'https://img.example/Zürich 1.jpg',
+                          'mime_type': None, 'width': None, 'height': None,
+                          'size_bytes': None}]),
+      uri='urn:wirebeam:guid:/in/my file.json:AP 12345'))
+  assert document['uri'] == 'urn:wirebeam:guid:/in/my%20file.json:AP%2012345'
+  assert document['renditions'][0]['href'] == 'https://img.example/Z%C3%BCrich%201.jpg'
+  assert ninjs_errors(document) == []
+  assert to_ninjs(dict(record(), uri='https://wire.example/a?b=1&c=%20#d'))['uri'] == (
+      'https://wire.example/a?b=1&c=%20#d')  # a valid URI as it is
+
+
+def test_ninjs_lines_written_are_read_back_as_the_same_items(tmp_path):
+  written = [record(uri='https://wire.example/1', subjects=[
+                 {'scheme': 'medtop', 'code': '20000364', 'name': 'Labour'}]),
+             record(uri='https://wire.example/2')]
+  lines = ''.join(json.dumps(to_ninjs(r)) + '\n' for r in written).encode()
+  entries = parse_source(str(tmp_path / 'items.jsonl'), lines)
+  assert [entry.guid for entry in entries] == ['https://wire.example/1', 'https://wire.example/2']
+  assert [entry.title for entry in entries] == ['Talks go on'] * 2
+  assert entries[0].subjects == written[0]['subjects']
 
 
 def test_a_pubstatus_or_urgency_ninjs_does_not_allow_is_left_out():

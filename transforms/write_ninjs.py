@@ -11,6 +11,7 @@ import datetime
 import json
 import re
 from typing import Iterable, List, Optional
+from urllib.parse import quote
 
 NINJS_VERSION = '2.1'
 NINJS_SCHEMA_URI = 'http://www.iptc.org/std/ninjs/ninjs-schema_2.1.json'
@@ -38,6 +39,17 @@ def _instant(value: Optional[datetime.datetime]) -> Optional[str]:
   return text.replace('+00:00', 'Z')
 
 
+# What RFC 3986 allows in a URI as it is; anything else (a space in a guid,
+# non-ASCII letters of an IRI) is percent-encoded as UTF-8.
+_URI_CHARACTERS = "!#$%&'()*+,/:;=?@[]~-._"
+
+
+def as_uri(value: Optional[str]) -> Optional[str]:
+  """A value as a URI ninjs accepts: ``urn:wirebeam:guid:/in/my file.json:AP 1``
+  has its spaces encoded; a URI already valid is unchanged."""
+  return quote(value, safe=_URI_CHARACTERS) if value else value
+
+
 def _without_empty(values: dict) -> dict:
   """ninjs leaves out what is unknown: no nulls, no empty arrays."""
   return {key: value for key, value in values.items() if value not in (None, [], '')}
@@ -62,7 +74,7 @@ def ninjs_entity(entity: dict) -> dict:
       literal = entity_id  # a qcode, or an id of no known scheme
     if scheme == 'geonames' and entity_id.isdigit():
       uri = f'{GEONAMES_URI}{entity_id}/'
-  return _without_empty({'name': entity['name'], 'literal': literal, 'uri': uri})
+  return _without_empty({'name': entity['name'], 'literal': literal, 'uri': as_uri(uri)})
 
 
 def ninjs_subject(subject: dict) -> dict:
@@ -71,7 +83,7 @@ def ninjs_subject(subject: dict) -> dict:
   uri = _SUBJECT_SCHEME_URIS.get(scheme) if code else None
   return _without_empty({
       'name': subject['name'],
-      'uri': uri + code if uri else None,
+      'uri': as_uri(uri + code) if uri else None,
       'literal': None if uri or not code else (f'{scheme}:{code}' if scheme else code),
   })
 
@@ -90,7 +102,7 @@ def ninjs_rendition(rendition: dict, number: int) -> dict:
   """A rendition; ninjs requires a name, so an unnamed one is ``rendition<N>``."""
   return _without_empty({
       'name': rendition['name'] or f'rendition{number}',
-      'href': rendition['href'],
+      'href': as_uri(rendition['href']),
       'contenttype': rendition['mime_type'],
       'width': rendition['width'],
       'height': rendition['height'],
@@ -104,7 +116,7 @@ def ninjs_association(association: dict, number: int) -> Optional[dict]:
     return None
   return _without_empty({
       'name': association['name'] or f'association{number}',
-      'uri': association['uri'],
+      'uri': as_uri(association['uri']),
       'type': association['type'] if association['type'] in NINJS_TYPES else None,
       'headlines': ([{'value': association['headline']}]
                     if association['headline'] else None),
@@ -119,7 +131,7 @@ def to_ninjs(record: dict) -> dict:
   associations = [ninjs_association(association, number) for number, association
                   in enumerate(record.get('associations') or [], start=1)]
   return _without_empty({
-      'uri': record['uri'],
+      'uri': as_uri(record['uri']),
       'standard': {'name': 'ninjs', 'version': NINJS_VERSION, 'schema': NINJS_SCHEMA_URI},
       'type': record['type'] if record['type'] in NINJS_TYPES else None,
       'version': record['version'],

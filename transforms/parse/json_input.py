@@ -38,3 +38,18 @@ def parse_json(text: str) -> Any:
     return json.loads(text)
   except (ValueError, RecursionError) as error:
     raise InputError('invalid_json', f'not valid JSON: {error}') from error
+
+
+def parse_json_or_lines(text: str) -> Any:
+  """``parse_json``, or the list of a JSON Lines text's values (one per line,
+  as ``--output-format ninjs`` writes them); the JSON error when neither."""
+  try:
+    return parse_json(text)
+  except InputError as error:
+    lines = [line for line in text.split('\n') if line.strip()]
+    if len(lines) < 2:
+      raise
+    try:
+      return [json.loads(line) for line in lines]
+    except (ValueError, RecursionError):
+      raise error from None

@@ -13,7 +13,7 @@ from typing import Any, List, NamedTuple, Optional
 from transforms.entry import ParsedEntry
 from transforms.errors import InputError
 from transforms.parse import metadata
-from transforms.parse.json_input import decode_json, parse_json, small_int
+from transforms.parse.json_input import decode_json, parse_json_or_lines, small_int
 from transforms.parse.nitf import nitf_body_html
 from transforms.replayable import json_bytes
 
@@ -268,9 +268,10 @@ def _items(document: Any) -> Optional[list]:
 
 
 def parse_ninjs(data: bytes, source: str, received_at=None) -> List[ParsedEntry]:
-  """One entry per ninjs item, media items included."""
+  """One entry per ninjs item, media items included: a document, a list or
+  a JSON Lines file of them."""
   decoded = decode_json(data)
-  items = _items(parse_json(decoded.text))
+  items = _items(parse_json_or_lines(decoded.text))
   if items is None:
     raise InputError('not_ninjs',
                      'JSON without a ninjs uri, headline, body or date')
