@@ -1,0 +1,86 @@
+"""Whether a speed-up left the records as they were: the command before and after, side by side.
+
+    python -m bench.same_records BEFORE_CHECKOUT [DATA_PATH] [--items 4000]
+        [--ignore FOLDER.FIELD] [--runs 1]
+
+BEFORE_CHECKOUT is a copy of the code before the change (for example
+``git worktree add /tmp/before COMMIT``). The real command, ``python -m
+pipeline``, runs from each checkout, every stage on, on three inputs: the
+seeds, the shared feeds (DATA_PATH/feeds) and the first N Reuters-21578
+items written as ninjs files (``bench.reuters``). The runs take turns, so
+that a busy machine slows both alike; each run's wall time is printed with
+the ratio after/before. The output folders are then compared record by
+record (``bench.compare_outputs``); the command exits 1 when any differs.
+``--ignore`` leaves out a field a change altered on purpose, and says so.
+"""
+import argparse
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from bench.compare_outputs import differences
+from bench.reuters import load_reuters, write_inputs
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent / 'shared' / 'data'
+
+
+def timed_run(checkout: pathlib.Path, inputs, output: pathlib.Path) -> float:
+  """Seconds for one run of the command from ``checkout``; exits if it fails."""
+  command = [sys.executable, '-m', 'pipeline', '--output', str(output)]
+  for path in inputs:
+    command += ['--input', str(path)]
+  started = time.perf_counter()
+  done = subprocess.run(command, cwd=checkout, capture_output=True, text=True, check=False)
+  seconds = time.perf_counter() - started
+  if done.returncode:
+    sys.exit(f'{checkout}: the command failed ({done.returncode}): {done.stderr[-2000:]}')
+  return seconds
+
+
+def main(argv=None) -> int:
+  parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+  parser.add_argument('before', help='a checkout of the code before the change')
+  parser.add_argument('data', nargs='?', default=str(DEFAULT_DATA))
+  parser.add_argument('--items', type=int, default=4000, help='Reuters-21578 items')
+  parser.add_argument('--runs', type=int, default=1,
+                      help='runs of each side per input (the first one is compared)')
+  parser.add_argument('--ignore', action='append', default=[], metavar='FOLDER.FIELD',
+                      help='a field the change altered on purpose')
+  args = parser.parse_args(argv)
+  before, data = pathlib.Path(args.before).resolve(), pathlib.Path(args.data)
+  with tempfile.TemporaryDirectory() as tmp:
+    tmp = pathlib.Path(tmp)
+    reuters = [item for item in load_reuters(str(data)) if item.title or item.body]
+    write_inputs(reuters[:args.items], tmp / 'reuters')
+    inputs = {'seeds': [REPO / 'seeds'], 'shared feeds': [data / 'feeds'],
+              f'Reuters-21578, {args.items} items': [tmp / 'reuters']}
+    print('| input | runs | seconds before: median (min-max) | after | after / before | '
+          'same records |')
+    print('|---|---|---|---|---|---|')
+    failed = False
+    for number, (name, paths) in enumerate(inputs.items()):
+      seconds = {'before': [], 'after': []}
+      for run in range(args.runs):
+        for side, checkout in (('before', before), ('after', REPO)):
+          output = tmp / f'{number}-{side}-{run}'
+          seconds[side].append(timed_run(checkout, paths, output))
+      found = differences(tmp / f'{number}-before-0', tmp / f'{number}-after-0', args.ignore)
+      failed |= bool(found)
+      medians = {side: statistics.median(values) for side, values in seconds.items()}
+      spans = {side: f'{medians[side]:.1f} ({min(v):.1f}-{max(v):.1f})'
+               for side, v in seconds.items()}
+      print(f'| {name} | {args.runs} | {spans["before"]} | {spans["after"]} | '
+            f'{medians["after"] / medians["before"]:.2f}x | {"no" if found else "yes"} |')
+      for line in found:
+        print(f'    {line}')
+  if args.ignore:
+    print(f'\nLeft out of the comparison, changed on purpose: {", ".join(args.ignore)}')
+  return 1 if failed else 0
+
+
+if __name__ == '__main__':
+  sys.exit(main())
