@@ -146,3 +146,28 @@ def test_a_table_keeps_its_declared_language(detector):
 
 def test_a_table_without_any_declaration_is_flagged_unsure(detector):
   assert choose_language(EARNINGS_TABLE, None, detector).reason == 'detected_unsure'
+
+
+def test_a_short_text_keeps_its_declaration_without_being_detected(detector):
+  for declared, feed in (('pt', None), (None, 'pt')):
+    choice = choose_language('Bolsonaro perde de Haddad', declared, detector, feed)
+    assert (choice.language, choice.detected, choice.probability) == ('pt', None, None)
+    full = choose_language('Bolsonaro perde de Haddad', declared, detector, feed,
+                           always_detect=True)
+    assert (full.language, full.reason) == (choice.language, choice.reason)
+    assert full.detected is not None
+
+
+def test_detection_still_runs_where_it_can_change_the_answer(detector):
+  cyrillic = choose_language('Путин провел переговоры', 'en', detector)
+  assert (cyrillic.language, cyrillic.reason) == ('ru', 'detected_over_declared')
+  assert choose_language(SPANISH, 'en', detector).detected == 'es'
+  assert choose_language(ENGLISH + ' ' + ENGLISH, 'en', detector).detected == 'en'  # long
+  assert choose_language('Oil up', None, detector).detected is not None  # no hint
+
+
+def test_no_profiles_are_loaded_until_a_text_needs_detecting(monkeypatch):
+  loaded = []
+  monkeypatch.setattr(LanguageDetector, 'shared', staticmethod(lambda: loaded.append(1)))
+  choose_language('Bank holds rates', 'en', language.SharedDetector())
+  assert not loaded
