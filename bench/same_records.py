@@ -1,7 +1,7 @@
 """Whether a speed-up left the records as they were: the command before and after, side by side.
 
     python -m bench.same_records BEFORE_CHECKOUT [DATA_PATH] [--items 4000]
-        [--ignore FOLDER.FIELD] [--runs 1]
+        [--ignore FOLDER.FIELD] [--runs 1] [--inputs seeds,feeds,reuters]
 
 BEFORE_CHECKOUT is a copy of the code before the change (for example
 ``git worktree add /tmp/before COMMIT``). The real command, ``python -m
@@ -9,7 +9,8 @@ pipeline``, runs from each checkout, every stage on, on three inputs: the
 seeds, the shared feeds (DATA_PATH/feeds) and the first N Reuters-21578
 items written as ninjs files (``bench.reuters``). The runs take turns, so
 that a busy machine slows both alike; each run's wall time is printed with
-the ratio after/before. The output folders are then compared record by
+the ratio after/before (``--inputs`` picks some of the three, ``--runs``
+repeats each run for a median). The output folders are then compared record by
 record (``bench.compare_outputs``); the command exits 1 when any differs.
 ``--ignore`` leaves out a field a change altered on purpose, and says so.
 """
@@ -26,6 +27,7 @@ from bench.reuters import load_reuters, write_inputs
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / 'shared' / 'data'
+INPUTS = ('seeds', 'feeds', 'reuters')
 
 
 def timed_run(checkout: pathlib.Path, inputs, output: pathlib.Path) -> float:
@@ -50,19 +52,26 @@ def main(argv=None) -> int:
                       help='runs of each side per input (the first one is compared)')
   parser.add_argument('--ignore', action='append', default=[], metavar='FOLDER.FIELD',
                       help='a field the change altered on purpose')
+  parser.add_argument('--inputs', default=','.join(INPUTS),
+                      help=f'which inputs, comma-separated (default: {",".join(INPUTS)})')
   args = parser.parse_args(argv)
+  chosen = args.inputs.split(',')
+  if set(chosen) - set(INPUTS):
+    parser.error(f'--inputs: choose among {", ".join(INPUTS)}')
   before, data = pathlib.Path(args.before).resolve(), pathlib.Path(args.data)
   with tempfile.TemporaryDirectory() as tmp:
     tmp = pathlib.Path(tmp)
-    reuters = [item for item in load_reuters(str(data)) if item.title or item.body]
-    write_inputs(reuters[:args.items], tmp / 'reuters')
-    inputs = {'seeds': [REPO / 'seeds'], 'shared feeds': [data / 'feeds'],
-              f'Reuters-21578, {args.items} items': [tmp / 'reuters']}
+    inputs = {'seeds': ('seeds', [REPO / 'seeds']),
+              'feeds': ('shared feeds', [data / 'feeds']),
+              'reuters': (f'Reuters-21578, {args.items} items', [tmp / 'reuters'])}
+    if 'reuters' in chosen:
+      reuters = [item for item in load_reuters(str(data)) if item.title or item.body]
+      write_inputs(reuters[:args.items], tmp / 'reuters')
     print('| input | runs | seconds before: median (min-max) | after | after / before | '
           'same records |')
     print('|---|---|---|---|---|---|')
     failed = False
-    for number, (name, paths) in enumerate(inputs.items()):
+    for number, (name, paths) in enumerate(inputs[key] for key in chosen):
       seconds = {'before': [], 'after': []}
       for run in range(args.runs):
         for side, checkout in (('before', before), ('after', REPO)):
