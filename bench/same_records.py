@@ -8,19 +8,23 @@ BEFORE_CHECKOUT is a copy of the code before the change (for example
 pipeline``, runs from each checkout, every stage on, on three inputs: the
 seeds, the shared feeds (DATA_PATH/feeds) and the first N Reuters-21578
 items written as ninjs files (``bench.reuters``). The runs take turns, so
-that a busy machine slows both alike; each run's wall time is printed with
-the ratio after/before (``--inputs`` picks some of the three, ``--runs``
-repeats each run for a median). The output folders are then compared record by
-record (``bench.compare_outputs``); the command exits 1 when any differs.
+that a busy machine slows both alike; wall and CPU time (all of a run's
+processes: a busy machine stretches wall time, CPU time much less) are
+printed with the ratios after/before (``--inputs`` picks some of the three,
+``--runs`` repeats each run for medians). The output folders are then
+compared record by record (``bench.compare_outputs``); the command exits 1
+when any differs.
 ``--ignore`` leaves out a field a change altered on purpose, and says so.
 """
 import argparse
 import pathlib
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from typing import Tuple
 
 from bench.compare_outputs import differences
 from bench.reuters import load_reuters, write_inputs
@@ -30,17 +34,28 @@ DEFAULT_DATA = REPO.parent / 'shared' / 'data'
 INPUTS = ('seeds', 'feeds', 'reuters')
 
 
-def timed_run(checkout: pathlib.Path, inputs, output: pathlib.Path) -> float:
-  """Seconds for one run of the command from ``checkout``; exits if it fails."""
+def timed_run(checkout: pathlib.Path, inputs, output: pathlib.Path) -> Tuple[float, float]:
+  """Wall and CPU seconds (user and system, its processes together) for one run
+  of the command from ``checkout``; exits if it fails."""
   command = [sys.executable, '-m', 'pipeline', '--output', str(output)]
   for path in inputs:
     command += ['--input', str(path)]
+  cpu_before = _children_cpu()
   started = time.perf_counter()
   done = subprocess.run(command, cwd=checkout, capture_output=True, text=True, check=False)
   seconds = time.perf_counter() - started
   if done.returncode:
     sys.exit(f'{checkout}: the command failed ({done.returncode}): {done.stderr[-2000:]}')
-  return seconds
+  return seconds, _children_cpu() - cpu_before
+
+
+def _children_cpu() -> float:
+  usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+  return usage.ru_utime + usage.ru_stime
+
+
+def _summary(values) -> str:
+  return f'{statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f})'
 
 
 def main(argv=None) -> int:
@@ -67,23 +82,24 @@ def main(argv=None) -> int:
     if 'reuters' in chosen:
       reuters = [item for item in load_reuters(str(data)) if item.title or item.body]
       write_inputs(reuters[:args.items], tmp / 'reuters')
-    print('| input | runs | seconds before: median (min-max) | after | after / before | '
-          'same records |')
-    print('|---|---|---|---|---|---|')
+    print('| input | runs | wall s before: median (min-max) | after | after / before | '
+          'CPU s before | after | after / before | same records |')
+    print('|---|---|---|---|---|---|---|---|---|')
     failed = False
     for number, (name, paths) in enumerate(inputs[key] for key in chosen):
-      seconds = {'before': [], 'after': []}
+      times = {'before': [], 'after': []}
       for run in range(args.runs):
         for side, checkout in (('before', before), ('after', REPO)):
           output = tmp / f'{number}-{side}-{run}'
-          seconds[side].append(timed_run(checkout, paths, output))
+          times[side].append(timed_run(checkout, paths, output))
       found = differences(tmp / f'{number}-before-0', tmp / f'{number}-after-0', args.ignore)
       failed |= bool(found)
-      medians = {side: statistics.median(values) for side, values in seconds.items()}
-      spans = {side: f'{medians[side]:.1f} ({min(v):.1f}-{max(v):.1f})'
-               for side, v in seconds.items()}
-      print(f'| {name} | {args.runs} | {spans["before"]} | {spans["after"]} | '
-            f'{medians["after"] / medians["before"]:.2f}x | {"no" if found else "yes"} |')
+      cells = []
+      for kind in (0, 1):  # wall, CPU
+        values = {side: [t[kind] for t in runs] for side, runs in times.items()}
+        ratio = statistics.median(values['after']) / statistics.median(values['before'])
+        cells += [_summary(values['before']), _summary(values['after']), f'{ratio:.2f}x']
+      print(f'| {name} | {args.runs} | {" | ".join(cells)} | {"no" if found else "yes"} |')
       for line in found:
         print(f'    {line}')
   if args.ignore:
