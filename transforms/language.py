@@ -44,8 +44,8 @@ MIN_PROBABILITY_CONFIDENT = 0.90
 MAX_TEXT_CHARS = 3000
 # Under this share of words among its tokens, a Latin-script text is mostly
 # numbers and codes: langdetect is sure of it and wrong (an English earnings
-# table, 'Shr 17.15p vs 12.37p ... mln stg', comes out Swedish at 1.0).
-# Reuters prose has 0.5-0.65; its earnings tables 0.05-0.3.
+# table, 'Shr 17.15p vs 12.37p ... mln stg', comes out Swedish at 1.0),
+# where prose is about half words.
 MIN_WORD_SHARE = 0.3
 # A table: this many lines or more, most of them short and holding a figure.
 MIN_TABLE_LINES = 3
@@ -250,11 +250,9 @@ def choose_language(text: str, declared: Optional[str],
             and not mostly_numbers_and_codes(text))
     return LanguageChoice(detected, detected, probability,
                           'detected' if sure else 'detected_unsure')
-  if detected != hint and (
-      script_contradicts(hint, text)
-      or (letters >= MIN_LETTERS_TO_OVERRIDE
-          and probability >= MIN_PROBABILITY_TO_OVERRIDE
-          and not mostly_numbers_and_codes(text))):
+  if detected != hint and (script_contradicts(hint, text) or (
+      probability >= MIN_PROBABILITY_TO_OVERRIDE
+      and detection_can_override(hint, text, letters))):
     return LanguageChoice(detected, detected, probability, f'detected_over_{hint_reason}')
   return LanguageChoice(hint, detected, probability, hint_reason)
 
