@@ -1,6 +1,6 @@
-"""Language detection before and after its sampling was vectorised: answers and time per text.
+"""Language detection before and after its speed-ups: answers and time per text.
 
-Usage: python -m eval.language_speed [DATA_PATH] [--per-language N]
+Usage: python -m eval.language_speed [DATA_PATH] [--per-language N] [--reuters N]
 
 Every text of langid/sentences and langid/word-pairs (DATA_PATH as for
 eval.language_eval), and the headlines and texts of the feeds, is detected
@@ -10,8 +10,16 @@ each set it prints how many answers differ (the top language, the language
 list, the rule's choice), the largest difference in probability, and the
 CPU time per text of each way: mean, median, 99th percentile and slowest.
 Every text whose answer differs is listed.
+
+A second table compares the rule as it was, detecting every text, with the
+rule detecting only where the detection can change the answer (not a short
+text with a declared or feed language in its own alphabet): how many texts
+are still detected, how many choices (language and reason) differ, and the
+CPU time per text of the whole rule, on the same sets plus the first N
+Reuters-21578 items declared 'en', as bench/reuters.py writes them.
 """
 import argparse
+import functools
 import pathlib
 import statistics
 import sys
@@ -45,6 +53,16 @@ def feed_texts(data: pathlib.Path, detector: LanguageDetector, which: str):
       yield text, record['language_declared'], record['source']['feed_language']
 
 
+def text_sets(data: pathlib.Path, detector: LanguageDetector, per_language: int) -> dict:
+  """The sets of texts compared, by name: langid texts, feed headlines, feed texts."""
+  return {
+      'langid/sentences': langid_texts(data, 'sentences', per_language),
+      'langid/word-pairs': langid_texts(data, 'word-pairs', per_language),
+      'feeds, headlines': feed_texts(data, detector, 'headline'),
+      'feeds, summary or body': feed_texts(data, detector, 'text'),
+  }
+
+
 def cpu_time(function, *args):
   start = time.process_time()
   result = function(*args)
@@ -76,6 +94,33 @@ def compare(texts, detector: LanguageDetector):
   return counts, largest, times, differing
 
 
+def compare_skipping(texts, detector: LanguageDetector):
+  """Counts (texts, still detected, choice differs), times of the rule detecting
+  every text (before) and only where it can change the answer (after), differing texts."""
+  counts = {'texts': 0, 'detected': 0, 'choice': 0}
+  times, differing = {'before': [], 'after': []}, []
+  for text, declared, feed_language in texts:
+    before, before_time = cpu_time(functools.partial(choose_language, always_detect=True),
+                                   text, declared, detector, feed_language)
+    after, after_time = cpu_time(choose_language, text, declared, detector, feed_language)
+    times['before'].append(before_time)
+    times['after'].append(after_time)
+    counts['texts'] += 1
+    counts['detected'] += after.detected is not None
+    if (before.language, before.reason) != (after.language, after.reason):
+      counts['choice'] += 1
+      differing.append((text, before, after))
+  return counts, times, differing
+
+
+def reuters_texts(data: pathlib.Path, count: int):
+  """(text, 'en', None) for the first ``count`` Reuters-21578 items with text."""
+  from bench.reuters import load_reuters  # pylint: disable=import-outside-toplevel
+  items = [item for item in load_reuters(str(data)) if item.body or item.title][:count]
+  for item in items:
+    yield item.body or item.title, 'en', None
+
+
 def milliseconds(values):
   ordered = sorted(values)
   return (f'{1000 * statistics.fmean(ordered):.2f} / {1000 * statistics.median(ordered):.2f} / '
@@ -87,17 +132,14 @@ def main(argv=None):
   parser.add_argument('data', nargs='?', default=str(DEFAULT_DATA))
   parser.add_argument('--per-language', type=int, default=300, metavar='N',
                       help='langid texts read per language (all 300 by default)')
+  parser.add_argument('--reuters', type=int, default=4000, metavar='N',
+                      help='Reuters-21578 items in the second table (4,000 by default)')
   args = parser.parse_args(argv)
   data = pathlib.Path(args.data)
   if not (data / 'langid').is_dir():
     sys.exit(f'{data}: no langid/ folder. Point DATA_PATH at the evaluation data.')
   detector = LanguageDetector()
-  sets = {
-      'langid/sentences': langid_texts(data, 'sentences', args.per_language),
-      'langid/word-pairs': langid_texts(data, 'word-pairs', args.per_language),
-      'feeds, headlines': feed_texts(data, detector, 'headline'),
-      'feeds, summary or body': feed_texts(data, detector, 'text'),
-  }
+  sets = text_sets(data, detector, args.per_language)
   print('| texts | count | top language differs | choice differs | largest probability '
         'difference | ms per text before: mean / median / p99 / max | after |')
   print('|---|---|---|---|---|---|---|')
@@ -110,6 +152,21 @@ def main(argv=None):
   print(f'\n{len(all_differing)} texts whose answer differs')
   for text, before, after, choices in all_differing:
     print(f'  {text[:80]!r}: before {before} {choices[0]}, after {after} {choices[1]}')
+  print('\nDetecting only where it can change the answer:\n')
+  print('| texts | count | still detected | choice differs | ms per text, every text '
+        'detected: mean / median / p99 / max | only where it can change the answer |')
+  print('|---|---|---|---|---|---|')
+  sets = {**text_sets(data, detector, args.per_language),
+          f'Reuters-21578, first {args.reuters}, declared en': reuters_texts(data, args.reuters)}
+  all_differing = []
+  for name, texts in sets.items():
+    counts, times, differing = compare_skipping(texts, detector)
+    all_differing.extend(differing)
+    print(f'| {name} | {counts["texts"]} | {counts["detected"]} | {counts["choice"]} | '
+          f'{milliseconds(times["before"])} | {milliseconds(times["after"])} |')
+  print(f'\n{len(all_differing)} texts whose choice differs')
+  for text, before, after in all_differing:
+    print(f'  {text[:80]!r}: before {before}, after {after}')
 
 
 if __name__ == '__main__':

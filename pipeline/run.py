@@ -18,7 +18,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from pipeline.batch import BatchInputs, IngestBatch
-from pipeline.local_runner import merge_bundle_metrics_eagerly
+from pipeline.local_runner import batch_runner, merge_bundle_metrics_eagerly
 from pipeline.options import (
   BATCH_ONLY,
   STREAMING_ONLY,
@@ -305,7 +305,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
   options = PipelineOptions(argv + configure_logging(known.log_level, argv))
   wirebeam_options = options.view_as(WirebeamOptions)
   streaming = options.view_as(StandardOptions).streaming
-  pipeline = beam.Pipeline(options=options)
+  # A local batch run goes to the FnApiRunner at once (``batch_runner``).
+  runner = batch_runner(options) if is_local(options) and not streaming else None
+  pipeline = beam.Pipeline(runner=runner, options=options)
   try:
     check_arguments(argv, streaming)
     check_models(known)

@@ -111,3 +111,63 @@ def test_draws_are_those_of_pythons_random(n):
     ours.used += int(used[-1])
     assert picks.tolist() == [python.choice(range(n)) for _ in range(count)]
   assert ours.gauss() == python.gauss(0.0, 1.0)
+
+
+# Written for these tests in the shape of wire earnings tables and results.
+EARNINGS_TABLE = '\n'.join([
+    'Shr 31.20p vs 27.45p', 'Final div 6.1p, making 8.4p vs 7.2p',
+    'Pre-tax profit 61.3 mln stg vs 52.8 mln', 'Turnover 811.4 mln stg vs 760.9 mln',
+    'Operating profit 70.2 mln stg vs 63.1 mln', 'Net interest 5.4 mln vs 6.0 mln',
+    'Tax 20.1 mln vs 17.7 mln', 'Profit after tax 41.2 mln vs 35.1 mln',
+    'Minorities 1.1 mln vs 0.9 mln', 'Extraordinary debit 2.3 mln vs nil'])
+RESULTS_TABLE = '\n'.join([
+    "Men's singles, quarter-finals:", 'Tomas Berg (Denmark) bt Kai Lund (Sweden) 15-9 15-11',
+    'Wang Li (China) bt Ivan Petrov (Russia) 17-14 15-8',
+    'Rafael Ortiz (Spain) bt Jan de Vries (Netherlands) 15-12 9-15 15-10',
+    'Sanjay Rao (India) bt Lim Wei (Malaysia) 15-4 15-7'])
+
+
+def test_earnings_and_results_tables_are_mostly_numbers_and_codes():
+  assert language.mostly_numbers_and_codes(EARNINGS_TABLE)
+  assert language.mostly_numbers_and_codes(RESULTS_TABLE)
+  assert language.mostly_numbers_and_codes('U.S. SELLS 3-MO BILLS AT 5.55 PCT, STOP 5.56 PCT')
+  assert not language.mostly_numbers_and_codes(ENGLISH)
+  assert not language.mostly_numbers_and_codes(SPANISH)
+  assert not language.mostly_numbers_and_codes('대한민국 정부는 오늘 새 정책을 발표했다')
+
+
+def test_a_table_keeps_its_declared_language(detector):
+  detected, probability = detector.detect(EARNINGS_TABLE)
+  assert detected != 'en' and probability >= language.MIN_PROBABILITY_TO_OVERRIDE
+  choice = choose_language(EARNINGS_TABLE, 'en', detector)
+  assert (choice.language, choice.reason) == ('en', 'declared')
+  assert choose_language(EARNINGS_TABLE, None, detector, 'en').language == 'en'
+
+
+def test_a_table_without_any_declaration_is_flagged_unsure(detector):
+  assert choose_language(EARNINGS_TABLE, None, detector).reason == 'detected_unsure'
+
+
+def test_a_short_text_keeps_its_declaration_without_being_detected(detector):
+  for declared, feed in (('pt', None), (None, 'pt')):
+    choice = choose_language('Bolsonaro perde de Haddad', declared, detector, feed)
+    assert (choice.language, choice.detected, choice.probability) == ('pt', None, None)
+    full = choose_language('Bolsonaro perde de Haddad', declared, detector, feed,
+                           always_detect=True)
+    assert (full.language, full.reason) == (choice.language, choice.reason)
+    assert full.detected is not None
+
+
+def test_detection_still_runs_where_it_can_change_the_answer(detector):
+  cyrillic = choose_language('Путин провел переговоры', 'en', detector)
+  assert (cyrillic.language, cyrillic.reason) == ('ru', 'detected_over_declared')
+  assert choose_language(SPANISH, 'en', detector).detected == 'es'
+  assert choose_language(ENGLISH + ' ' + ENGLISH, 'en', detector).detected == 'en'  # long
+  assert choose_language('Oil up', None, detector).detected is not None  # no hint
+
+
+def test_no_profiles_are_loaded_until_a_text_needs_detecting(monkeypatch):
+  loaded = []
+  monkeypatch.setattr(LanguageDetector, 'shared', staticmethod(lambda: loaded.append(1)))
+  choose_language('Bank holds rates', 'en', language.SharedDetector())
+  assert not loaded

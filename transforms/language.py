@@ -2,9 +2,10 @@
 
 langdetect is reliable on paragraphs and weak on headlines, while feeds'
 declarations are usually right but sometimes generic ('mul') or wrong. So
-the record takes the detection when the text is long and the detection sure,
-or when the text is written in a script the declared language does not use
-(Cyrillic text declared 'en'); otherwise it takes the declaration. A feed
+the record takes the detection when the text is long, mostly words (not a
+table of figures and abbreviations) and the detection sure, or when the
+text is written in a script the declared language does not use (Cyrillic
+text declared 'en'); otherwise it takes the declaration. A feed
 that declares nothing gets the language detected on all its entries
 together (``InferFeedLanguages``, which runs on each source's entries before
 they are normalised), which serves as a weaker declaration for its short
@@ -41,6 +42,15 @@ MIN_LETTERS_CONFIDENT = 40
 MIN_PROBABILITY_CONFIDENT = 0.90
 # langdetect reads at most this much; more text costs time and adds nothing.
 MAX_TEXT_CHARS = 3000
+# Under this share of words among its tokens, a Latin-script text is mostly
+# numbers and codes: langdetect is sure of it and wrong (an English earnings
+# table, 'Shr 17.15p vs 12.37p ... mln stg', comes out Swedish at 1.0),
+# where prose is about half words.
+MIN_WORD_SHARE = 0.3
+# A table: this many lines or more, most of them short and holding a figure.
+MIN_TABLE_LINES = 3
+MAX_TABLE_ROW_TOKENS = 12
+MIN_TABLE_ROW_SHARE = 2 / 3
 # A feed's language is inferred from its entries only when this clear.
 MIN_FEED_ENTRIES = 3
 MIN_FEED_LETTERS = 100
@@ -56,6 +66,9 @@ FEED_FORMATS = frozenset({'rss', 'rdf', 'atom', 'json_feed'})
 # Enough of each entry to tell its feed's language, without reading whole bodies.
 _FEED_SAMPLE_CHARS = 300
 _LETTER = re.compile(r'[^\W\d_]')
+_WORD = re.compile(r'[^\W\d_]{4,}')
+_DIGIT = re.compile(r'\d')
+_TOKEN_PUNCTUATION = '.,;:!?()[]{}<>"\'«»“”‘’'
 _SCRIPT_SAMPLE = 400
 # What each process checks the vectorised sampling on against langdetect's
 # own: a text that never converges, one that converges late, a sentence.
@@ -119,6 +132,14 @@ class LanguageDetector:
     return best.lang.split('-')[0], best.prob  # zh-cn, zh-tw -> zh
 
 
+class SharedDetector:
+  """The process's ``LanguageDetector``, loaded when a text first needs detecting:
+  a run whose texts all keep their declared language loads no profiles (0.6 s)."""
+  @staticmethod
+  def detect(text: str):
+    return LanguageDetector.shared().detect(text)
+
+
 def latin_share(text: str) -> float:
   """Share of Latin letters among the first letters of the text."""
   letters = _LETTER.findall(text[:MAX_TEXT_CHARS])[:_SCRIPT_SAMPLE]
@@ -135,6 +156,29 @@ def script_contradicts(language: str, text: str) -> bool:
   """
   share = latin_share(text)
   return share >= 0.9 if language in NON_LATIN_LANGUAGES else share <= 0.1
+
+
+def mostly_numbers_and_codes(text: str) -> bool:
+  """Whether a Latin-script text is mostly figures, abbreviations and names.
+
+  Either few of its tokens are words (four letters or more, not all in
+  capitals), as in earnings figures and all-capitals copy, or it is a
+  table: most of its lines are short and hold a figure, as results are
+  ('Tomas Berg (Denmark) bt Kai Lund (Sweden) 15-9 15-11'). Other scripts
+  are left out: Korean words, say, are often shorter.
+  """
+  text = text[:MAX_TEXT_CHARS]
+  tokens = text.split()
+  if not tokens or latin_share(text) < 0.5:
+    return False
+  words = sum(1 for token in tokens
+              if _WORD.fullmatch(token.strip(_TOKEN_PUNCTUATION)) and not token.isupper())
+  if words < MIN_WORD_SHARE * len(tokens):
+    return True
+  lines = [line.split() for line in text.splitlines() if line.strip()]
+  rows = sum(1 for line in lines
+             if len(line) <= MAX_TABLE_ROW_TOKENS and any(_DIGIT.search(t) for t in line))
+  return len(lines) >= MIN_TABLE_LINES and rows >= MIN_TABLE_ROW_SHARE * len(lines)
 
 
 def infer_feed_language(texts: Iterable[str],
@@ -173,26 +217,42 @@ def text_for_detection(record: dict) -> str:
                                  record.get('description_text'))))
 
 
+def detection_can_override(hint: str, text: str, letters: int) -> bool:
+  """Whether any detection could take a hinted text from its hint: only one
+  in another alphabet, or a long text of words, never a short one."""
+  return bool(letters) and (script_contradicts(hint, text) or (
+      letters >= MIN_LETTERS_TO_OVERRIDE and not mostly_numbers_and_codes(text)))
+
+
 def choose_language(text: str, declared: Optional[str],
                     detector: LanguageDetector,
-                    feed_language: Optional[str] = None) -> LanguageChoice:
-  """Applies the rules of the module docstring, in that order."""
+                    feed_language: Optional[str] = None,
+                    always_detect: bool = False) -> LanguageChoice:
+  """Applies the rules of the module docstring, in that order.
+
+  A hinted text that no detection could take from its hint is not detected
+  (``language_detected`` is null): langdetect would cost up to 4 ms and
+  change nothing. ``always_detect`` detects it all the same, as wirebeam
+  did before, for eval/language_speed.py to compare the answers.
+  """
   hint, hint_reason = ((declared, 'declared') if declared
                        else (feed_language, 'feed_language'))
   letters = len(_LETTER.findall(text[:MAX_TEXT_CHARS]))
+  if hint and not always_detect and not detection_can_override(hint, text, letters):
+    return LanguageChoice(hint, None, None, hint_reason)
   detected, probability = detector.detect(text) if letters else (None, None)
   if detected is None:
     return LanguageChoice(hint or UNDETERMINED, None, None,
                           hint_reason if hint else 'none')
   if hint is None:
     sure = (letters >= MIN_LETTERS_CONFIDENT
-            and probability >= MIN_PROBABILITY_CONFIDENT)
+            and probability >= MIN_PROBABILITY_CONFIDENT
+            and not mostly_numbers_and_codes(text))
     return LanguageChoice(detected, detected, probability,
                           'detected' if sure else 'detected_unsure')
-  if detected != hint and (
-      script_contradicts(hint, text)
-      or (letters >= MIN_LETTERS_TO_OVERRIDE
-          and probability >= MIN_PROBABILITY_TO_OVERRIDE)):
+  if detected != hint and (script_contradicts(hint, text) or (
+      probability >= MIN_PROBABILITY_TO_OVERRIDE
+      and detection_can_override(hint, text, letters))):
     return LanguageChoice(detected, detected, probability, f'detected_over_{hint_reason}')
   return LanguageChoice(hint, detected, probability, hint_reason)
 
@@ -201,7 +261,7 @@ class _FeedLanguageFn(GuardedDoFn):
   stage = 'language'
 
   def setup(self):
-    self._detector = LanguageDetector.shared()  # profiles load once per process
+    self._detector = SharedDetector()  # profiles load once per process, if needed
 
   def origin(self, element):
     source = element.source
@@ -223,7 +283,7 @@ class _DetectLanguageFn(GuardedDoFn):
   stage = 'language'
 
   def setup(self):
-    self._detector = LanguageDetector.shared()  # profiles load once per process
+    self._detector = SharedDetector()  # profiles load once per process, if needed
 
   def origin(self, element):
     return record_origin(element)

@@ -1,0 +1,111 @@
+"""Whether a speed-up left the records as they were: the command before and after, side by side.
+
+    python -m bench.same_records BEFORE_CHECKOUT [DATA_PATH] [--items 4000]
+        [--ignore FOLDER.FIELD] [--runs 1] [--inputs seeds,feeds,reuters]
+
+BEFORE_CHECKOUT is a copy of the code before the change (for example
+``git worktree add /tmp/before COMMIT``). The real command, ``python -m
+pipeline``, runs from each checkout, every stage on, on three inputs: the
+seeds, the shared feeds (DATA_PATH/feeds) and the first N Reuters-21578
+items written as ninjs files (``bench.reuters``). The runs take turns, so
+that a busy machine slows both alike; wall and CPU time (all of a run's
+processes: a busy machine stretches wall time, CPU time much less) are
+printed with the ratios after/before (``--inputs`` picks some of the three,
+``--runs`` repeats each run for medians). The output folders are then
+compared record by record (``bench.compare_outputs``); the command exits 1
+when any differs.
+``--ignore`` leaves out a field a change altered on purpose, and says so.
+"""
+import argparse
+import pathlib
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Tuple
+
+from bench.compare_outputs import differences
+from bench.reuters import load_reuters, write_inputs
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent / 'shared' / 'data'
+INPUTS = ('seeds', 'feeds', 'reuters')
+
+
+def timed_run(checkout: pathlib.Path, inputs, output: pathlib.Path) -> Tuple[float, float]:
+  """Wall and CPU seconds (user and system, its processes together) for one run
+  of the command from ``checkout``; exits if it fails."""
+  command = [sys.executable, '-m', 'pipeline', '--output', str(output)]
+  for path in inputs:
+    command += ['--input', str(path)]
+  cpu_before = _children_cpu()
+  started = time.perf_counter()
+  done = subprocess.run(command, cwd=checkout, capture_output=True, text=True, check=False)
+  seconds = time.perf_counter() - started
+  if done.returncode:
+    sys.exit(f'{checkout}: the command failed ({done.returncode}): {done.stderr[-2000:]}')
+  return seconds, _children_cpu() - cpu_before
+
+
+def _children_cpu() -> float:
+  usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+  return usage.ru_utime + usage.ru_stime
+
+
+def _summary(values) -> str:
+  return f'{statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f})'
+
+
+def main(argv=None) -> int:
+  parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+  parser.add_argument('before', help='a checkout of the code before the change')
+  parser.add_argument('data', nargs='?', default=str(DEFAULT_DATA))
+  parser.add_argument('--items', type=int, default=4000, help='Reuters-21578 items')
+  parser.add_argument('--runs', type=int, default=1,
+                      help='runs of each side per input (the first one is compared)')
+  parser.add_argument('--ignore', action='append', default=[], metavar='FOLDER.FIELD',
+                      help='a field the change altered on purpose')
+  parser.add_argument('--inputs', default=','.join(INPUTS),
+                      help=f'which inputs, comma-separated (default: {",".join(INPUTS)})')
+  args = parser.parse_args(argv)
+  chosen = args.inputs.split(',')
+  if set(chosen) - set(INPUTS):
+    parser.error(f'--inputs: choose among {", ".join(INPUTS)}')
+  before, data = pathlib.Path(args.before).resolve(), pathlib.Path(args.data)
+  with tempfile.TemporaryDirectory() as tmp:
+    tmp = pathlib.Path(tmp)
+    inputs = {'seeds': ('seeds', [REPO / 'seeds']),
+              'feeds': ('shared feeds', [data / 'feeds']),
+              'reuters': (f'Reuters-21578, {args.items} items', [tmp / 'reuters'])}
+    if 'reuters' in chosen:
+      reuters = [item for item in load_reuters(str(data)) if item.title or item.body]
+      write_inputs(reuters[:args.items], tmp / 'reuters')
+    print('| input | runs | wall s before: median (min-max) | after | after / before | '
+          'CPU s before | after | after / before | same records |')
+    print('|---|---|---|---|---|---|---|---|---|')
+    failed = False
+    for number, (name, paths) in enumerate(inputs[key] for key in chosen):
+      times = {'before': [], 'after': []}
+      for run in range(args.runs):
+        for side, checkout in (('before', before), ('after', REPO)):
+          output = tmp / f'{number}-{side}-{run}'
+          times[side].append(timed_run(checkout, paths, output))
+      found = differences(tmp / f'{number}-before-0', tmp / f'{number}-after-0', args.ignore)
+      failed |= bool(found)
+      cells = []
+      for kind in (0, 1):  # wall, CPU
+        values = {side: [t[kind] for t in runs] for side, runs in times.items()}
+        ratio = statistics.median(values['after']) / statistics.median(values['before'])
+        cells += [_summary(values['before']), _summary(values['after']), f'{ratio:.2f}x']
+      print(f'| {name} | {args.runs} | {" | ".join(cells)} | {"no" if found else "yes"} |')
+      for line in found:
+        print(f'    {line}')
+  if args.ignore:
+    print(f'\nLeft out of the comparison, changed on purpose: {", ".join(args.ignore)}')
+  return 1 if failed else 0
+
+
+if __name__ == '__main__':
+  sys.exit(main())
