@@ -41,7 +41,6 @@ from transforms.output_layout import (
   run_time,
 )
 from transforms.write_ninjs import ENTITY_ARRAYS, ninjs_entity, read_ninjs
-from transforms.write_parquet import read_parquet
 
 EXIT_USAGE = 2
 # What every run leaves in its output folder, whatever it wrote: a folder
@@ -61,6 +60,12 @@ ERROR_CHARS = 200
 def read_avro(data: bytes) -> List[dict]:
   """The records of an Avro file's bytes."""
   return list(fastavro.reader(io.BytesIO(data)))
+
+
+def read_parquet(data: bytes) -> List[dict]:
+  """The records of a Parquet file's bytes; pyarrow loads only for a folder that has one."""
+  from transforms.write_parquet import read_parquet as read
+  return read(data)
 
 
 READERS: Dict[str, Callable[[bytes], List[dict]]] = {
@@ -503,4 +508,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(text, flush=True)
   except BrokenPipeError:  # `wirebeam inspect DIR | head`: the reader has what it wanted
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    # Nothing is left to do, and tearing down the native libraries' threads
+    # (pyarrow's) after a closed pipe can abort: leave at once.
+    os._exit(0)
   return 0
