@@ -27,7 +27,7 @@ def unique(pattern, name):
 
 
 def assert_same_matcher(compiled, pattern):
-  expected = re._compiler.compile(pattern, 0)  # what re.compile would make, uncached
+  expected = compiled_regex.re_compiler.compile(pattern, 0)  # what re.compile makes, uncached
   assert (compiled.pattern, compiled.flags, compiled.groups, compiled.groupindex) == (
       expected.pattern, expected.flags, expected.groups, expected.groupindex)
   for word in WORDS:

@@ -20,14 +20,19 @@ import _sre
 import importlib
 import pathlib
 import re
-import re._compiler  # the program re.compile makes, see above
-import re._parser
 import sys
 from typing import Optional, Tuple
 
 import srsly
 
 from transforms.entities.index_cache import cached_index, source_key
+
+try:  # how re.compile makes its program, see above
+  from re import _compiler as re_compiler
+  from re import _parser as re_parser
+except ImportError:  # Python 3.10 names them so
+  import sre_compile as re_compiler
+  import sre_parse as re_parser
 
 # What ``_sre.compile`` takes after the pattern: flags, program, groups,
 # group names to indexes, indexes to group names.
@@ -36,12 +41,12 @@ CompiledParts = Tuple[int, list, int, dict, tuple]
 
 def compiled_parts(pattern: str) -> CompiledParts:
   """``re.compile(pattern)``'s program, as its last step hands it to the engine."""
-  parsed = re._parser.parse(pattern, 0)  # pylint: disable=protected-access
+  parsed = re_parser.parse(pattern, 0)
   groupindex = parsed.state.groupdict
   indexgroup = [None] * parsed.state.groups
   for name, index in groupindex.items():
     indexgroup[index] = name
-  program = [int(word) for word in re._compiler._code(parsed, 0)]  # pylint: disable=protected-access
+  program = [int(word) for word in re_compiler._code(parsed, 0)]  # pylint: disable=protected-access
   return (parsed.state.flags, program,
           parsed.state.groups - 1, dict(groupindex), tuple(indexgroup))
 
