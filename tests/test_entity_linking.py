@@ -161,3 +161,12 @@ def test_source_entities_are_kept_and_take_the_models_mentions():
   assert [(e['name'], e['type'], e['model'], e['id'], e['mentions']) for e in merged] == [
       ('Ann Lee', 'PER', 'source', 'x1', 2), ('Oslo', 'LOC', 'm', None, 1)]
   assert merged[0]['spans'] == found[0]['spans']
+
+
+def test_the_cached_index_is_the_one_built(tmp_path, monkeypatch):
+  monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path))
+  built, stored, read_back = Gazetteer(cache=False), Gazetteer(), Gazetteer()
+  assert len(list((tmp_path / 'wirebeam').glob('gazetteer-*.pickle'))) == 1
+  for gazetteer in (stored, read_back):
+    assert vars(gazetteer) == vars(built)
+  assert read_back.link_place('Paris') == built.link_place('Paris')

