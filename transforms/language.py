@@ -21,12 +21,13 @@ from typing import Iterable, List, Optional
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
-from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.lang_detect_exception import LangDetectException
 
 from transforms.dead_letters import METRICS_NAMESPACE, GuardedDoFn, Origin, record_origin
 from transforms.entry import ParsedEntry
 from transforms.language_codes import UNDETERMINED
+from transforms.language_profiles import cached_profiles, factory_for
 from transforms.language_sampling import Sampler
 from transforms.tags import DEAD_LETTERS, ENTRIES, ITEMS
 from transforms.text import render_text
@@ -91,10 +92,9 @@ class LanguageDetector:
   without its cost on short texts, which reach its iteration limit.
   """
   def __init__(self):
-    self._factory = DetectorFactory()
-    self._factory.load_profile(PROFILES_DIRECTORY)
-    self._factory.seed = SEED
-    self._sampler = Sampler(self._factory)
+    profiles = cached_profiles()
+    self._factory = factory_for(profiles, SEED)
+    self._sampler = Sampler(self._factory, profiles.table)
     if not self._sampler.agrees_with_langdetect(self._factory, _SAMPLER_CHECKS,
                                                 MAX_TEXT_CHARS):
       logging.warning('vectorised language detection disagrees with langdetect on this '

@@ -22,7 +22,7 @@ relies on how CPython's random draws and on langdetect 1.0.9 (pinned).
 import math
 import random
 import threading
-from typing import Iterable, List
+from typing import Iterable, List, Optional
 
 import numpy as np
 from langdetect.detector import Detector
@@ -115,13 +115,16 @@ class _Draws:
 
 class Sampler:
   """langdetect's ``get_probabilities``, for the detectors of one factory."""
-  def __init__(self, factory: DetectorFactory):
+  def __init__(self, factory: DetectorFactory, table: Optional[np.ndarray] = None):
+    """``table``: the factory's probabilities as rows in its words' order, when
+    already at hand (``language_profiles``), else made from the factory."""
     if not isinstance(factory.seed, int):
       raise ValueError('the factory needs a seed: its answers would not be repeatable')
     self._languages = list(factory.langlist)
     words = factory.word_lang_prob_map
     self._row = {word: row for row, word in enumerate(words)}
-    self._table = np.array(list(words.values()), dtype=np.float64)
+    self._table = (np.array(list(words.values()), dtype=np.float64) if table is None
+                   else table)
     self._stream = _Stream(factory.seed)
 
   def probabilities(self, detector: Detector) -> List[Language]:
