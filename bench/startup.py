@@ -1,0 +1,134 @@
+"""Where a small run's wall time goes: one run of the command, in phases.
+
+Usage: python -m bench.startup [PIPELINE ARGUMENTS]   (default: the seeds
+into a temporary folder)
+
+Runs ``pipeline.run.main`` in this process and prints the wall time of each
+phase (Beam's import, building the graph, making the runner's proto, the
+fused stages, the slowest stages), and what the graph's fixed cost is made
+of: how many transforms were applied, how many DoFns Beam pickled and how
+many bytes that made, and how long Beam spent inspecting DoFns for state
+and timers (``userstate.get_dofn_specs``: every method of every DoFn,
+several times per ParDo). A profiler stretches this kind of per-call cost;
+these are plain clocks around Beam's own functions, and the run is the
+real one (its output is written as usual).
+"""
+import itertools
+import sys
+import tempfile
+import time
+from typing import Callable, List, Tuple
+
+_START = time.perf_counter()
+import apache_beam as beam  # noqa: E402  (its import is the first phase)
+from apache_beam.internal import pickler  # noqa: E402
+from apache_beam.runners.portability.fn_api_runner import fn_runner  # noqa: E402
+from apache_beam.transforms import userstate  # noqa: E402
+
+_BEAM_IMPORTED = time.perf_counter()
+SLOWEST_STAGES = 5
+
+
+class Clock:
+  """Calls and seconds spent in the functions it wraps, and when phases began."""
+  def __init__(self):
+    self.phases: List[Tuple[str, float]] = [('python start', _START),
+                                            ('beam imported', _BEAM_IMPORTED)]
+    self.calls = {}
+    self.stages: List[Tuple[float, str]] = []
+    self.pickled_bytes = 0
+    self.transforms_applied = 0  # composites and the transforms inside them
+
+  def mark(self, phase: str) -> None:
+    self.phases.append((phase, time.perf_counter()))
+
+  def counted(self, name: str, function: Callable) -> Callable:
+    def wrapper(*args, **kwargs):
+      begun = time.perf_counter()
+      try:
+        return function(*args, **kwargs)
+      finally:
+        calls, seconds = self.calls.get(name, (0, 0.0))
+        self.calls[name] = (calls + 1, seconds + time.perf_counter() - begun)
+    return wrapper
+
+
+def _instrument(clock: Clock) -> None:
+  """Clocks around Beam's graph building, pickling, DoFn inspection and stages."""
+  apply = beam.Pipeline.apply
+
+  def counted_apply(*args, **kwargs):
+    clock.transforms_applied += 1
+    return apply(*args, **kwargs)
+  beam.Pipeline.apply = counted_apply
+  userstate.get_dofn_specs = clock.counted('DoFn inspections', userstate.get_dofn_specs)
+  dumps = clock.counted('DoFns pickled', pickler.dumps)
+
+  def sized_dumps(*args, **kwargs):
+    pickled = dumps(*args, **kwargs)
+    clock.pickled_bytes += len(pickled)
+    return pickled
+  pickler.dumps = sized_dumps
+
+  run_pipeline = fn_runner.FnApiRunner.run_pipeline
+  run_via_runner_api = fn_runner.FnApiRunner.run_via_runner_api
+  run_stages = fn_runner.FnApiRunner.run_stages
+  run_bundle = fn_runner.FnApiRunner._run_bundle
+
+  def graph_built(self, *args, **kwargs):
+    clock.mark('graph built')
+    return run_pipeline(self, *args, **kwargs)
+
+  def proto_made(self, *args, **kwargs):
+    clock.mark('graph serialised for the runner')
+    return run_via_runner_api(self, *args, **kwargs)
+
+  def stages(self, *args, **kwargs):
+    clock.mark('stages fused')
+    try:
+      return run_stages(self, *args, **kwargs)
+    finally:
+      clock.mark('stages run')
+
+  def bundle(self, context, bundle_context_manager, *args, **kwargs):
+    begun = time.perf_counter()
+    try:
+      return run_bundle(self, context, bundle_context_manager, *args, **kwargs)
+    finally:
+      clock.stages.append((time.perf_counter() - begun, bundle_context_manager.stage.name))
+  fn_runner.FnApiRunner.run_pipeline = graph_built
+  fn_runner.FnApiRunner.run_via_runner_api = proto_made
+  fn_runner.FnApiRunner.run_stages = stages
+  fn_runner.FnApiRunner._run_bundle = bundle
+
+
+def report(clock: Clock) -> str:
+  lines = ['| phase | ends at s | takes s |', '|---|---|---|']
+  for (_, previous), (phase, at) in itertools.pairwise(clock.phases):
+    lines.append(f'| {phase} | {at - _START:.2f} | {at - previous:.2f} |')
+  lines += ['', f'{clock.transforms_applied} transforms applied.', '',
+            '| Beam call | calls | s |', '|---|---|---|']
+  for name, (calls, seconds) in clock.calls.items():
+    lines.append(f'| {name} | {calls} | {seconds:.2f} |')
+  lines += ['', f'{len(clock.stages)} stages run, {sum(s for s, _ in clock.stages):.2f} s; '
+            f'DoFns pickled: {clock.pickled_bytes / 1e6:.2f} MB. Slowest stages:']
+  for seconds, name in sorted(clock.stages, reverse=True)[:SLOWEST_STAGES]:
+    lines.append(f'  {seconds:.2f} s  {name[:100]}')
+  return '\n'.join(lines)
+
+
+def main(argv=None) -> int:
+  from pipeline.run import main as run_command
+  argv = list(sys.argv[1:] if argv is None else argv)
+  clock = Clock()
+  _instrument(clock)
+  clock.mark('imports done')
+  with tempfile.TemporaryDirectory(prefix='wirebeam-startup-') as folder:
+    code = run_command(argv or ['--output', folder])
+  clock.mark('command returned')
+  print(report(clock))
+  return code
+
+
+if __name__ == '__main__':
+  sys.exit(main())

@@ -1,0 +1,18 @@
+"""bench/startup.py's report: phases as differences of the marks, Beam calls as counted."""
+from bench.startup import Clock, report
+
+
+def test_the_report_gives_each_phase_its_own_share_and_the_counts():
+  clock = Clock()
+  begun = clock.phases[0][1]
+  clock.phases[1:] = [('beam imported', begun + 0.5), ('graph built', begun + 1.25)]
+  slow = clock.counted('DoFn inspections', lambda value: value * 2)
+  assert slow(21) == 42
+  clock.transforms_applied = 3
+  clock.stages = [(0.25, 'Read+Parse'), (2.0, 'Enrich')]
+  text = report(clock)
+  assert '| beam imported | 0.50 | 0.50 |' in text
+  assert '| graph built | 1.25 | 0.75 |' in text
+  assert '| DoFn inspections | 1 |' in text
+  assert '3 transforms applied.' in text
+  assert text.index('2.00 s  Enrich') < text.index('0.25 s  Read+Parse')
