@@ -17,7 +17,7 @@ import logging
 import os
 import re
 import unicodedata
-from typing import Iterable, List, Optional
+from typing import Any, Iterable, List, Optional
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -257,6 +257,9 @@ def choose_language(text: str, declared: Optional[str],
   return LanguageChoice(hint, detected, probability, hint_reason)
 
 
+# Declared: Beam would otherwise infer it from the bytecode of process and
+# everything process calls, at every start (4 ms).
+@beam.typehints.with_output_types(Any)
 class _FeedLanguageFn(GuardedDoFn):
   stage = 'language'
 
@@ -279,6 +282,9 @@ class InferFeedLanguages(beam.PTransform):
         _FeedLanguageFn()).with_outputs(DEAD_LETTERS, main=ENTRIES)
 
 
+# Declared: Beam would otherwise infer it from the bytecode of process and
+# everything process calls, at every start (11 ms).
+@beam.typehints.with_output_types(Any)
 class _DetectLanguageFn(GuardedDoFn):
   stage = 'language'
 

@@ -18,7 +18,7 @@ The decisions themselves are pure functions in ``verdicts``; an item's
 fingerprint is made in ``item_fingerprint``; the dedup index of earlier runs
 is read in ``index``.
 """
-from typing import Optional
+from typing import Any, Optional, Tuple
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -33,6 +33,9 @@ from transforms.dedup.settings import DedupSettings
 CANONICAL = 'canonical'
 
 
+# Declared: Beam would otherwise infer it from the bytecode of process and
+# everything process calls, at every start (6 ms).
+@beam.typehints.with_output_types(Any)
 class _ResolveFamiliesFn(beam.DoFn):
   def process(self, element):
     _, grouped = element
@@ -69,6 +72,9 @@ def _with_earlier(element):
       yield later_uri, earlier
 
 
+# Declared: Beam would otherwise infer it from the bytecode of process and
+# everything process calls, at every start (9 ms).
+@beam.typehints.with_output_types(Tuple[Any, Optional[verdicts.Match]])
 class _VerifyFn(beam.DoFn):
   """Verifies an item's candidates earliest first, up to the first match.
 
@@ -97,6 +103,9 @@ def _follow(element):
     yield child, grandparents[0] if grandparents else parent
 
 
+# Declared: Beam would otherwise infer it from the bytecode of process and
+# everything process calls, at every start (3 ms).
+@beam.typehints.with_output_types(Any)
 class _ApplyVerdictsFn(beam.DoFn):
   def __init__(self):
     self._canonical = Metrics.counter(METRICS_NAMESPACE, 'dedup.canonical')
