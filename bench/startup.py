@@ -6,12 +6,14 @@ into a temporary folder)
 Runs ``pipeline.run.main`` in this process and prints the wall time of each
 phase (Beam's import, building the graph, making the runner's proto, the
 fused stages, the slowest stages), and what the graph's fixed cost is made
-of: how many transforms were applied, how many DoFns Beam pickled and how
-many bytes that made, and how long Beam spent inspecting DoFns for state
-and timers (``userstate.get_dofn_specs``: every method of every DoFn,
-several times per ParDo). A profiler stretches this kind of per-call cost;
-these are plain clocks around Beam's own functions, and the run is the
-real one (its output is written as usual).
+of: how many transforms were applied and the slowest composites to build,
+how many DoFns Beam pickled and how many bytes that made, how long Beam
+spent inspecting DoFns for state and timers (``userstate.get_dofn_specs``:
+every method of every DoFn, several times per ParDo) and inferring the
+output types DoFns do not declare from their bytecode. A profiler
+stretches this kind of per-call cost; these are plain clocks around
+Beam's own functions, and the run is the real one (its output is written
+as usual, into a temporary folder unless arguments are given).
 """
 import itertools
 import sys
@@ -23,10 +25,12 @@ _START = time.perf_counter()
 import apache_beam as beam  # noqa: E402  (its import is the first phase)
 from apache_beam.internal import pickler  # noqa: E402
 from apache_beam.runners.portability.fn_api_runner import fn_runner  # noqa: E402
-from apache_beam.transforms import userstate  # noqa: E402
+from apache_beam.transforms import core, userstate  # noqa: E402
 
 _BEAM_IMPORTED = time.perf_counter()
-SLOWEST_STAGES = 5
+SLOWEST = 8  # stages, composites and inferences listed
+# Composites timed down to this depth (Batch/Dedup/Deduplicate/JoinParents0).
+COMPOSITE_DEPTH = 4
 
 
 class Clock:
@@ -38,6 +42,8 @@ class Clock:
     self.stages: List[Tuple[float, str]] = []
     self.pickled_bytes = 0
     self.transforms_applied = 0  # composites and the transforms inside them
+    self.composites: List[Tuple[float, str]] = []  # (seconds, label path) of the outer ones
+    self.inferred: List[Tuple[float, str]] = []  # (seconds, DoFn class) of each inference
 
   def mark(self, phase: str) -> None:
     self.phases.append((phase, time.perf_counter()))
@@ -56,11 +62,32 @@ class Clock:
 def _instrument(clock: Clock) -> None:
   """Clocks around Beam's graph building, pickling, DoFn inspection and stages."""
   apply = beam.Pipeline.apply
+  labels = []  # the labels of the transforms being applied, outermost first
 
-  def counted_apply(*args, **kwargs):
+  def timed_apply(pipeline, transform, pvalueish=None, label=None):
     clock.transforms_applied += 1
-    return apply(*args, **kwargs)
-  beam.Pipeline.apply = counted_apply
+    labels.append(label or transform.label)
+    begun = time.perf_counter()
+    try:
+      return apply(pipeline, transform, pvalueish, label)
+    finally:
+      # 'Label' >> transform applies a named wrapper, then the transform under the
+      # same label: the path names each level once, the wrapper's time counts.
+      path = [name for at, name in enumerate(labels) if not at or labels[at - 1] != name]
+      wrapped = len(labels) > 1 and labels[-2] == labels[-1]
+      if len(path) <= COMPOSITE_DEPTH and not wrapped:
+        clock.composites.append((time.perf_counter() - begun, '/'.join(path)))
+      labels.pop()
+  beam.Pipeline.apply = timed_apply
+  infer = core.DoFn.infer_output_type
+
+  def timed_inference(dofn, input_type):
+    begun = time.perf_counter()
+    try:
+      return infer(dofn, input_type)
+    finally:
+      clock.inferred.append((time.perf_counter() - begun, type(dofn).__qualname__))
+  core.DoFn.infer_output_type = timed_inference
   userstate.get_dofn_specs = clock.counted('DoFn inspections', userstate.get_dofn_specs)
   dumps = clock.counted('DoFns pickled', pickler.dumps)
 
@@ -112,8 +139,15 @@ def report(clock: Clock) -> str:
     lines.append(f'| {name} | {calls} | {seconds:.2f} |')
   lines += ['', f'{len(clock.stages)} stages run, {sum(s for s, _ in clock.stages):.2f} s; '
             f'DoFns pickled: {clock.pickled_bytes / 1e6:.2f} MB. Slowest stages:']
-  for seconds, name in sorted(clock.stages, reverse=True)[:SLOWEST_STAGES]:
+  for seconds, name in sorted(clock.stages, reverse=True)[:SLOWEST]:
     lines.append(f'  {seconds:.2f} s  {name[:100]}')
+  lines.append(f'Building the slowest composites (depth {COMPOSITE_DEPTH} at most):')
+  for seconds, name in sorted(clock.composites, reverse=True)[:SLOWEST]:
+    lines.append(f'  {seconds:.3f} s  {name}')
+  lines.append(f'Output types inferred from DoFns\' bytecode: {len(clock.inferred)}, '
+               f'{sum(s for s, _ in clock.inferred):.2f} s; the slowest:')
+  for seconds, name in sorted(clock.inferred, reverse=True)[:SLOWEST]:
+    lines.append(f'  {seconds:.3f} s  {name}')
   return '\n'.join(lines)
 
 

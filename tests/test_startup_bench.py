@@ -10,9 +10,12 @@ def test_the_report_gives_each_phase_its_own_share_and_the_counts():
   assert slow(21) == 42
   clock.transforms_applied = 3
   clock.stages = [(0.25, 'Read+Parse'), (2.0, 'Enrich')]
+  clock.composites = [(0.5, 'Batch/Dedup')]
+  clock.inferred = [(0.06, '_ParseFn')]
   text = report(clock)
   assert '| beam imported | 0.50 | 0.50 |' in text
   assert '| graph built | 1.25 | 0.75 |' in text
   assert '| DoFn inspections | 1 |' in text
   assert '3 transforms applied.' in text
   assert text.index('2.00 s  Enrich') < text.index('0.25 s  Read+Parse')
+  assert '0.500 s  Batch/Dedup' in text and '0.060 s  _ParseFn' in text
