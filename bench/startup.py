@@ -1,7 +1,7 @@
 """Where a small run's wall time goes: one run of the command, in phases.
 
-Usage: python -m bench.startup [PIPELINE ARGUMENTS]   (default: the seeds
-into a temporary folder)
+Usage: python -m bench.startup [--element-types FILE] [PIPELINE ARGUMENTS]
+(default: the seeds into a temporary folder)
 
 Runs ``pipeline.run.main`` in this process and prints the wall time of each
 phase (Beam's import, building the graph, making the runner's proto, the
@@ -13,9 +13,14 @@ every method of every DoFn, several times per ParDo) and inferring the
 output types DoFns do not declare from their bytecode. A profiler
 stretches this kind of per-call cost; these are plain clocks around
 Beam's own functions, and the run is the real one (its output is written
-as usual, into a temporary folder unless arguments are given).
+as usual, into a temporary folder unless arguments are given). With
+``--element-types``, every output's element type is written to FILE: a
+change that must leave the graph's coders alone can be checked by
+comparing two checkouts' lists.
 """
 import itertools
+import pathlib
+import re
 import sys
 import tempfile
 import time
@@ -151,9 +156,37 @@ def report(clock: Clock) -> str:
   return '\n'.join(lines)
 
 
+def element_types(pipeline: beam.Pipeline) -> List[str]:
+  """Each output of each transform with its element type (what picks its coder),
+  without object addresses, so that two checkouts' graphs can be compared."""
+  lines = []
+
+  class Lister(beam.pipeline.PipelineVisitor):
+    def visit_transform(self, node):
+      for tag, output in sorted(node.outputs.items(), key=lambda item: str(item[0])):
+        lines.append(re.sub(r' at 0x[0-9a-f]+', '', f'{node.full_label} [{tag}] '
+                                                      f'{output.element_type}'))
+    enter_composite_transform = visit_transform
+  pipeline.visit(Lister())
+  return lines
+
+
+def _listing_types(path: str) -> None:
+  """Writes the graph's element types to ``path`` as the command starts running it."""
+  run = beam.Pipeline.run
+
+  def listed_run(pipeline, *args, **kwargs):
+    pathlib.Path(path).write_text('\n'.join(element_types(pipeline)) + '\n')
+    return run(pipeline, *args, **kwargs)
+  beam.Pipeline.run = listed_run
+
+
 def main(argv=None) -> int:
   from pipeline.run import main as run_command
   argv = list(sys.argv[1:] if argv is None else argv)
+  if argv[:1] == ['--element-types']:
+    _listing_types(argv[1])
+    argv = argv[2:]
   clock = Clock()
   _instrument(clock)
   clock.mark('imports done')

@@ -1,5 +1,7 @@
 """bench/startup.py's report: phases as differences of the marks, Beam calls as counted."""
-from bench.startup import Clock, report
+import apache_beam as beam
+
+from bench.startup import Clock, element_types, report
 
 
 def test_the_report_gives_each_phase_its_own_share_and_the_counts():
@@ -19,3 +21,11 @@ def test_the_report_gives_each_phase_its_own_share_and_the_counts():
   assert '3 transforms applied.' in text
   assert text.index('2.00 s  Enrich') < text.index('0.25 s  Read+Parse')
   assert '0.500 s  Batch/Dedup' in text and '0.060 s  _ParseFn' in text
+
+
+def test_element_types_name_each_output_without_addresses():
+  pipeline = beam.Pipeline()
+  _ = (pipeline | 'Numbers' >> beam.Create([1, 2]) | 'Halve' >> beam.Map(lambda n: n / 2))
+  listed = element_types(pipeline)
+  assert 'Numbers [None] <class \'int\'>' in listed
+  assert not any(' at 0x' in line for line in listed)
