@@ -257,8 +257,6 @@ def choose_language(text: str, declared: Optional[str],
   return LanguageChoice(hint, detected, probability, hint_reason)
 
 
-# Declared: Beam would otherwise infer it from the bytecode of process and
-# everything process calls, at every start (4 ms).
 @beam.typehints.with_output_types(Any)
 class _FeedLanguageFn(GuardedDoFn):
   stage = 'language'
@@ -282,8 +280,6 @@ class InferFeedLanguages(beam.PTransform):
         _FeedLanguageFn()).with_outputs(DEAD_LETTERS, main=ENTRIES)
 
 
-# Declared: Beam would otherwise infer it from the bytecode of process and
-# everything process calls, at every start (11 ms).
 @beam.typehints.with_output_types(Any)
 class _DetectLanguageFn(GuardedDoFn):
   stage = 'language'

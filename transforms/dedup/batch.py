@@ -33,8 +33,6 @@ from transforms.dedup.settings import DedupSettings
 CANONICAL = 'canonical'
 
 
-# Declared: Beam would otherwise infer it from the bytecode of process and
-# everything process calls, at every start (6 ms).
 @beam.typehints.with_output_types(Any)
 class _ResolveFamiliesFn(beam.DoFn):
   def process(self, element):
@@ -72,8 +70,6 @@ def _with_earlier(element):
       yield later_uri, earlier
 
 
-# Declared: Beam would otherwise infer it from the bytecode of process and
-# everything process calls, at every start (9 ms).
 @beam.typehints.with_output_types(Tuple[Any, Optional[verdicts.Match]])
 class _VerifyFn(beam.DoFn):
   """Verifies an item's candidates earliest first, up to the first match.
@@ -103,8 +99,6 @@ def _follow(element):
     yield child, grandparents[0] if grandparents else parent
 
 
-# Declared: Beam would otherwise infer it from the bytecode of process and
-# everything process calls, at every start (3 ms).
 @beam.typehints.with_output_types(Any)
 class _ApplyVerdictsFn(beam.DoFn):
   def __init__(self):

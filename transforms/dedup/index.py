@@ -194,8 +194,6 @@ def holds_any(summary: np.ndarray, wanted: np.ndarray) -> bool:
   return bool((summary[np.minimum(found, len(summary) - 1)] == wanted).any())
 
 
-# Declared: Beam would otherwise infer it from the bytecode of process and
-# everything process calls, at every start (20 ms).
 @beam.typehints.with_output_types(Tuple[Tuple[str, Any], bool])
 class _RunKeysFn(beam.DoFn):
   def __init__(self, settings: DedupSettings, by_uri: bool):
@@ -213,8 +211,6 @@ class _RunKeysFn(beam.DoFn):
       yield key, True
 
 
-# Declared: Beam would otherwise infer it from the bytecode of process and
-# everything process calls, at every start (65 ms).
 @beam.typehints.with_output_types(Any)
 class _MatchingRowsFn(beam.DoFn):
   """Scans one index file; yields its rows that share a key with the run.
@@ -272,8 +268,6 @@ class ReadDedupIndex(beam.PTransform):
             | 'MatchingRows' >> beam.ParDo(_MatchingRowsFn(self._settings), run_keys))
 
 
-# Declared: Beam would otherwise infer it from the bytecode of process and
-# everything process calls, at every start (16 ms).
 @beam.typehints.with_output_types(Dict[str, Any])
 class _IndexRowFn(beam.DoFn):
   def __init__(self, settings: DedupSettings, seen_at: datetime.datetime):

@@ -56,8 +56,6 @@ def sighting_record(record: dict, duplicate_of: str, seen_at: datetime.datetime)
   }
 
 
-# Declared: Beam would otherwise infer it from the bytecode of process and
-# everything process calls, at every start (3 ms).
 @beam.typehints.with_output_types(Any)
 class _SplitResightingsFn(beam.DoFn):
   def __init__(self, seen_at: datetime.datetime):

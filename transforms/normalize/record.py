@@ -128,8 +128,6 @@ def normalize_entry(entry: ParsedEntry, max_item_bytes: int) -> dict:
   })
 
 
-# Declared: Beam would otherwise infer it from the bytecode of process and
-# everything process calls, at every start (60 ms, once the stages before it declare theirs).
 @beam.typehints.with_output_types(Any)
 class _NormalizeFn(GuardedDoFn):
   stage = 'normalize'

@@ -92,8 +92,6 @@ def too_many_entries(total: int, max_entries: int) -> Optional[str]:
           '--replay with a higher cap reads the whole source again')
 
 
-# Declared: Beam would otherwise infer it from the bytecode of process and
-# everything process calls, at every start (60 ms).
 @beam.typehints.with_output_types(Any)
 class _ParseFn(GuardedDoFn):
   stage = 'parse'

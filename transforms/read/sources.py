@@ -54,8 +54,6 @@ class ReplayedEntry:
   position: int
 
 
-# Declared: Beam would otherwise infer it from the bytecode of process and
-# everything process calls, at every start (12 ms).
 @beam.typehints.with_output_types(Any)
 class ReadFileFn(GuardedDoFn):
   """Reads a ``LocalFile``, or a remote file's Beam ``FileMetadata``.
