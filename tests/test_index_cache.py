@@ -41,6 +41,10 @@ def test_a_changed_source_is_a_new_entry_and_the_stale_one_is_not_read():
   build = Counting({'new': 1})
   assert cached_index('places', source_key([b'data v2']), build, dict) == {'new': 1}
   assert build.calls == 1
+  # The stale entry is gone; another name's entries, even one sharing a prefix, stay.
+  cached_index('places-small', source_key([b'x']), Counting({}), dict)
+  assert entries() == sorted([f"places-{source_key([b'data v2'])}.pickle",
+                              f"places-small-{source_key([b'x'])}.pickle"])
 
 
 def test_the_key_depends_on_every_source_and_their_order():

@@ -51,11 +51,16 @@ def test_the_sampler_given_the_table_answers_as_one_that_makes_it(langdetects_ow
 def test_changed_profile_files_make_a_new_entry(tmp_path):
   copy = tmp_path / 'profiles'
   shutil.copytree(PROFILES_DIRECTORY, copy)
+  def stored():
+    return [entry.name for entry in cache_folder().iterdir()
+            if entry.name.startswith('langdetect-profiles-')]
+
   cached_profiles(str(copy))
+  first = stored()
   (copy / 'en').write_bytes((copy / 'en').read_bytes().replace(b'"n_words"', b'"n_words" '))
   cached_profiles(str(copy))
-  assert len([entry for entry in cache_folder().iterdir()
-              if entry.name.startswith('langdetect-profiles-')]) == 2
+  second = stored()
+  assert len(first) == len(second) == 1 and first != second  # the stale one deleted
 
 
 def test_the_detector_uses_the_cached_profiles_and_still_agrees_with_langdetect():

@@ -51,10 +51,11 @@ def compiled_parts(pattern: str) -> CompiledParts:
           parsed.state.groups - 1, dict(groupindex), tuple(indexgroup))
 
 
-def precompile(pattern: str) -> None:
-  """``re.compile(pattern)`` made fast in this process, from the cached program."""
+def precompile(pattern: str, name: str = 'regex') -> None:
+  """``re.compile(pattern)`` made fast in this process, from the cached program
+  stored as ``name``."""
   key = source_key([pattern.encode(), sys.version.encode(), str(_sre.MAGIC).encode()])
-  parts = cached_index('regex', key, lambda: compiled_parts(pattern), tuple)
+  parts = cached_index(name, key, lambda: compiled_parts(pattern), tuple)
   try:
     compiled = _sre.compile(pattern, *parts)
   except (RuntimeError, TypeError, ValueError):
@@ -74,4 +75,4 @@ def precompile_token_match(model: str) -> None:
   """Before ``spacy.load(model)``: its tokenizer's pattern compiled from the cache."""
   pattern = serialised_token_match(model)
   if pattern:
-    precompile(pattern)
+    precompile(pattern, f'regex-{model}')

@@ -5,8 +5,9 @@ build and 0.2 s to read back pickled: a run of a handful of items waits for
 it. An index is stored under the user's cache folder
 (``$XDG_CACHE_HOME/wirebeam``, else ``~/.cache/wirebeam``), named by a hash
 of everything it is built from (data files and the code that builds them),
-so a changed data file or code version makes a new entry and the stale one is
-never read. It is written to a temporary file and renamed into place, so
+so a changed data file or code version makes a new entry; the stale one is
+never read, and is deleted once the new one is in place (one entry per name).
+It is written to a temporary file and renamed into place, so
 concurrent workers never read a half-written file; one that cannot be read
 (corrupt, truncated, not the user's own) is rebuilt and rewritten. When the
 folder cannot be written the index is built in memory every time, as before.
@@ -16,10 +17,12 @@ import hashlib
 import os
 import pathlib
 import pickle
+import re
 import tempfile
 from typing import Callable, Iterable, TypeVar
 
 Index = TypeVar('Index')
+_KEY_CHARS = 32
 _UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
                IndexError, TypeError, ValueError)
 
@@ -34,7 +37,7 @@ def source_key(sources: Iterable[bytes]) -> str:
   digest = hashlib.sha256()
   for source in sources:
     digest.update(hashlib.sha256(source).digest())
-  return digest.hexdigest()[:32]
+  return digest.hexdigest()[:_KEY_CHARS]
 
 
 def cached_index(name: str, key: str, build: Callable[[], Index], kind: type) -> Index:
@@ -86,3 +89,17 @@ def _write(path: pathlib.Path, index) -> None:
     os.replace(partial.name, path)
   except OSError:
     return  # a read-only home: the index stays in memory
+  _delete_stale(path)
+
+
+def _delete_stale(path: pathlib.Path) -> None:
+  """The other entries of the same name: built from other data or code, never
+  read again (a process still reading one keeps its open file)."""
+  name = path.name[:-len('-.pickle') - _KEY_CHARS]
+  stale = re.compile(re.escape(name) + rf'-[0-9a-f]{{{_KEY_CHARS}}}\.pickle')
+  for entry in path.parent.iterdir():
+    if entry != path and stale.fullmatch(entry.name):
+      try:
+        entry.unlink()
+      except OSError:
+        pass  # gone already, or not ours to delete
