@@ -8,7 +8,7 @@ import pytest
 
 from transforms.entities import compiled_regex
 from transforms.entities.compiled_regex import compiled_parts, precompile
-from transforms.entities.index_cache import cache_folder
+from transforms.index_cache import cache_folder
 
 # Case-insensitive Unicode classes and named groups, as in spaCy's French
 # token_match, made unique per test so that re's cache starts without it.

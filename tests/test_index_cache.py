@@ -4,8 +4,8 @@ import pickle
 
 import pytest
 
-from transforms.entities import index_cache
-from transforms.entities.index_cache import cache_folder, cached_index, source_key
+from transforms import index_cache
+from transforms.index_cache import cache_folder, cached_index, source_key
 
 
 @pytest.fixture(autouse=True)

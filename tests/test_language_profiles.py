@@ -5,7 +5,7 @@ import pytest
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 
 from transforms import language_profiles
-from transforms.entities.index_cache import cache_folder
+from transforms.index_cache import cache_folder
 from transforms.language import MAX_TEXT_CHARS, SEED, LanguageDetector
 from transforms.language_profiles import cached_profiles, factory_for, load_profiles
 from transforms.language_sampling import Sampler

@@ -19,7 +19,7 @@ from typing import List, Tuple
 import numpy as np
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 
-from transforms.entities.index_cache import cached_index, source_key
+from transforms.index_cache import cached_index, source_key
 
 
 @dataclasses.dataclass(frozen=True)

@@ -25,7 +25,7 @@ from typing import Optional, Tuple
 
 import srsly
 
-from transforms.entities.index_cache import cached_index, source_key
+from transforms.index_cache import cached_index, source_key
 
 try:  # how re.compile makes its program, see above
   from re import _compiler as re_compiler

