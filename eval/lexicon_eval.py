@@ -6,10 +6,10 @@ Usage: python -m eval.lexicon_eval ITEMS_FOLDER [--labels eval/labels/lexicon_en
 
 ITEMS_FOLDER is the ``items`` folder of a run on the shared feeds (see
 eval/links_eval.py). Each label names an item (uri), an entity name as the run
-gave it, a few words of context and its right type, or null when it is no
-entity or only part of one. Precision is the share of the labelled entities
-the run found whose type is the label's; labelled entities the run no longer
-finds are counted apart.
+gave it and its right type, or null when it is no entity or only part of
+one (no text of the feeds: the item is found by its uri in the run).
+Precision is the share of the labelled entities the run found whose type
+is the label's; labelled entities the run no longer finds are counted apart.
 """
 import argparse
 import collections
@@ -37,7 +37,7 @@ def main(argv=None):
     counts[label['language']].update(found=1, right=int(right))
     if not right:
       print(f'wrong: {label["name"]!r} {found["type"]} (right: {label["type"]}): '
-            f'{label["context"]}')
+            f'{label["uri"]}')
   print('| language | found | right | precision | labelled, not found |')
   print('|---|---|---|---|---|')
   for language in sorted(counts) + ['all']:

@@ -5,8 +5,9 @@ Usage: python -m eval.links_eval ITEMS_FOLDER [--labels eval/labels/links.jsonl]
 ITEMS_FOLDER is the ``items`` folder of a run on the shared feeds, e.g.
 ``python -m pipeline --input ../shared/data/feeds/real --output /tmp/feeds
 --no-dedup-index`` then ``python -m eval.links_eval /tmp/feeds/items``.
-Each label names an item (uri), an entity name, a few words of context (for
-the reader) and the right id, or null when the name should not be linked.
+Each label names an item (uri), an entity name and the right id, or null
+when the name should not be linked (the labels keep no text of the feeds:
+the item is found by its uri in the run).
 Precision is the share of the labelled entities the run linked whose id is
 the label's; entities the labels expect linked but the run left unlinked are
 counted apart, and precision is shown per confidence bound (how the
@@ -66,7 +67,7 @@ def main(argv=None):
   for label in labels:
     found = links.get((label['uri'], label['name']))
     if found and found[0] is not None and found[0] != label['id']:
-      print(f'wrong: {label["name"]!r} -> {found[0]} (right: {label["id"]}): {label["context"]}')
+      print(f'wrong: {label["name"]!r} -> {found[0]} (right: {label["id"]}): {label["uri"]}')
 
 
 if __name__ == '__main__':
