@@ -74,6 +74,9 @@ def test_source_names_are_learnt_from_the_item_itself():
   assert 'mercopress' in source_names(dict(listing, agency='MercoPress'))
   assert 'channelnewsasia' in source_names(
       dict(listing, link='https://www.channelnewsasia.com/world/x'))
+  # A link urlsplit cannot read names no one, and fails nothing.
+  assert source_names(dict(listing, link='http://[x/a')) == source_names(
+      dict(listing, link=None))
   assert matching_headline('Iran condemns sanctions - CNA', source_names(dict(
       listing, source={'feed_title': 'CNA World'}))) == 'iran condemns sanctions'
 

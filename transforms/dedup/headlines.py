@@ -17,9 +17,9 @@ whatever their own name.
 import re
 import unicodedata
 from typing import FrozenSet, Iterable, Optional, Tuple
-from urllib.parse import urlsplit
 
 from transforms.normalize.headlines import split_headline
+from transforms.normalize.urls import url_host
 
 HEADLINE, SUMMARY, BODY = 'headline', 'summary', 'body'
 # Agencies that aggregators name in suffixes whatever the feed: English and
@@ -52,7 +52,7 @@ def _folded(text: str) -> str:
 
 
 def _host_names(link: Optional[str]) -> Iterable[str]:
-  host = urlsplit(link).hostname if link else None
+  host = url_host(link)
   return [label for label in (host or '').split('.')
           if len(label) > 2 and label not in _HOST_NOISE]
 
