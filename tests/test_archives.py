@@ -89,6 +89,20 @@ def test_documents_are_not_archives_and_broken_archives_are_refused():
     assert refused.value.reason == 'bad_archive'
 
 
+@pytest.mark.parametrize('compression', [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2,
+                                         zipfile.ZIP_LZMA])
+def test_a_corrupt_member_is_refused_and_the_others_are_read(compression):
+  story = STORY * 40
+  data = bytearray(zipped(('broken.txt', story), compression=compression))
+  start = data.index(b'broken.txt') + len('broken.txt') + 20  # into its compressed bytes
+  data[start:start + 8] = bytes(b ^ 0xFF for b in data[start:start + 8])
+  whole = zipped(('broken.txt', bytes(data)), ('good.txt', STORY), compression=zipfile.ZIP_STORED)
+  members = unpacked('outer.zip', whole, max_bytes=10_000)
+  assert ('outer.zip!good.txt', STORY, None) in members
+  ((location, _, reason),) = [m for m in members if m[0].endswith('broken.txt!broken.txt')]
+  assert reason == 'bad_archive'
+
+
 def test_read_stage_yields_members_as_sources_and_refusals_as_dead_letters(tmp_path):
   (tmp_path / 'bundle.zip').write_bytes(zipped(('one.txt', STORY), ('bomb.txt', b'0' * 5000)))
   (tmp_path / 'plain.txt').write_bytes(STORY)

@@ -16,6 +16,7 @@ are not unpacked: the parse stage names them.
 import dataclasses
 import gzip
 import io
+import lzma
 import os
 import zipfile
 import zlib
@@ -165,7 +166,7 @@ def _zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, location: str,
     return Member(location, refusal=InputError('encrypted_member', str(error)))
   except NotImplementedError as error:  # a compression method zipfile lacks
     return Member(location, refusal=InputError('unsupported_compression', str(error)))
-  except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+  except (zipfile.BadZipFile, OSError, EOFError, zlib.error, lzma.LZMAError) as error:
     return Member(location, refusal=InputError('bad_archive', str(error)))
   if len(unpacked) > max_bytes:
     return Member(location, refusal=_too_large(max_bytes))
