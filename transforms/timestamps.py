@@ -62,7 +62,7 @@ _JOINING_WORDS = frozenset({'de', 'del', 'di', 'van', 'du', 'le', 'el', 'à', 'a
 _LEADING_WEEKDAY = re.compile(r'^[^\W\d_]+\.?,\s*')
 _WORD = re.compile(r'[^\W\d_]+\.?')
 # IPTC 7901: day, hour, minute, zone, month, year ("212322 GMT Nov 18").
-_DATE_TIME_GROUP = re.compile(
+DATE_TIME_GROUP = re.compile(
     r'^(?P<day>\d{2})(?P<hour>\d{2})(?P<minute>\d{2})\s*(?:GMT|UTC|Z)\s+'
     r'(?P<month>[A-Za-z]{3})\w*\.?\s+(?P<year>\d{2}|\d{4})$', re.IGNORECASE)
 # ANPA-1312: month-day-year and time in GMT ("12-04-14 1512GMT").
@@ -141,7 +141,7 @@ def english_month_names(text: str) -> str:
 
 def _parse_date_time_group(text: str) -> Optional[ParsedTime]:
   """A wire message's closing date-time group, always in GMT."""
-  match = _DATE_TIME_GROUP.match(text) or _ANPA_DATE_TIME.match(text)
+  match = DATE_TIME_GROUP.match(text) or _ANPA_DATE_TIME.match(text)
   if not match:
     return None
   month = match['month']

@@ -20,6 +20,7 @@ import re
 from typing import List, Optional
 
 from transforms.entry import ParsedEntry
+from transforms.parse import metadata
 from transforms.parse.wire_messages import (
   FramedMessage,
   parse_framed,
@@ -59,12 +60,11 @@ def _read_message(message: FramedMessage, entry: ParsedEntry):
       text = rest
   first = _FIRST_HEADER_LINE.match(header_lines[0].strip())
   if first and first['selector']:
-    entry.subjects.append({'scheme': 'anpa-selector', 'code': first['selector'], 'name': None})
+    entry.subjects.append(metadata.subject('anpa-selector', first['selector'], None))
   second = _SECOND_HEADER_LINE.match(header_lines[1].strip()) if len(header_lines) > 1 else None
   if second:
     entry.urgency = PRIORITY_URGENCY.get(second['priority'].lower())
-    entry.subjects.insert(0, {'scheme': 'anpa-category', 'code': second['category'].lower(),
-                              'name': None})
+    entry.subjects.insert(0, metadata.subject('anpa-category', second['category'].lower(), None))
     entry.keywords = [second['keyword']]
     _add_versions(entry, second['version'])
   trailer = message.trailer

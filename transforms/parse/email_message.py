@@ -16,6 +16,7 @@ from typing import List, Optional, Tuple
 
 from transforms.entry import ParsedEntry
 from transforms.errors import InputError
+from transforms.parse import metadata
 
 FORMAT = 'email'
 
@@ -79,5 +80,5 @@ def _text(part: EmailMessage) -> Optional[str]:
 
 def _attachment(part: EmailMessage) -> dict:
   content_id = str(part.get('content-id', '')).strip().strip('<>')
-  return {'name': 'attachment', 'uri': f'cid:{content_id}' if content_id else None,
-          'type': part.get_content_type(), 'headline': part.get_filename()}
+  return metadata.association(f'cid:{content_id}' if content_id else None, 'attachment',
+                              part.get_content_type(), part.get_filename())

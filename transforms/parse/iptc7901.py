@@ -22,12 +22,14 @@ import re
 from typing import List, Optional, Tuple
 
 from transforms.entry import ParsedEntry
+from transforms.parse import metadata
 from transforms.parse.wire_messages import (
   FramedMessage,
   parse_framed,
   reflowed,
   version_indicators,
 )
+from transforms.timestamps import DATE_TIME_GROUP
 
 FORMAT = 'iptc7901'
 _HEADER = re.compile(
@@ -36,8 +38,6 @@ _HEADER = re.compile(
 _KEYWORD_LINE = re.compile(r'^[^\s/][^/]*(?:/[^/]*)*/$|^\S+/\S+$')
 # "By dpa correspondents =", "Von Anna Muster, dpa =", "Di Mario Rossi"
 _BYLINE = re.compile(r'^(?:By|Von|Par|Por|Di|De|Av|Door|Od)\s+\S', re.UNICODE)
-_DATE_TIME_GROUP = re.compile(r'^\d{6}\s*(?:GMT|UTC|Z)\s+[A-Za-z]{3}\w*\.?\s+\d{2,4}$',
-                              re.IGNORECASE)
 # The closing line of agency and editors' initials: "dpa al rmo hct rmo".
 _SIGN_OFF = re.compile(r'^[A-Za-z]{2,8}(?: [a-z]{2,4})+$')
 _NOT_FOR_PUBLICATION = re.compile(
@@ -54,9 +54,9 @@ def _read_message(message: FramedMessage, entry: ParsedEntry):
   if header:
     priority = int(header['priority'])
     entry.urgency = priority if 1 <= priority <= 9 else None
-    entry.subjects = [{'scheme': 'iptc7901-category', 'code': header['category'], 'name': None},
-                      {'scheme': 'iptc7901-service', 'code': header['service'], 'name': None}]
-    entry.subjects += [{'scheme': 'iptc7901-selector', 'code': code, 'name': None}
+    entry.subjects = [metadata.subject('iptc7901-category', header['category'], None),
+                      metadata.subject('iptc7901-service', header['service'], None)]
+    entry.subjects += [metadata.subject('iptc7901-selector', code, None)
                        for code in _selector_codes(header['optional'])]
   lines = message.text.strip('\n').split('\n')
   lines, entry.versioncreated_raw = _without_closing_lines(lines)
@@ -103,7 +103,7 @@ def _without_closing_lines(lines: List[str]) -> Tuple[List[str], Optional[str]]:
   date_time = None
   while lines and not lines[-1].strip():
     lines.pop()
-  if lines and _DATE_TIME_GROUP.match(lines[-1].strip()):
+  if lines and DATE_TIME_GROUP.match(lines[-1].strip()):
     date_time = lines.pop().strip()
     while lines and not lines[-1].strip():
       lines.pop()

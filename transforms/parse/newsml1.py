@@ -18,7 +18,7 @@ from transforms.entry import ParsedEntry
 from transforms.errors import InputError
 from transforms.parse import metadata
 from transforms.parse.json_input import small_int
-from transforms.parse.nitf import nitf_fields, split_dateline, story_container
+from transforms.parse.nitf import PUBSTATUSES, nitf_fields, split_dateline, story_container
 from transforms.parse.xml_tree import (
   HTML_IN_PLAIN_TEXT,
   XML_LANG,
@@ -40,7 +40,6 @@ _NOT_BODY_ROLES = frozenset({
     'headline', 'subheadline', 'contact', 'stylesheet', 'logo', 'caption',
     'byline', 'dateline', 'slugline', 'credit'})
 _SUMMARY_ROLES = frozenset({'subheadline', 'summary', 'abstract', 'lead'})
-_PUBSTATUSES = frozenset({'usable', 'withheld', 'canceled'})
 _ITEM_TYPES = {'text': 'text', 'photo': 'picture', 'picture': 'picture',
                'image': 'picture', 'graphic': 'graphic', 'video': 'video',
                'audio': 'audio', 'sound': 'audio'}
@@ -254,7 +253,7 @@ def _management(item, envelope) -> dict:
       'firstcreated_raw': text(child(management, 'FirstCreated')),
       'versioncreated_raw': (text(child(management, 'ThisRevisionCreated'))
                              or text(child(envelope, 'DateAndTime'))),
-      'pubstatus': status if status in _PUBSTATUSES else None,
+      'pubstatus': status if status in PUBSTATUSES else None,
       'embargoed_raw': (text(child(will_change, 'DateAndTime'))
                         if status == 'embargoed' else None),
       'urgency': small_int(urgency or ''),

@@ -37,7 +37,7 @@ _WEEKDAYS = frozenset({'monday', 'tuesday', 'wednesday', 'thursday', 'friday', '
                        'sunday'})
 _DATELINE_TRAILER = ' ,-–—:'  # not '.': "KANSAS CITY, Mo."
 # docdata's management-status values that are pubstatus values too.
-_PUBSTATUSES = frozenset({'usable', 'withheld', 'canceled'})
+PUBSTATUSES = frozenset({'usable', 'withheld', 'canceled'})
 # NITF identified-content elements that name an entity, by Entity type.
 _IDENTIFIED_TYPES = {'person': 'PER', 'org': 'ORG', 'location': 'LOC'}
 # Elements of a story that are not its text.
@@ -239,7 +239,7 @@ def nitf_fields(nitf) -> dict:
                         or _date(docdata, 'date.release')),
       'language': (nitf.get(XML_LANG) or attribute(nitf, 'baselang')
                    or (body.get(XML_LANG) if body is not None else None)),
-      'pubstatus': status if status in _PUBSTATUSES else None,
+      'pubstatus': status if status in PUBSTATUSES else None,
       'keywords': [k for k in (attribute(keyword, 'key') for keyword in
                                children(child(docdata, 'key-list'), 'keyword')) if k],
       'copyright_holder': holder,
