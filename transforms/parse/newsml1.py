@@ -26,6 +26,7 @@ from transforms.parse.xml_tree import (
   child,
   children,
   decoded_text,
+  deep_nesting_refused,
   inner_html,
   local,
   parse_document,
@@ -341,7 +342,7 @@ def parse_newsml1(data: bytes, source: str, received_at=None) -> List[ParsedEntr
   if not items:
     raise InputError('no_news_items', f'a {local(root.tag)} holds no NewsML 1.x NewsItem')
   several = len(items) > 1
-  try:
+  with deep_nesting_refused():
     entries = [
         _entry(item, envelope, position,
                # Its own bytes: nested NewsItems are entries of their own, and
@@ -350,8 +351,6 @@ def parse_newsml1(data: bytes, source: str, received_at=None) -> List[ParsedEntr
                if several else data,
                source, received_at)
         for position, item in enumerate(items)]
-  except RecursionError:
-    raise InputError('unrecoverable_xml', 'XML nested too deeply to read') from None
   for entry in entries:
     entry.charset, entry.charset_reason = decoded.charset, decoded.reason
   return entries

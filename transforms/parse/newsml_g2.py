@@ -19,6 +19,7 @@ from transforms.parse.xml_tree import (
   XML_LANG,
   attribute,
   decoded_text,
+  deep_nesting_refused,
   inner_html,
   local,
   parse_document,
@@ -311,14 +312,12 @@ def parse_newsml_g2(data: bytes, source: str,
     raise InputError('no_news_items',
                      f'a {local(root.tag)} holds no NewsML-G2 newsItem or packageItem')
   several = len(items) > 1
-  try:
+  with deep_nesting_refused():
     entries = [
         _entry(item, position,
                ElementTree.tostring(item, encoding='utf-8') if several else data,
                source, received_at, root.get(XML_LANG))
         for position, item in enumerate(items)]
-  except RecursionError:
-    raise InputError('unrecoverable_xml', 'XML nested too deeply to read') from None
   for entry in entries:
     entry.charset, entry.charset_reason = decoded.charset, decoded.reason
   return entries

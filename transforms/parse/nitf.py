@@ -19,6 +19,7 @@ from transforms.parse.xml_tree import (
   attribute,
   child,
   children,
+  deep_nesting_refused,
   inner_html,
   local,
   parse_document,
@@ -260,10 +261,8 @@ def parse_nitf(data: bytes, source: str, received_at=None) -> List[ParsedEntry]:
   root, decoded = parse_document(data)
   if local(root.tag) != 'nitf':
     raise InputError('not_nitf', f'the root element is {local(root.tag)}, not nitf')
-  try:
+  with deep_nesting_refused():
     fields = nitf_fields(root)
-  except RecursionError:
-    raise InputError('unrecoverable_xml', 'XML nested too deeply to read') from None
   return [ParsedEntry(format=FORMAT, source=source, position=0, raw=data,
                       received_at=received_at, charset=decoded.charset,
                       charset_reason=decoded.reason, **fields)]

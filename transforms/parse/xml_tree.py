@@ -7,6 +7,7 @@ before anything is expanded or fetched.
 """
 import base64
 import binascii
+import contextlib
 import html
 import re
 from typing import List, Optional
@@ -169,3 +170,13 @@ def parse_document(data: bytes):
   """
   decoded: Decoded = decode_xml(data)
   return parse_element(decoded.text.encode('utf-8')), decoded
+
+
+@contextlib.contextmanager
+def deep_nesting_refused():
+  """Reading a tree is recursive: one nested too deeply for Python's stack is
+  an ``unrecoverable_xml`` dead letter, not an internal error."""
+  try:
+    yield
+  except RecursionError:
+    raise InputError('unrecoverable_xml', 'XML nested too deeply to read') from None
