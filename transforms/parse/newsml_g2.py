@@ -62,10 +62,12 @@ def _name(element) -> Optional[str]:
 def _inline_xml(inline):
   """(body HTML, NITF fields) of an inlineXML, keeping its paragraph structure."""
   for node in inline:
+    if local(node.tag) == 'nitf':  # its fields hold its body, rendered once
+      fields = nitf_fields(node)
+      return fields.get('body'), fields
     container = story_container(node)
     if container is not None:
-      fields = nitf_fields(node) if local(node.tag) == 'nitf' else {}
-      return story_html(container), fields
+      return story_html(container), {}
   if len(inline) and all(local(c.tag) in _HTML_FRAGMENT_TAGS for c in inline):
     return inner_html(inline), {}
   return None, {}
