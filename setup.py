@@ -74,5 +74,5 @@ setuptools.setup(
         ],
         'bench': ['psutil>=5'],  # peak memory of process trees in bench/
     },
-    entry_points={'console_scripts': ['wirebeam = pipeline.cli:main']},
+    entry_points={'console_scripts': ['wirebeam = pipeline.cli:command']},
 )

@@ -1,6 +1,6 @@
 """``python -m pipeline``: a run, or ``python -m pipeline inspect DIR`` (``pipeline.cli``)."""
 import sys
 
-from pipeline.cli import main
+from pipeline.cli import command
 
-sys.exit(main())
+sys.exit(command())

@@ -3,9 +3,11 @@
 Inspecting a folder needs no Beam, which takes seconds to import: the
 command is chosen here, before anything imports it.
 """
+import atexit
 import logging
+import os
 import sys
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
 INSPECT = 'inspect'
 
@@ -21,3 +23,32 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
       lambda record: 'apitools not found' not in record.getMessage())
   from pipeline.run import main as run_main
   return run_main(argv)
+
+
+def command() -> int:
+  """The ``wirebeam`` command and ``python -m pipeline``: ``main``, then a quick exit.
+
+  A run leaves millions of objects behind (NER models, the gazetteer,
+  langdetect's profiles), and the interpreter frees them one by one as it
+  exits: 0.7 s of a 6 s run on the seeds. Once ``main`` has returned, every
+  output file is closed and in place, so the process ends when the exit
+  handlers have run, without that teardown. An exception still ends the
+  usual way, traceback and all.
+  """
+  exit_code: List[int] = []
+  # Registered before Beam and the models are imported, so run after their handlers.
+  atexit.register(_exit_without_teardown, exit_code)
+  exit_code.append(main())
+  return exit_code[0]
+
+
+def _exit_without_teardown(exit_code: List[int]) -> None:
+  if not exit_code:
+    return
+  logging.shutdown()  # its own handler, registered when logging was imported, comes later
+  for stream in (sys.stdout, sys.stderr):
+    try:
+      stream.flush()
+    except (OSError, ValueError):  # a closed pipe, or a stream closed already
+      pass
+  os._exit(exit_code[0])  # pylint: disable=protected-access

@@ -142,3 +142,29 @@ def test_the_summary_says_how_many_folders_of_stopped_runs_were_cleaned():
   assert '  cleaned       2 folders left by earlier stopped runs' in (
       format_summary(values).splitlines())
   assert 'cleaned' not in format_summary(summary({}, {'items': []}, 1.0))
+
+
+def _command_with_main(main_body: str):
+  """``pipeline.cli.command`` in a fresh interpreter, ``main`` replaced by ``main_body``."""
+  script = ('import atexit, sys\n'
+            'from pipeline import cli\n'
+            f'def main():\n    {main_body}\n'
+            'cli.main = main\n'
+            'sys.exit(cli.command())\n')
+  return subprocess.run([sys.executable, '-c', script], cwd=REPO, capture_output=True,
+                        text=True, timeout=60, check=False)
+
+
+def test_the_command_exits_with_mains_status_after_every_exit_handler():
+  # A handler registered during the run (as Beam's and the models' are), and
+  # output still in the buffers, when the process ends without its teardown.
+  result = _command_with_main("atexit.register(print, 'handler ran'); "
+                              "print('summary', end=''); return 3")
+  assert result.returncode == 3
+  assert result.stdout == 'summaryhandler ran\n'
+
+
+def test_an_exception_in_the_command_ends_the_usual_way():
+  result = _command_with_main("raise RuntimeError('broken')")
+  assert result.returncode == 1
+  assert 'RuntimeError: broken' in result.stderr
