@@ -7,7 +7,13 @@ from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from transforms import language_profiles
 from transforms.index_cache import cache_folder
 from transforms.language import MAX_TEXT_CHARS, SEED, LanguageDetector
-from transforms.language_profiles import cached_profiles, factory_for, load_profiles
+from transforms.language_profiles import (
+  cached_profiles,
+  factory_for,
+  load_profiles,
+  row_factory,
+  row_map,
+)
 from transforms.language_sampling import Sampler
 
 
@@ -36,8 +42,8 @@ def test_read_back_the_factory_holds_the_same_words_and_floats(langdetects_own, 
 
 def test_the_sampler_given_the_table_answers_as_one_that_makes_it(langdetects_own):
   profiles = load_profiles()
-  given = Sampler(factory_for(profiles, SEED), profiles.table)
-  made = Sampler(langdetects_own)
+  given = Sampler(profiles.languages, row_map(profiles), profiles.table, SEED)
+  made = Sampler.of_factory(langdetects_own)
   for text in ('e', 'Bank holds rates', 'La banque centrale maintient ses taux directeurs.'):
     answers = []
     for sampler in (given, made):
@@ -67,3 +73,26 @@ def test_the_detector_uses_the_cached_profiles_and_still_agrees_with_langdetect(
   detector = LanguageDetector()
   assert detector._sampler is not None  # the per-process check passed
   assert detector.detect('Moscow will not agree to the deployment of US troops.')[0] == 'en'
+
+
+@pytest.mark.parametrize('text', ['e', 'Bank holds rates', 'Le président a parlé hier soir.'])
+def test_factories_built_for_speed_give_langdetects_own_ngrams_and_answers(langdetects_own,
+                                                                           text):
+  """The row map's detectors find the n-grams langdetect's own find; a factory
+  holding only those n-grams answers as langdetect's own does."""
+  profiles = cached_profiles()
+  def detector(factory):
+    made = factory.create()
+    made.set_max_text_length(MAX_TEXT_CHARS)
+    made.append(text)
+    return made
+  ours, theirs = detector(row_factory(profiles, SEED)), detector(langdetects_own)
+  for made in (ours, theirs):
+    made.cleaning_text()
+  ngrams = theirs._extract_ngrams()
+  assert ours._extract_ngrams() == ngrams
+  restricted = factory_for(profiles, SEED, ngrams)
+  assert len(restricted.word_lang_prob_map) < 100
+  answers = [[(x.lang, x.prob) for x in detector(factory).get_probabilities()]
+             for factory in (restricted, langdetects_own)]
+  assert answers[0] == answers[1]

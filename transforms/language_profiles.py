@@ -7,6 +7,9 @@ and one row of probabilities per word) are pickled in the same cache as the
 gazetteer's index (``transforms/entities/index_cache.py``), named by a hash
 of the profile files, langdetect's version, this module and the Python
 build; read back, they give the factory the very same floats (0.17 s).
+Detection itself needs only each word's row in the table (``row_factory``,
+0.01 s); the factory of floats is built for langdetect's own loop, on the
+few words of the texts it is checked on, or whole when first asked for.
 """
 import dataclasses
 import gc
@@ -14,7 +17,7 @@ import importlib.metadata
 import os
 import pathlib
 import sys
-from typing import List, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
@@ -54,20 +57,51 @@ def cached_profiles(directory: str = PROFILES_DIRECTORY) -> Profiles:
   return cached_index('langdetect-profiles', key, lambda: load_profiles(directory), Profiles)
 
 
-def factory_for(profiles: Profiles, seed: int) -> DetectorFactory:
-  """A seeded factory holding ``profiles``, as if ``load_profile`` had read them.
+def factory_for(profiles: Profiles, seed: int,
+                words: Optional[Iterable[str]] = None) -> DetectorFactory:
+  """A seeded factory holding ``profiles``, as if ``load_profile`` had read them;
+  with ``words``, holding only those (for langdetect's own loop on texts made
+  of them, which looks up no other word).
 
   The word map is rebuilt with the garbage collector paused: 87,000 lists
   created at once would otherwise be scanned again and again.
   """
-  factory = DetectorFactory()
-  factory.langlist = list(profiles.languages)
+  if words is None:
+    kept, table = profiles.words, profiles.table
+  else:
+    rows = row_map(profiles)
+    kept = sorted(set(words) & rows.keys(), key=rows.__getitem__)
+    table = profiles.table[[rows[word] for word in kept]]
+  factory = _seeded_factory(profiles, seed)
   collecting = gc.isenabled()
   gc.disable()
   try:
-    factory.word_lang_prob_map = dict(zip(profiles.words, profiles.table.tolist(), strict=True))
+    factory.word_lang_prob_map = dict(zip(kept, table.tolist(), strict=True))
   finally:
     if collecting:
       gc.enable()
+  return factory
+
+
+def row_factory(profiles: Profiles, seed: int) -> DetectorFactory:
+  """A seeded factory whose word map gives each word's row in ``profiles.table``.
+
+  Its detectors find a text's n-grams (they only ask whether a word is in
+  the map) for ``language_sampling.Sampler`` to judge; langdetect's own loop,
+  which multiplies the map's values, needs ``factory_for``'s. Building this
+  one costs a tenth (0.01 s, not 0.13 s at every start).
+  """
+  factory = _seeded_factory(profiles, seed)
+  factory.word_lang_prob_map = row_map(profiles)
+  return factory
+
+
+def row_map(profiles: Profiles) -> Dict[str, int]:
+  return dict(zip(profiles.words, range(len(profiles.words)), strict=True))
+
+
+def _seeded_factory(profiles: Profiles, seed: int) -> DetectorFactory:
+  factory = DetectorFactory()
+  factory.langlist = list(profiles.languages)
   factory.seed = seed
   return factory

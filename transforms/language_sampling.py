@@ -22,7 +22,7 @@ relies on how CPython's random draws and on langdetect 1.0.9 (pinned).
 import math
 import random
 import threading
-from typing import Iterable, List, Optional
+from typing import Iterable, List, Mapping, Sequence
 
 import numpy as np
 from langdetect.detector import Detector
@@ -115,17 +115,23 @@ class _Draws:
 
 class Sampler:
   """langdetect's ``get_probabilities``, for the detectors of one factory."""
-  def __init__(self, factory: DetectorFactory, table: Optional[np.ndarray] = None):
-    """``table``: the factory's probabilities as rows in its words' order, when
-    already at hand (``language_profiles``), else made from the factory."""
-    if not isinstance(factory.seed, int):
+  def __init__(self, languages: Sequence[str], rows: Mapping[str, int], table: np.ndarray,
+               seed: int):
+    """``rows``: each word's row in ``table``, whose columns are ``languages``
+    (``language_profiles``); ``seed``: the factory's."""
+    if not isinstance(seed, int):
       raise ValueError('the factory needs a seed: its answers would not be repeatable')
-    self._languages = list(factory.langlist)
+    self._languages = list(languages)
+    self._row = rows
+    self._table = table
+    self._stream = _Stream(seed)
+
+  @classmethod
+  def of_factory(cls, factory: DetectorFactory) -> 'Sampler':
+    """The sampler of a factory that langdetect loaded itself."""
     words = factory.word_lang_prob_map
-    self._row = {word: row for row, word in enumerate(words)}
-    self._table = (np.array(list(words.values()), dtype=np.float64) if table is None
-                   else table)
-    self._stream = _Stream(factory.seed)
+    return cls(factory.langlist, {word: row for row, word in enumerate(words)},
+               np.array(list(words.values()), dtype=np.float64), factory.seed)
 
   def probabilities(self, detector: Detector) -> List[Language]:
     """What ``detector.get_probabilities()`` gives, its text appended, no prior set."""
@@ -151,11 +157,13 @@ class Sampler:
     result.sort(reverse=True)
     return result
 
-  def agrees_with_langdetect(self, factory: DetectorFactory, texts: Iterable[str],
-                             max_text_length: int) -> bool:
-    """Whether langdetect itself gives these texts the same answers."""
+  def agrees_with_langdetect(self, factory: DetectorFactory, langdetects: DetectorFactory,
+                             texts: Iterable[str], max_text_length: int) -> bool:
+    """Whether langdetect itself gives these texts the same answers: detectors of
+    ``factory`` judged here, of ``langdetects`` (whose word map holds the
+    probabilities, at least of these texts' n-grams) by langdetect's loop."""
     for text in texts:
-      ours, theirs = factory.create(), factory.create()
+      ours, theirs = factory.create(), langdetects.create()
       for detector in (ours, theirs):
         detector.set_max_text_length(max_text_length)
         detector.append(text)
