@@ -147,14 +147,18 @@ class IngestBatch(beam.PTransform):
     normalized = {ITEMS: self._counted(normalized[ITEMS], progress.ENTRIES),
                   DEAD_LETTERS: normalized[DEAD_LETTERS]}
     index_rows, outputs = None, {}
-    if options.dedup_index and not options.write_resightings:
+    # Before the first run there is no index to read: nothing can be a
+    # re-sighting nor match an earlier run, and the graph is a fifth smaller.
+    # (The folder is this run's until it ends, so the index cannot appear.)
+    earlier_runs = options.dedup_index and bool(output_folder.index_file_plan(options.output))
+    if earlier_runs and not options.write_resightings:
       rows_by_uri = normalized[ITEMS] | 'ReadIndexByUri' >> ReadDedupIndex(
           options.output, settings, by_uri=True)
       split = ({'records': normalized[ITEMS], 'rows': rows_by_uri}
                | 'SkipResightings' >> SplitResightings(output_folder.run_time(self._run_id)))
       outputs[RESIGHTINGS] = split[RESIGHTINGS]
       normalized = {ITEMS: split[ITEMS], DEAD_LETTERS: normalized[DEAD_LETTERS]}
-    if options.dedup_index:  # the rows the items left to enrich can meet
+    if earlier_runs:  # the rows the items left to enrich can meet
       index_rows = normalized[ITEMS] | 'ReadDedupIndex' >> ReadDedupIndex(
           options.output, settings)
     enriched = normalized | 'Enrich' >> EnrichItems(options)

@@ -339,3 +339,31 @@ def test_a_family_stays_while_any_version_or_copy_is_seen(tmp_path):
   assert result.rewrote and result.rows_dropped == 0
   kept = {(row['uri'], row['version']) for row in index_rows(tmp_path)}
   assert kept == {(first['uri'], None), (first['uri'], '2'), (record('b')['uri'], None)}
+
+
+def graph_labels(output: pathlib.Path, monkeypatch) -> set:
+  """The labels of the transforms a batch run on the seeds would apply, not run."""
+  from pipeline import run as command  # pylint: disable=import-outside-toplevel
+  built = []
+  monkeypatch.setattr(command, 'run', lambda pipeline, *args, **kwargs: built.append(
+      pipeline) or 0)
+  assert command.main(['--input', str(REPO / 'seeds' / 'rss-sample.xml'),
+                       '--output', str(output)]) == 0
+  labels = set()
+
+  class Labels(beam.pipeline.PipelineVisitor):
+    def enter_composite_transform(self, node):
+      labels.add(node.full_label)
+
+    def visit_transform(self, node):
+      labels.add(node.full_label)
+  built[0].visit(Labels())
+  return labels
+
+
+def test_only_a_run_with_an_index_before_it_reads_one(tmp_path, monkeypatch):
+  reads = {'Batch/ReadIndexByUri', 'Batch/SkipResightings', 'Batch/ReadDedupIndex',
+           'Batch/WriteOutputs/Write_resightings'}
+  assert not reads & graph_labels(tmp_path, monkeypatch)
+  write_run(tmp_path, run_id(0), [record(1)])
+  assert reads <= graph_labels(tmp_path, monkeypatch)
