@@ -21,6 +21,7 @@ from transforms.entities.recognizers import (
   PROPER_NOUNS,
   SpacyRecognizer,
   Span,
+  _morph_vocab,
   proper_noun_runs,
 )
 from transforms.entry import ParsedEntry
@@ -224,3 +225,13 @@ def test_a_batch_of_one_text_that_breaks_the_model_is_a_dead_letter():
   (output,) = list(enrich.process([(record, Timestamp(7))]))
   assert isinstance(output, beam.pvalue.TaggedOutput)
   assert output.value.value['reason'] == 'ner_failed' and output.value.timestamp == Timestamp(7)
+
+
+def test_russian_names_are_lemmatised_as_natashas_own_vocabulary_does():
+  from natasha import MorphVocab  # pylint: disable=import-outside-toplevel
+  ours, natashas = _morph_vocab(), MorphVocab()
+  assert isinstance(ours, MorphVocab)
+  for word, pos, feats in [('Москве', 'PROPN', {'Case': 'Loc'}),
+                           ('Миллером', 'PROPN', {'Case': 'Ins'}),
+                           ('Газпрома', 'PROPN', {'Case': 'Gen'})]:
+    assert ours.lemmatize(word, pos, feats) == natashas.lemmatize(word, pos, feats)
