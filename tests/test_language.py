@@ -5,7 +5,15 @@ from langdetect.detector import Detector
 
 from transforms import language
 from transforms.language import LanguageDetector, choose_language, text_for_detection
-from transforms.language_sampling import Sampler, _Draws, _Stream
+from transforms.language_profiles import cached_profiles, row_factory
+from transforms.language_sampling import (
+  Sampler,
+  _Draws,
+  _Stream,
+  cleaned,
+  detector_text,
+  ngram_rows,
+)
 
 ENGLISH = ('Moscow will not agree to the deployment of US troops on Russian bases in '
            'Tajikistan and Kyrgyzstan, says a retired general, former head of the main '
@@ -171,3 +179,52 @@ def test_no_profiles_are_loaded_until_a_text_needs_detecting(monkeypatch):
   monkeypatch.setattr(LanguageDetector, 'shared', staticmethod(lambda: loaded.append(1)))
   choose_language('Bank holds rates', 'en', language.SharedDetector())
   assert not loaded
+
+
+# Every branch of langdetect's text preparation and n-gram buffer: capitals
+# (runs, a single one, after a space), each normalised Unicode block, Latin
+# text outnumbered by another script, URLs and e-mail addresses, Vietnamese
+# combining marks, runs of spaces, and text past the length limit.
+NGRAM_CASES = [
+    '', ' ', '   ', 'a', 'A', 'AB', 'ABc de', 'NATO said', 'McDonald O\'Neill',
+    'The  Bank of   England, said.', 'Ünïcödé façade naïve ß Æsir',
+    'Președintele Țării: ș ț', 'Путин и НАТО заявили', 'Путин said OK in Moscow',
+    '中文新闻 日本語 ひらがな カタカナ ㄅㄆ 한국어', 'کی یک فارسی', 'Tiếng Việt Nam',
+    'Tie\u0302\u0301ng Vie\u0323\u0302t', 'see http://example.com/a?b=c or mail me@x.org now',
+    '\u2019quoted\u201d \u2014 dash', 'x' * 50 + ' ' + 'word ' * 700,
+]
+
+
+@pytest.fixture(scope='module')
+def row_factory_and_rows():
+  factory = row_factory(cached_profiles(), language.SEED)
+  return factory, factory.word_lang_prob_map
+
+
+def _langdetects_rows(factory, text):
+  made = factory.create()
+  made.set_max_text_length(language.MAX_TEXT_CHARS)
+  made.append(text)
+  made.cleaning_text()
+  return [factory.word_lang_prob_map[word] for word in made._extract_ngrams()]
+
+
+def _our_rows(rows, text):
+  return ngram_rows(cleaned(detector_text(text, language.MAX_TEXT_CHARS)), rows)
+
+
+@pytest.mark.parametrize('text', NGRAM_CASES)
+def test_ngrams_are_found_as_langdetect_finds_them(row_factory_and_rows, text):
+  factory, rows = row_factory_and_rows
+  assert _our_rows(rows, text) == _langdetects_rows(factory, text)
+
+
+def test_ngrams_of_random_mixed_text_are_found_as_langdetect_finds_them(row_factory_and_rows):
+  factory, rows = row_factory_and_rows
+  alphabet = ('aAbBzZ  \t\n.,-\u2013\u2019\u00e9\u00c9\u00df\u00d7\u0219\u021b'
+              '\u0416\u0436\u041c\u4e2d\u6587\u3072\u30ab\u3105\ud55c\u06cc\u0627'
+              '\u1ea0\u1ec3\u0301\u0300\u0323 http://x.y/z a@b.com 09')
+  draw = random.Random(7)
+  for _ in range(2000):
+    text = ''.join(draw.choice(alphabet) for _ in range(draw.randint(0, 80)))
+    assert _our_rows(rows, text) == _langdetects_rows(factory, text), repr(text)

@@ -28,7 +28,7 @@ from transforms.dead_letters import METRICS_NAMESPACE, GuardedDoFn, Origin, reco
 from transforms.entry import ParsedEntry
 from transforms.language_codes import UNDETERMINED
 from transforms.language_profiles import cached_profiles, factory_for, row_factory
-from transforms.language_sampling import Sampler
+from transforms.language_sampling import Sampler, detector_text
 from transforms.tags import DEAD_LETTERS, ENTRIES, ITEMS
 from transforms.text import render_text
 
@@ -134,7 +134,11 @@ class LanguageDetector:
     return self._detect(text, False)
 
   def _detect(self, text: str, vectorised: bool):
-    detector = self._detector(self._factory if vectorised else self._langdetects_factory, text)
+    if vectorised:
+      detector = self._factory.create()
+      detector.text = detector_text(text, MAX_TEXT_CHARS)
+    else:
+      detector = self._detector(self._langdetects_factory, text)
     try:
       best = (self._sampler.probabilities(detector) if vectorised
               else detector.get_probabilities())[0]

@@ -18,17 +18,25 @@ the answers are langdetect's but for rounding (probabilities within
 2.5e-13 on the evaluation data, no language changed: eval/language_speed.py),
 and ``agrees_with_langdetect`` checks that in every process, since this
 relies on how CPython's random draws and on langdetect 1.0.9 (pinned).
+
+The text is prepared and its n-grams found as langdetect does, character by
+character, but without its objects: ``detector_text``, ``cleaned`` and
+``ngram_rows`` give the same n-grams (as rows of the table) two to three times
+sooner, which is most of a long text's cost (tests/test_language.py compares
+them with langdetect's own on every branch and on random mixed text).
 """
 import math
 import random
+import re
 import threading
-from typing import Iterable, List, Mapping, Sequence
+from typing import Dict, Iterable, List, Mapping, Sequence, Tuple
 
 import numpy as np
 from langdetect.detector import Detector
 from langdetect.detector_factory import DetectorFactory
 from langdetect.lang_detect_exception import ErrorCode, LangDetectException
 from langdetect.language import Language
+from langdetect.utils.ngram import NGram
 
 _CHECK_EVERY = 5  # draws between convergence checks
 _LAST_CHECK = -(-Detector.ITERATION_LIMIT // _CHECK_EVERY)  # checks 0.._LAST_CHECK
@@ -42,6 +50,11 @@ _FEW_NGRAMS = 1000
 # exp() of less underflows to subnormals, which are slow; the probabilities
 # so small are zero to langdetect, which renormalises every 5 draws.
 _LOWEST_LOG = -700.0
+_SPACES = re.compile(' {2,}')
+# Each character's normal form and case (ngram_rows), its script (cleaned).
+_NORMAL_OF: Dict[str, Tuple[str, bool]] = {}
+_LATIN, _NON_LATIN, _OTHER = range(3)
+_SCRIPT_OF: Dict[str, int] = {}
 
 
 class _Stream:
@@ -134,12 +147,12 @@ class Sampler:
                np.array(list(words.values()), dtype=np.float64), factory.seed)
 
   def probabilities(self, detector: Detector) -> List[Language]:
-    """What ``detector.get_probabilities()`` gives, its text appended, no prior set."""
-    detector.cleaning_text()
-    ngrams = detector._extract_ngrams()
-    if not ngrams:
+    """What ``detector.get_probabilities()`` gives, its text appended
+    (``detector_text``), no prior set."""
+    found = ngram_rows(cleaned(detector.text), self._row)
+    if not found:
       raise LangDetectException(ErrorCode.CantDetectError, 'No features in text.')
-    rows = np.fromiter(map(self._row.__getitem__, ngrams), dtype=np.int64, count=len(ngrams))
+    rows = np.array(found, dtype=np.int64)
     if len(rows) <= _FEW_NGRAMS:  # a table of the text's own n-grams, which repeat
       distinct, ids = np.unique(rows, return_inverse=True)
       table = self._table[distinct]
@@ -164,14 +177,89 @@ class Sampler:
     probabilities, at least of these texts' n-grams) by langdetect's loop."""
     for text in texts:
       ours, theirs = factory.create(), langdetects.create()
-      for detector in (ours, theirs):
-        detector.set_max_text_length(max_text_length)
-        detector.append(text)
+      ours.text = detector_text(text, max_text_length)
+      theirs.set_max_text_length(max_text_length)
+      theirs.append(text)
       ours, theirs = self.probabilities(ours), theirs.get_probabilities()
       if ([x.lang for x in ours] != [x.lang for x in theirs]
           or any(abs(x.prob - y.prob) > 1e-9 for x, y in zip(ours, theirs, strict=True))):
         return False
     return True
+
+
+def detector_text(text: str, max_length: int) -> str:
+  """What ``Detector.append`` leaves in a new detector: URLs and e-mail addresses
+  blanked, Vietnamese marks joined, the first ``max_length`` characters, runs
+  of spaces made one (langdetect adds the characters one by one)."""
+  text = NGram.normalize_vi(Detector.MAIL_RE.sub(' ', Detector.URL_RE.sub(' ', text)))
+  return _SPACES.sub(' ', text[:max_length])
+
+
+def cleaned(text: str) -> str:
+  """What ``Detector.cleaning_text`` leaves of a detector's text: without its Latin
+  letters when it has more than twice as many others."""
+  latin = non_latin = 0
+  for ch in text:
+    kind = _SCRIPT_OF.get(ch)
+    if kind is None:
+      kind = _SCRIPT_OF[ch] = _script(ch)
+    if kind == _LATIN:
+      latin += 1
+    elif kind == _NON_LATIN:
+      non_latin += 1
+  if latin * 2 < non_latin:
+    return ''.join(ch for ch in text if ch < 'A' or 'z' < ch)
+  return text
+
+
+def _script(ch: str) -> int:
+  if 'A' <= ch <= 'z':
+    return _LATIN
+  # langdetect means to leave Latin Extended Additional out, but compares the
+  # block's number with its name: every character from U+0300 counts.
+  if ch >= '\u0300':
+    return _NON_LATIN
+  return _OTHER
+
+
+def ngram_rows(text: str, rows: Mapping[str, int]) -> List[int]:
+  """The rows of the n-grams ``Detector._extract_ngrams`` finds in a cleaned
+  text, in its order: its ``NGram`` buffer kept in two locals, and each
+  character's normal form and case looked up once per process."""
+  found = []
+  grams, capital, last_upper = ' ', False, False
+  for ch in text:
+    normal = _NORMAL_OF.get(ch)
+    if normal is None:
+      normal = NGram.normalize(ch)
+      normal = _NORMAL_OF[ch] = (normal, normal.isupper())
+    ch, upper = normal
+    if grams[-1] == ' ':
+      capital = False
+      if ch == ' ':
+        grams, last_upper = ' ', False
+        continue
+      grams = ' ' + ch
+    else:
+      grams = (grams[1:] if len(grams) >= NGram.N_GRAM else grams) + ch
+      if not upper:
+        capital = False
+      elif last_upper:
+        capital = True
+    last_upper = upper
+    if capital:
+      continue
+    if ch != ' ':
+      row = rows.get(ch)
+      if row is not None:
+        found.append(row)
+    for n in range(2, NGram.N_GRAM + 1):
+      if len(grams) < n:
+        break
+      row = rows.get(grams[-n:])
+      if row is not None:
+        found.append(row)
+  return found
 
 
 def _trial(table: np.ndarray, ids: np.ndarray, weight: float, draws: _Draws) -> np.ndarray:
