@@ -7,12 +7,12 @@ from transforms import language
 from transforms.language import LanguageDetector, choose_language, text_for_detection
 from transforms.language_profiles import cached_profiles, row_factory
 from transforms.language_sampling import (
+  NgramRows,
   Sampler,
   _Draws,
   _Stream,
   cleaned,
   detector_text,
-  ngram_rows,
 )
 
 ENGLISH = ('Moscow will not agree to the deployment of US troops on Russian bases in '
@@ -191,7 +191,7 @@ NGRAM_CASES = [
     'Președintele Țării: ș ț', 'Путин и НАТО заявили', 'Путин said OK in Moscow',
     '中文新闻 日本語 ひらがな カタカナ ㄅㄆ 한국어', 'کی یک فارسی', 'Tiếng Việt Nam',
     'Tie\u0302\u0301ng Vie\u0323\u0302t', 'see http://example.com/a?b=c or mail me@x.org now',
-    '\u2019quoted\u201d \u2014 dash', 'x' * 50 + ' ' + 'word ' * 700,
+    '\u2019quoted\u201d \u2014 dash', 'the cat and the hat, the end', 'the the', 'x' * 50 + ' ' + 'word ' * 700,
 ]
 
 
@@ -210,7 +210,7 @@ def _langdetects_rows(factory, text):
 
 
 def _our_rows(rows, text):
-  return ngram_rows(cleaned(detector_text(text, language.MAX_TEXT_CHARS)), rows)
+  return NgramRows(rows, cached_words=8)(cleaned(detector_text(text, language.MAX_TEXT_CHARS)))
 
 
 @pytest.mark.parametrize('text', NGRAM_CASES)

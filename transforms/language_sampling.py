@@ -19,17 +19,18 @@ the answers are langdetect's but for rounding (probabilities within
 and ``agrees_with_langdetect`` checks that in every process, since this
 relies on how CPython's random draws and on langdetect 1.0.9 (pinned).
 
-The text is prepared and its n-grams found as langdetect does, character by
-character, but without its objects: ``detector_text``, ``cleaned`` and
-``ngram_rows`` give the same n-grams (as rows of the table) two to three times
-sooner, which is most of a long text's cost (tests/test_language.py compares
-them with langdetect's own on every branch and on random mixed text).
+The text is prepared and its n-grams found as langdetect does, but without
+its per-character objects: ``detector_text``, ``cleaned`` and ``NgramRows``
+give the same n-grams (as rows of the table) several times sooner, which
+is most of a long text's cost (tests/test_language.py compares them with
+langdetect's own on every branch and on random mixed text).
 """
+import functools
 import math
 import random
 import re
 import threading
-from typing import Dict, Iterable, List, Mapping, Sequence, Tuple
+from typing import Iterable, List, Mapping, Sequence, Tuple
 
 import numpy as np
 from langdetect.detector import Detector
@@ -51,10 +52,9 @@ _FEW_NGRAMS = 1000
 # so small are zero to langdetect, which renormalises every 5 draws.
 _LOWEST_LOG = -700.0
 _SPACES = re.compile(' {2,}')
-# Each character's normal form and case (ngram_rows), its script (cleaned).
-_NORMAL_OF: Dict[str, Tuple[str, bool]] = {}
-_LATIN, _NON_LATIN, _OTHER = range(3)
-_SCRIPT_OF: Dict[str, int] = {}
+_LATIN = re.compile('[A-z]')
+_FROM_U0300 = re.compile('[\u0300-\U0010ffff]')
+_WORD = re.compile('[^ ]+')
 
 
 class _Stream:
@@ -136,6 +136,7 @@ class Sampler:
       raise ValueError('the factory needs a seed: its answers would not be repeatable')
     self._languages = list(languages)
     self._row = rows
+    self._ngram_rows = NgramRows(rows)
     self._table = table
     self._stream = _Stream(seed)
 
@@ -149,7 +150,7 @@ class Sampler:
   def probabilities(self, detector: Detector) -> List[Language]:
     """What ``detector.get_probabilities()`` gives, its text appended
     (``detector_text``), no prior set."""
-    found = ngram_rows(cleaned(detector.text), self._row)
+    found = self._ngram_rows(cleaned(detector.text))
     if not found:
       raise LangDetectException(ErrorCode.CantDetectError, 'No features in text.')
     rows = np.array(found, dtype=np.int64)
@@ -197,69 +198,71 @@ def detector_text(text: str, max_length: int) -> str:
 
 def cleaned(text: str) -> str:
   """What ``Detector.cleaning_text`` leaves of a detector's text: without its Latin
-  letters when it has more than twice as many others."""
-  latin = non_latin = 0
-  for ch in text:
-    kind = _SCRIPT_OF.get(ch)
-    if kind is None:
-      kind = _SCRIPT_OF[ch] = _script(ch)
-    if kind == _LATIN:
-      latin += 1
-    elif kind == _NON_LATIN:
-      non_latin += 1
-  if latin * 2 < non_latin:
-    return ''.join(ch for ch in text if ch < 'A' or 'z' < ch)
+  letters when it has more than twice as many others.
+
+  Latin is langdetect's 'A' to 'z' (brackets and underscore included); the
+  others are every character from U+0300 (langdetect means to leave Latin
+  Extended Additional out, but compares the block's number with its name).
+  """
+  if len(_LATIN.findall(text)) * 2 < len(_FROM_U0300.findall(text)):
+    return _LATIN.sub('', text)
   return text
 
 
-def _script(ch: str) -> int:
-  if 'A' <= ch <= 'z':
-    return _LATIN
-  # langdetect means to leave Latin Extended Additional out, but compares the
-  # block's number with its name: every character from U+0300 counts.
-  if ch >= '\u0300':
-    return _NON_LATIN
-  return _OTHER
+class NgramRows:
+  """The rows of the n-grams ``Detector._extract_ngrams`` finds in a cleaned text,
+  in its order.
 
+  langdetect's buffer starts again after every space, so a word gives the
+  same n-grams wherever it stands (with those of the space after it, if
+  any): each word is worked out once, characters normalised by one
+  ``str.translate``, and kept for the words that follow.
+  """
+  def __init__(self, rows: Mapping[str, int], cached_words: int = 1 << 16):
+    self._rows = rows
+    self._word = functools.lru_cache(maxsize=cached_words)(self._word_rows)
 
-def ngram_rows(text: str, rows: Mapping[str, int]) -> List[int]:
-  """The rows of the n-grams ``Detector._extract_ngrams`` finds in a cleaned
-  text, in its order: its ``NGram`` buffer kept in two locals, and each
-  character's normal form and case looked up once per process."""
-  found = []
-  grams, capital, last_upper = ' ', False, False
-  for ch in text:
-    normal = _NORMAL_OF.get(ch)
-    if normal is None:
-      normal = NGram.normalize(ch)
-      normal = _NORMAL_OF[ch] = (normal, normal.isupper())
-    ch, upper = normal
-    if grams[-1] == ' ':
-      capital = False
-      if ch == ' ':
-        grams, last_upper = ' ', False
+  def __call__(self, text: str) -> List[int]:
+    normal = text.translate(_NORMAL_FORMS)
+    found = []
+    for word in _WORD.finditer(normal):
+      found.extend(self._word(normal[word.start():word.end() + 1]))
+    return found
+
+  def _word_rows(self, word: str) -> Tuple[int, ...]:
+    """A word's rows, with the space after it if it has one: langdetect's
+    ``NGram.add_char`` and the loop over n, from an empty buffer."""
+    rows, found = self._rows, []
+    grams, capital, last_upper = ' ', False, False
+    for ch in word:
+      upper = ch.isupper()
+      if grams == ' ':
+        grams = ' ' + ch
+      else:
+        grams = (grams[1:] if len(grams) >= NGram.N_GRAM else grams) + ch
+        if not upper:
+          capital = False
+        elif last_upper:
+          capital = True
+      last_upper = upper
+      if capital:
         continue
-      grams = ' ' + ch
-    else:
-      grams = (grams[1:] if len(grams) >= NGram.N_GRAM else grams) + ch
-      if not upper:
-        capital = False
-      elif last_upper:
-        capital = True
-    last_upper = upper
-    if capital:
-      continue
-    if ch != ' ':
-      row = rows.get(ch)
-      if row is not None:
-        found.append(row)
-    for n in range(2, NGram.N_GRAM + 1):
-      if len(grams) < n:
-        break
-      row = rows.get(grams[-n:])
-      if row is not None:
-        found.append(row)
-  return found
+      for n in range(1, min(len(grams), NGram.N_GRAM) + 1):
+        row = rows.get(grams[-n:])
+        if row is not None and grams[-n:] != ' ':
+          found.append(row)
+    return tuple(found)
+
+
+class _NormalForms(dict):
+  """``str.translate``'s table: each character's ``NGram.normalize``, made when
+  first met."""
+  def __missing__(self, code: int) -> str:
+    normal = self[code] = NGram.normalize(chr(code))
+    return normal
+
+
+_NORMAL_FORMS = _NormalForms()
 
 
 def _trial(table: np.ndarray, ids: np.ndarray, weight: float, draws: _Draws) -> np.ndarray:
