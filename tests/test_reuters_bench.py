@@ -6,7 +6,7 @@ import pathlib
 
 import pytest
 
-from bench import dedup_growth, throughput
+from bench import dedup_growth, ner_share, throughput
 from bench.reuters import (
   CORPUS_FOLDER,
   ReutersItem,
@@ -210,6 +210,18 @@ def test_throughput_benchmark_refuses_runs_that_did_different_work():
       "verdict: 1 items differ from the plain loop (missing, dedup verdict or "
       "number of entities), first ['b']")
   assert 'first [\'b\']' in throughput.different_work(baseline, {'a': baseline['a']}, 'lost')
+
+
+def test_ner_share_benchmark_runs_on_a_tiny_corpus(data_path, capsys):
+  """The command and NER alone, each in its own process, on the items with a
+  title and a body (two of the three), and their ratio."""
+  assert ner_share.main([str(data_path), '--items', '5']) == 0
+  out = capsys.readouterr().out
+  assert out.startswith('2 plain-text Reuters-21578 items')
+  rows = [line.split(' | ')[0] for line in out.splitlines() if line.startswith('| ')]
+  assert rows == ['| run', '| the command, every stage on',
+                  '| spaCy NER alone, start-up included']
+  assert 'NER alone / the command (wall): ' in out
 
 
 def test_dedup_growth_benchmark_runs_on_a_tiny_corpus(data_path, capsys):
