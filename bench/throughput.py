@@ -1,6 +1,7 @@
 """End-to-end throughput and memory: wirebeam on Beam against a plain Python loop.
 
 Usage: python -m bench.throughput [DATA_PATH] [--items 1000] [--skip-entities]
+                                  [--runs plain,one,two]
 
 Reuters-21578 (replicated with perturbed copies beyond its 20,841 items) is
 written as ninjs files to a temporary folder. Then, in one run:
@@ -219,52 +220,67 @@ def beam_run(folder: pathlib.Path, output: pathlib.Path, extra_args, entities: b
           'verdicts': verdicts_by_uri(output.glob('items/*.avro'))}
 
 
+RUNS = {'plain': 'plain loop, 1 process', 'one': 'wirebeam, DirectRunner, 1 worker',
+        'two': 'wirebeam, DirectRunner, 2 processes'}
+BEAM_ARGS = {'one': [], 'two': ['--direct_num_workers=2', '--direct_running_mode=multi_processing']}
+
+
 def main(argv=None):
   parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
   parser.add_argument('data', nargs='?', default=str(DEFAULT_DATA))
   parser.add_argument('--items', type=int, default=1000)
   parser.add_argument('--skip-entities', action='store_true',
                       help='measure without the NER stage (both sides)')
+  parser.add_argument('--runs', default=','.join(RUNS),
+                      help='which runs, comma-separated: plain, one, two (default: all); '
+                           'without the plain loop, no ratios and no check of the work')
   args = parser.parse_args(argv)
+  chosen = args.runs.split(',')
+  if not chosen or set(chosen) - set(RUNS):
+    parser.error(f'--runs: choose among {", ".join(RUNS)}')
   try:
     corpus = [i for i in load_reuters(args.data) if i.title or i.body]
   except FileNotFoundError as error:
     sys.exit(str(error))
   items = replicate(corpus, -(-args.items // len(corpus)), seed=0)[:args.items]
   entities = not args.skip_entities
+  runs = {}
   with tempfile.TemporaryDirectory() as tmp:
     tmp = pathlib.Path(tmp)
     write_inputs(items, tmp / 'in')
-    started_rss = psutil.Process().memory_info().rss
-    memory = PeakMemory(os.getpid())
-    baseline = plain_loop(tmp / 'in', tmp / 'baseline.avro', entities)
-    baseline['peak_rss_mb'] = max(memory.stop(), started_rss / 1024 / 1024)
-    baseline['verdicts'] = verdicts_by_uri([tmp / 'baseline.avro'])
-    beam_runs = {
-        'wirebeam, DirectRunner, 1 worker': beam_run(tmp / 'in', tmp / 'one', [], entities),
-        'wirebeam, DirectRunner, 2 processes': beam_run(
-            tmp / 'in', tmp / 'two', ['--direct_num_workers=2',
-                                      '--direct_running_mode=multi_processing'], entities),
-    }
-  runs = {'plain loop, 1 process': baseline, **beam_runs}
+    if 'plain' in chosen:
+      started_rss = psutil.Process().memory_info().rss
+      memory = PeakMemory(os.getpid())
+      baseline = plain_loop(tmp / 'in', tmp / 'baseline.avro', entities)
+      baseline['peak_rss_mb'] = max(memory.stop(), started_rss / 1024 / 1024)
+      baseline['verdicts'] = verdicts_by_uri([tmp / 'baseline.avro'])
+      runs[RUNS['plain']] = baseline
+    for key in ('one', 'two'):
+      if key in chosen:
+        runs[RUNS[key]] = beam_run(tmp / 'in', tmp / key, BEAM_ARGS[key], entities)
+  baseline = runs.get(RUNS['plain'])
   print(f'{args.items} items, entities {"on" if entities else "off"}, '
         f'{os.cpu_count()} cores\n')
   print('| run | items | seconds | items/s | vs plain loop | peak RSS MB |')
   print('|---|---|---|---|---|---|')
   for name, run in runs.items():
     rate = run['items'] / run['seconds']
-    print(f'| {name} | {run["items"]} | {run["seconds"]:.1f} | {rate:.0f} | '
-          f'{rate / (baseline["items"] / baseline["seconds"]):.2f}x | {run["peak_rss_mb"]:.0f} |')
+    ratio = f'{rate / (baseline["items"] / baseline["seconds"]):.2f}x' if baseline else '-'
+    print(f'| {name} | {run["items"]} | {run["seconds"]:.1f} | {rate:.0f} | {ratio} | '
+          f'{run["peak_rss_mb"]:.0f} |')
+  if not baseline:
+    return
   total = baseline['seconds']
   print('\nPlain loop, seconds by stage (share of its wall time):')
   for stage, seconds in sorted(baseline['stages'].items(), key=lambda kv: -kv[1]):
     print(f'  {stage:<12} {seconds:7.2f}  {100 * seconds / total:5.1f}%')
-  differences = [difference for name, run in beam_runs.items()
-                 if (difference := different_work(baseline['verdicts'], run['verdicts'], name))]
+  differences = [difference for name, run in runs.items() if run is not baseline
+                 and (difference := different_work(baseline['verdicts'], run['verdicts'], name))]
   if differences:
     sys.exit('\n'.join(['', 'Not comparable:'] + differences))
-  print(f'\nEvery run wrote the same {baseline["items"]} items with the same dedup '
-        'verdicts and entity counts.')
+  if len(runs) > 1:
+    print(f'\nEvery run wrote the same {baseline["items"]} items with the same dedup '
+          'verdicts and entity counts.')
 
 
 if __name__ == '__main__':

@@ -202,6 +202,15 @@ def test_throughput_benchmark_runs_on_a_tiny_corpus(data_path, capsys):
   assert 'entities' in out and 'same 6 items with the same dedup verdicts' in out
 
 
+def test_throughput_benchmark_runs_one_configuration_alone(data_path, capsys):
+  """A long memory measure need not wait for the other runs: no ratio then."""
+  throughput.main([str(data_path), '--items', '6', '--runs', 'one'])
+  rows = [line.split(' | ') for line in capsys.readouterr().out.splitlines()
+          if line.startswith('| wirebeam') or line.startswith('| plain')]
+  assert [(row[0], row[1], row[4]) for row in rows] == [
+      ('| wirebeam, DirectRunner, 1 worker', '6', '-')]
+
+
 def test_throughput_benchmark_refuses_runs_that_did_different_work():
   baseline = {'a': (True, None, 2), 'b': (False, 'a', 0)}
   assert throughput.different_work(baseline, dict(baseline), 'same') is None
