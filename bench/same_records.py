@@ -73,7 +73,8 @@ def main(argv=None) -> int:
   chosen = args.inputs.split(',')
   if set(chosen) - set(INPUTS):
     parser.error(f'--inputs: choose among {", ".join(INPUTS)}')
-  before, data = pathlib.Path(args.before).resolve(), pathlib.Path(args.data)
+  # Resolved here: each checkout runs the command from its own folder.
+  before, data = pathlib.Path(args.before).resolve(), pathlib.Path(args.data).resolve()
   with tempfile.TemporaryDirectory() as tmp:
     tmp = pathlib.Path(tmp)
     inputs = {'seeds': ('seeds', [REPO / 'seeds']),
