@@ -51,4 +51,4 @@ def _exit_without_teardown(exit_code: List[int]) -> None:
       stream.flush()
     except (OSError, ValueError):  # a closed pipe, or a stream closed already
       pass
-  os._exit(exit_code[0])  # pylint: disable=protected-access
+  os._exit(exit_code[0])

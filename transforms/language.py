@@ -110,6 +110,7 @@ class LanguageDetector:
     return factory_for(self._profiles, SEED)
 
   def _ngrams(self, text: str) -> List[str]:
+    """langdetect's own n-grams of a text: the words the check looks up."""
     detector = self._detector(self._factory, text)
     detector.cleaning_text()
     return detector._extract_ngrams()  # pylint: disable=protected-access

@@ -135,7 +135,6 @@ class Sampler:
     if not isinstance(seed, int):
       raise ValueError('the factory needs a seed: its answers would not be repeatable')
     self._languages = list(languages)
-    self._row = rows
     self._ngram_rows = NgramRows(rows)
     self._table = table
     self._stream = _Stream(seed)

@@ -8,6 +8,7 @@ by the entity stage's ``setup()``, and run on batches.
 """
 import dataclasses
 import importlib.util
+import os
 from typing import Dict, Iterable, List, Optional
 
 from transforms.entities.compiled_regex import precompile_token_match
@@ -151,8 +152,9 @@ class NatashaRecognizer:
 
 def _morph_vocab():
   """natasha's ``MorphVocab`` (the pymorphy2 analyser it lemmatises with), given
-  the path of pymorphy2's Russian dictionary, which pymorphy2 would otherwise
-  look up among every installed package's entry points (0.11 s a start)."""
+  the path of pymorphy2's Russian dictionary (or the one its environment
+  variable names), which pymorphy2 would otherwise look up among every
+  installed package's entry points (0.11 s a start)."""
   # pylint: disable=import-outside-toplevel  (heavy, per worker)
   import pymorphy2_dicts_ru
   from natasha.morph.vocab import MorphForm, MorphVocab
@@ -162,7 +164,8 @@ def _morph_vocab():
     def __init__(self, path: str):  # pylint: disable=super-init-not-called
       MorphAnalyzer.__init__(self, path=path, result_type=MorphForm)  # as MorphVocab's own
 
-  return KnownPathMorphVocab(pymorphy2_dicts_ru.get_path())
+  return KnownPathMorphVocab(os.environ.get(MorphAnalyzer.DICT_PATH_ENV_VARIABLE)
+                             or pymorphy2_dicts_ru.get_path())
 
 
 def recognizer_for(language: str, models: Dict[str, str]):
