@@ -11,7 +11,7 @@ for ambiguous names. Models load once per worker and run on batches.
 """
 import collections
 import dataclasses
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -104,6 +104,9 @@ def lexicon_recognizer(gazetteer: Gazetteer,
                            gazetteer.names_without_spaces())
 
 
+# What Beam infers from ``process`` (tests/test_declared_output_types.py), declared
+# so that it is not inferred again at every start.
+@beam.typehints.with_output_types(Union[beam.pvalue.TaggedOutput, TimestampedValue])
 class _EnrichEntitiesFn(GuardedDoFn):
   """Batches of records in; each record out with its entities, or a dead letter.
 
