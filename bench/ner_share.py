@@ -7,6 +7,7 @@ plain-text wire files (``bench.reuters.write_wire_text``). In turn, each
 in a fresh process with its start-up included:
   - the command, ``python -m pipeline --input IN --output OUT``, every stage
     on (reading, parsing, language, entities, dedup, Avro);
+  - the same command with ``--no-entities``: what all but NER costs;
   - NER alone: spaCy's English model as wirebeam loads it, run on the text
     the command gave each item's NER (read from its output), in batches.
 The NER-alone time over the command's says how close the command is to the
@@ -95,11 +96,13 @@ def main(argv=None) -> int:
     tmp = pathlib.Path(tmp)
     written = len(write_wire_text(corpus[:args.items], tmp / 'in'))
     texts_file = tmp / 'texts.json'
-    times = {'command': [], 'ner': []}
+    times = {'command': [], 'no_entities': [], 'ner': []}
     for run in range(args.runs):
       output = tmp / f'out-{run}'
-      times['command'].append(timed([sys.executable, '-m', 'pipeline', '--input',
-                                     str(tmp / 'in'), '--output', str(output)])[:2])
+      command = [sys.executable, '-m', 'pipeline', '--input', str(tmp / 'in')]
+      times['command'].append(timed(command + ['--output', str(output)])[:2])
+      times['no_entities'].append(timed(
+          command + ['--output', str(tmp / f'out-{run}-no-entities'), '--no-entities'])[:2])
       if not run:
         texts = ner_texts(output)
         if len(texts) != written:
@@ -111,6 +114,7 @@ def main(argv=None) -> int:
   print('| run | wall s: median (min-max) | CPU s |')
   print('|---|---|---|')
   for name, key in (('the command, every stage on', 'command'),
+                    ('the command, --no-entities', 'no_entities'),
                     ('spaCy NER alone, start-up included', 'ner')):
     print(f'| {name} | {_summary([t[0] for t in times[key]])} | '
           f'{_summary([t[1] for t in times[key]])} |')

@@ -7,7 +7,8 @@ Runs ``pipeline.run.main`` in this process and prints the wall time of each
 phase (Beam's import, building the graph, making the runner's proto, the
 fused stages, the slowest stages), and what the graph's fixed cost is made
 of: how many transforms were applied and the slowest composites to build,
-how many DoFns Beam pickled and how many bytes that made, how long Beam
+how many DoFns Beam pickled and how many bytes that made, the garbage
+collections and their time (at the command's thresholds), how long Beam
 spent inspecting DoFns for state and timers (``userstate.get_dofn_specs``:
 every method of every DoFn, several times per ParDo) and inferring the
 output types DoFns do not declare from their bytecode. A profiler
@@ -18,6 +19,7 @@ as usual, into a temporary folder unless arguments are given). With
 change that must leave the graph's coders alone can be checked by
 comparing two checkouts' lists.
 """
+import gc
 import itertools
 import pathlib
 import re
@@ -49,6 +51,8 @@ class Clock:
     self.transforms_applied = 0  # composites and the transforms inside them
     self.composites: List[Tuple[float, str]] = []  # (seconds, label path) of the outer ones
     self.inferred: List[Tuple[float, str]] = []  # (seconds, DoFn class) of each inference
+    self.collections = [0, 0, 0]  # garbage collections by generation
+    self.collecting_seconds = 0.0
 
   def mark(self, phase: str) -> None:
     self.phases.append((phase, time.perf_counter()))
@@ -128,6 +132,15 @@ def _instrument(clock: Clock) -> None:
       return run_bundle(self, context, bundle_context_manager, *args, **kwargs)
     finally:
       clock.stages.append((time.perf_counter() - begun, bundle_context_manager.stage.name))
+  collection_began = []
+
+  def collection(phase, info):
+    if phase == 'start':
+      collection_began.append(time.perf_counter())
+    elif collection_began:
+      clock.collecting_seconds += time.perf_counter() - collection_began.pop()
+      clock.collections[info['generation']] += 1
+  gc.callbacks.append(collection)
   fn_runner.FnApiRunner.run_pipeline = graph_built
   fn_runner.FnApiRunner.run_via_runner_api = proto_made
   fn_runner.FnApiRunner.run_stages = stages
@@ -149,6 +162,9 @@ def report(clock: Clock) -> str:
   lines.append(f'Building the slowest composites (depth {COMPOSITE_DEPTH} at most):')
   for seconds, name in sorted(clock.composites, reverse=True)[:SLOWEST]:
     lines.append(f'  {seconds:.3f} s  {name}')
+  lines.append(f'Garbage collections (generations 0, 1, 2): '
+               f'{", ".join(map(str, clock.collections))}, {clock.collecting_seconds:.2f} s '
+               f'(thresholds {", ".join(map(str, gc.get_threshold()))})')
   lines.append(f'Output types inferred from DoFns\' bytecode: {len(clock.inferred)}, '
                f'{sum(s for s, _ in clock.inferred):.2f} s; the slowest:')
   for seconds, name in sorted(clock.inferred, reverse=True)[:SLOWEST]:
@@ -182,11 +198,14 @@ def _listing_types(path: str) -> None:
 
 
 def main(argv=None) -> int:
+  from pipeline import cli
   from pipeline.run import main as run_command
   argv = list(sys.argv[1:] if argv is None else argv)
   if argv[:1] == ['--element-types']:
     _listing_types(argv[1])
     argv = argv[2:]
+  # As the command sets them (pipeline.cli.command; Python's own in older checkouts).
+  gc.set_threshold(*getattr(cli, 'COLLECTOR_THRESHOLDS', gc.get_threshold()))
   clock = Clock()
   _instrument(clock)
   clock.mark('imports done')

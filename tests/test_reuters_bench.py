@@ -222,13 +222,13 @@ def test_throughput_benchmark_refuses_runs_that_did_different_work():
 
 
 def test_ner_share_benchmark_runs_on_a_tiny_corpus(data_path, capsys):
-  """The command and NER alone, each in its own process, on the items with a
-  title and a body (two of the three), and their ratio."""
+  """The command (with and without NER) and NER alone, each in its own process,
+  on the items with a title and a body (two of the three), and their ratio."""
   assert ner_share.main([str(data_path), '--items', '5']) == 0
   out = capsys.readouterr().out
   assert out.startswith('2 plain-text Reuters-21578 items')
   rows = [line.split(' | ')[0] for line in out.splitlines() if line.startswith('| ')]
-  assert rows == ['| run', '| the command, every stage on',
+  assert rows == ['| run', '| the command, every stage on', '| the command, --no-entities',
                   '| spaCy NER alone, start-up included']
   assert 'NER alone / the command (wall): ' in out
 
