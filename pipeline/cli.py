@@ -32,17 +32,17 @@ def command() -> int:
 
   A run leaves millions of objects behind (NER models, the gazetteer,
   langdetect's profiles), and the interpreter frees them one by one as it
-  exits: 0.7 s of a 6 s run on the seeds. Once ``main`` has returned, every
-  output file is closed and in place, so the process ends when the exit
-  handlers have run, without that teardown. An exception still ends the
-  usual way, traceback and all.
+  exits, most of a second after a seeds run's summary. Once ``main`` has
+  returned, every output file is closed and in place, so the process ends
+  when the exit handlers have run, without that teardown. An exception
+  still ends the usual way, traceback and all.
   """
   exit_code: List[int] = []
   # Registered before Beam and the models are imported, so run after their handlers.
   atexit.register(_exit_without_teardown, exit_code)
   # A run keeps millions of objects for good (models, gazetteer, Beam's graph),
-  # which the cyclic collector scans again at Python's default thresholds
-  # (0.4 s of a 4.5 s seeds run); collecting less often halves that.
+  # which the cyclic collector scans again and again at Python's default
+  # thresholds (bench/startup.py counts the collections and their time).
   gc.set_threshold(*COLLECTOR_THRESHOLDS)
   exit_code.append(main())
   return exit_code[0]
