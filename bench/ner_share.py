@@ -17,13 +17,10 @@ medians over ``--runs``; the command's output must hold every item.
 import argparse
 import json
 import pathlib
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-from typing import List, Tuple
+from typing import List
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / 'shared' / 'data'
@@ -44,22 +41,6 @@ def ner_alone(texts_file: str) -> int:
   return 0
 
 
-def timed(command: List[str]) -> Tuple[float, float, str]:
-  """Wall and CPU seconds (its processes together) and stdout of one command."""
-  cpu_before = _children_cpu()
-  started = time.perf_counter()
-  done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
-  seconds = time.perf_counter() - started
-  if done.returncode:
-    sys.exit(f'{command[:3]} failed ({done.returncode}): {done.stderr[-2000:]}')
-  return seconds, _children_cpu() - cpu_before, done.stdout
-
-
-def _children_cpu() -> float:
-  usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-  return usage.ru_utime + usage.ru_stime
-
-
 def ner_texts(output: pathlib.Path) -> List[str]:
   """The text the command gave each item's NER, from the items it wrote."""
   # pylint: disable=import-outside-toplevel
@@ -73,10 +54,6 @@ def ner_texts(output: pathlib.Path) -> List[str]:
   return texts
 
 
-def _summary(values) -> str:
-  return f'{statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f})'
-
-
 def main(argv=None) -> int:
   parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
   parser.add_argument('data', nargs='?', default=str(DEFAULT_DATA))
@@ -88,6 +65,7 @@ def main(argv=None) -> int:
     return ner_alone(args.ner_only)
   # pylint: disable=import-outside-toplevel
   from bench.reuters import load_reuters, write_wire_text
+  from bench.same_records import summary, timed
   try:
     corpus = [item for item in load_reuters(args.data) if item.title and item.body]
   except FileNotFoundError as error:
@@ -100,24 +78,24 @@ def main(argv=None) -> int:
     for run in range(args.runs):
       output = tmp / f'out-{run}'
       command = [sys.executable, '-m', 'pipeline', '--input', str(tmp / 'in')]
-      times['command'].append(timed(command + ['--output', str(output)])[:2])
+      times['command'].append(timed(command + ['--output', str(output)], REPO))
       times['no_entities'].append(timed(
-          command + ['--output', str(tmp / f'out-{run}-no-entities'), '--no-entities'])[:2])
+          command + ['--output', str(tmp / f'out-{run}-no-entities'), '--no-entities'], REPO))
       if not run:
         texts = ner_texts(output)
         if len(texts) != written:
           sys.exit(f'the command wrote {len(texts)} items of {written}')
         texts_file.write_text(json.dumps(texts), encoding='utf-8')
       times['ner'].append(timed([sys.executable, '-m', 'bench.ner_share',
-                                 '--ner-only', str(texts_file)])[:2])
+                                 '--ner-only', str(texts_file)], REPO))
   print(f'{written} plain-text Reuters-21578 items, {args.runs} run(s) of each, in turn\n')
   print('| run | wall s: median (min-max) | CPU s |')
   print('|---|---|---|')
   for name, key in (('the command, every stage on', 'command'),
                     ('the command, --no-entities', 'no_entities'),
                     ('spaCy NER alone, start-up included', 'ner')):
-    print(f'| {name} | {_summary([t[0] for t in times[key]])} | '
-          f'{_summary([t[1] for t in times[key]])} |')
+    print(f'| {name} | {summary([t[0] for t in times[key]])} | '
+          f'{summary([t[1] for t in times[key]])} |')
   ratio = (statistics.median(t[0] for t in times['ner'])
            / statistics.median(t[0] for t in times['command']))
   print(f'\nNER alone / the command (wall): {ratio:.2f}x')

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Tuple
+from typing import List, Tuple
 
 from bench.compare_outputs import differences
 from bench.reuters import load_reuters, write_inputs
@@ -35,17 +35,23 @@ INPUTS = ('seeds', 'feeds', 'reuters')
 
 
 def timed_run(checkout: pathlib.Path, inputs, output: pathlib.Path) -> Tuple[float, float]:
-  """Wall and CPU seconds (user and system, its processes together) for one run
-  of the command from ``checkout``; exits if it fails."""
+  """Wall and CPU seconds for one run of the command from ``checkout``."""
   command = [sys.executable, '-m', 'pipeline', '--output', str(output)]
   for path in inputs:
     command += ['--input', str(path)]
+  return timed(command, checkout)
+
+
+def timed(command: List[str], cwd: pathlib.Path) -> Tuple[float, float]:
+  """Wall and CPU seconds (user and system, its processes together) of one
+  command run in ``cwd``; exits if it fails."""
   cpu_before = _children_cpu()
   started = time.perf_counter()
-  done = subprocess.run(command, cwd=checkout, capture_output=True, text=True, check=False)
+  done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
   seconds = time.perf_counter() - started
   if done.returncode:
-    sys.exit(f'{checkout}: the command failed ({done.returncode}): {done.stderr[-2000:]}')
+    sys.exit(f'{cwd}: {" ".join(command[1:3])} failed ({done.returncode}): '
+             f'{done.stderr[-2000:]}')
   return seconds, _children_cpu() - cpu_before
 
 
@@ -54,7 +60,8 @@ def _children_cpu() -> float:
   return usage.ru_utime + usage.ru_stime
 
 
-def _summary(values) -> str:
+def summary(values) -> str:
+  """Median (min-max) of seconds."""
   return f'{statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f})'
 
 
@@ -99,7 +106,7 @@ def main(argv=None) -> int:
       for kind in (0, 1):  # wall, CPU
         values = {side: [t[kind] for t in runs] for side, runs in times.items()}
         ratio = statistics.median(values['after']) / statistics.median(values['before'])
-        cells += [_summary(values['before']), _summary(values['after']), f'{ratio:.2f}x']
+        cells += [summary(values['before']), summary(values['after']), f'{ratio:.2f}x']
       print(f'| {name} | {args.runs} | {" | ".join(cells)} | {"no" if found else "yes"} |')
       for line in found:
         print(f'    {line}')
