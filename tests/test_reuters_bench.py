@@ -6,7 +6,7 @@ import pathlib
 
 import pytest
 
-from bench import dedup_growth, ner_share, throughput
+from bench import dedup_growth, ner_share, stage_memory, throughput
 from bench.reuters import (
   CORPUS_FOLDER,
   ReutersItem,
@@ -258,3 +258,15 @@ def test_plain_loop_names_the_root_of_a_chain_as_the_stage_does():
       ('urn:test:0', None, None),
       ('urn:test:1', 'urn:test:0', 'near_duplicate'),
       ('urn:test:2', 'urn:test:0', 'near_duplicate')]
+
+
+def test_stage_memory_charges_a_real_run_to_its_stages(tmp_path, capsys):
+  seeds = pathlib.Path(__file__).resolve().parents[1] / 'seeds'
+  assert stage_memory.main(['--top', '3', '--input', str(seeds),
+                            '--output', str(tmp_path / 'out'), '--no-entities']) == 0
+  printed = capsys.readouterr().out
+  rows = [line for line in printed.splitlines() if line.startswith('| ') and 'MB' not in line]
+  assert len(rows) == 3 and any('Dedup' in row or 'Read' in row for row in rows)
+  assert 'MB peak resident' in printed
+  assert list((tmp_path / 'out' / 'items').glob('*.avro'))
+  assert stage_memory.first_step('((A/Read)+(B))+(C)') == 'A/Read'
