@@ -3,7 +3,7 @@ import datetime
 
 from transforms.dedup import verdicts
 from transforms.dedup.fingerprints import MinHasher, band_keys, containment, jaccard, shingles
-from transforms.dedup.item_fingerprint import fingerprint, trusted_link
+from transforms.dedup.item_fingerprint import fingerprint, packed, trusted_link, unpacked
 from transforms.dedup.settings import DedupSettings
 
 UTC = datetime.timezone.utc
@@ -121,6 +121,26 @@ def test_near_duplicate_reasons_and_thresholds():
   similarity = jaccard(edited.shingles, original.shingles)
   assert verdicts.near_duplicate_match(edited, original, similarity + 0.01, 0.99) is None
   assert verdicts.near_duplicate_match(edited, original, similarity, 0.99).similarity == similarity
+
+
+def test_packed_fingerprints_give_every_near_duplicate_verdict_the_full_ones_give():
+  texts = [STORY, STORY + 'Reporting by A.', STORY + 'It also said it would keep buying bonds.',
+           STORY.replace('most analysts polled before', 'economists surveyed ahead of'),
+           'A storm hit the coast overnight, cutting power to thousands of homes.']
+  fingerprints = [
+      fingerprint(record(f'urn:{n}', minute=n, body=body, headline=headline, flags=flags,
+                         link=f'https://x.example/{n}'), SETTINGS)
+      for n, (body, headline, flags) in enumerate(
+          (body, headline, flags) for body in texts
+          for headline in ('Central bank holds rates', 'Storm hits coast')
+          for flags in ((), ('UPDATE',)))]
+  verdicts_given = [verdicts.near_duplicate_match(later, earlier, 0.7, 0.9)
+                    for later in fingerprints for earlier in fingerprints]
+  round_trip = [unpacked(packed(fp)) for fp in fingerprints]
+  assert [verdicts.near_duplicate_match(later, earlier, 0.7, 0.9)
+          for later in round_trip for earlier in round_trip] == verdicts_given
+  assert sum(map(bool, verdicts_given)) > len(fingerprints)  # matches of both reasons
+  assert {v.reason for v in verdicts_given if v} == {verdicts.NEAR_DUPLICATE, verdicts.NEW_VERSION}
 
 
 def test_same_body_under_unrelated_headlines_is_not_a_duplicate():

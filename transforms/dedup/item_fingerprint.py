@@ -44,17 +44,24 @@ def without_shingles(fingerprint_: verdicts.Fingerprint) -> verdicts.Fingerprint
 
 
 def packed(fingerprint_: verdicts.Fingerprint):
-  """(fingerprint without shingles, shingles as 4-byte words) for the pair joins.
+  """What a near-duplicate check reads of an item, either side
+  (``verdicts.near_duplicate_match``), compact for the pair joins.
 
-  A shingle set decoded in a DirectRunner grouping table costs about 60
-  bytes a shingle, packed 4; the joins hold every fingerprint at once.
+  They hold an item once for every candidate pair it is in: its shingles
+  as 4-byte words (a shingle set decoded costs about 60 bytes a shingle),
+  and none of what the other matches read (its link, body hash, normalised
+  headline, date), a third of the rest.
   """
-  return (without_shingles(fingerprint_),
+  return (fingerprint_.uri, fingerprint_.order, fingerprint_.flags, fingerprint_.text_kind,
+          tuple(fingerprint_.headline_words),
           array.array('I', sorted(fingerprint_.shingles)).tobytes())
 
 
 def unpacked(packed_) -> verdicts.Fingerprint:
-  fingerprint_, shingle_bytes = packed_
+  """The packed fingerprint, with the fields the check does not read left empty."""
+  uri, order, flags, text_kind, headline_words, shingle_bytes = packed_
   shingle_array = array.array('I')
   shingle_array.frombytes(shingle_bytes)
-  return dataclasses.replace(fingerprint_, shingles=frozenset(shingle_array))
+  return verdicts.Fingerprint(uri=uri, order=order, link=None, content_hash='',
+                              shingles=frozenset(shingle_array), flags=flags,
+                              headline_words=frozenset(headline_words), text_kind=text_kind)
