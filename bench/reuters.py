@@ -270,6 +270,13 @@ def replicate(items: Sequence[ReutersItem], factor: int, seed: int) -> List[Reut
   return list(items) + copies
 
 
+def sized_corpus(data_path, count: int) -> List[ReutersItem]:
+  """The first ``count`` items with a title or body, replicated (seed 0) when the
+  corpus has fewer: what the throughput and memory benchmarks run on."""
+  corpus = [item for item in load_reuters(data_path) if item.title or item.body]
+  return replicate(corpus, -(-count // len(corpus)), seed=0)[:count]
+
+
 def main(argv=None):
   parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
   parser.add_argument('data', help='the evaluation data folder (../shared/data)')
@@ -283,11 +290,15 @@ def main(argv=None):
                       help='write one plain-text wire file per item with a title and body')
   parser.add_argument('--limit', type=int, default=None,
                       help='only the first N items of the corpus (default: all)')
+  parser.add_argument('--items', type=int, default=None,
+                      help='exactly N items with a title or body, replicated as '
+                           'bench/throughput.py does (instead of --factor and --limit)')
   args = parser.parse_args(argv)
   if args.factor < 1 or args.items_per_file < 1:
     parser.error('--factor and --items-per-file must be at least 1')
   try:
-    items = load_reuters(args.data)[:args.limit]
+    items = (sized_corpus(args.data, args.items) if args.items
+             else load_reuters(args.data)[:args.limit])
     print(f'read {len(items)} items, {sum(1 for i in items if i.body)} with a body')
     if args.wire_text:
       paths = write_wire_text(items, args.out)

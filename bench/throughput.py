@@ -30,7 +30,7 @@ import fastavro
 import psutil
 
 import schemas
-from bench.reuters import load_reuters, replicate, write_inputs
+from bench.reuters import sized_corpus, write_inputs
 from transforms.dedup import verdicts
 from transforms.dedup.fingerprints import MinHasher, band_keys
 from transforms.dedup.item_fingerprint import fingerprint
@@ -239,10 +239,9 @@ def main(argv=None):
   if not chosen or set(chosen) - set(RUNS):
     parser.error(f'--runs: choose among {", ".join(RUNS)}')
   try:
-    corpus = [i for i in load_reuters(args.data) if i.title or i.body]
+    items = sized_corpus(args.data, args.items)
   except FileNotFoundError as error:
     sys.exit(str(error))
-  items = replicate(corpus, -(-args.items // len(corpus)), seed=0)[:args.items]
   entities = not args.skip_entities
   runs = {}
   with tempfile.TemporaryDirectory() as tmp:

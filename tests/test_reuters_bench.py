@@ -13,6 +13,7 @@ from bench.reuters import (
   load_reuters,
   main,
   replicate,
+  sized_corpus,
   to_ninjs,
   write_inputs,
 )
@@ -171,6 +172,17 @@ def test_command_line_writes_the_files(data_path, tmp_path, capsys):
       f'wrote 6 items with a body or title in 2 files under {tmp_path / "out"}']
   written = json.loads((tmp_path / 'out' / 'reuters21578-00001.json').read_text())
   assert len(written) == 2
+
+
+def test_command_line_writes_exactly_n_items_as_the_throughput_benchmark_runs(
+    data_path, tmp_path, capsys):
+  main([str(data_path), str(tmp_path / 'out'), '--items', '7'])
+  printed = capsys.readouterr().out.splitlines()
+  assert printed[0] == 'read 7 items, 5 with a body' and printed[-1].startswith('wrote 7 items')
+  written = json.loads((tmp_path / 'out' / 'reuters21578-00000.json').read_text())
+  assert [item['uri'] for item in written] == [
+      to_ninjs(item)['uri'] for item in sized_corpus(data_path, 7)]
+  assert len({item['uri'] for item in written}) == 7  # the corpus's 3 and perturbed copies
 
 
 @pytest.mark.skipif(not (DATA / CORPUS_FOLDER).is_dir(),
