@@ -47,10 +47,11 @@ def packed(fingerprint_: verdicts.Fingerprint):
   """What a near-duplicate check reads of an item, either side
   (``verdicts.near_duplicate_match``), compact for the pair joins.
 
-  They hold an item once for every candidate pair it is in: its shingles
-  as 4-byte words (a shingle set decoded costs about 60 bytes a shingle),
-  and none of what the other matches read (its link, body hash, normalised
-  headline, date), a third of the rest.
+  They hold an item once for every candidate pair it is in, so they carry
+  its shingles as 4-byte words (a set of integers encodes to about 6 bytes
+  one) and none of what only the other matches read (link, body hash,
+  normalised headline, date): 731 bytes for a Reuters item, against 1,025
+  for its whole fingerprint.
   """
   return (fingerprint_.uri, fingerprint_.order, fingerprint_.flags, fingerprint_.text_kind,
           tuple(fingerprint_.headline_words),
