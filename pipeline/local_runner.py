@@ -6,8 +6,8 @@ Prism, which it first downloads: offline that attempt fails and costs some
 and online a batch job would run on a different engine than the one the
 project measures. ``batch_runner`` gives the FnApiRunner as the DirectRunner
 builds it, so the direct options (workers, running mode) work as before,
-and gives the memory each stage freed back to the system once the stage is
-done (glibc keeps it otherwise; BENCHMARKS.md, "Memory: the stages that
+and gives the memory each stage freed in this process back to the system
+once the stage is done (glibc keeps it otherwise; BENCHMARKS.md, "Memory: the stages that
 read every item at once").
 
 The engine merges each bundle's metrics into the stage's earlier ones
@@ -18,7 +18,7 @@ RecursionError. Merging eagerly keeps the chain one deep; the result is the
 same. Only the engine's own module-level reference is replaced.
 """
 import ctypes
-import ctypes.util
+import os
 from typing import Callable, Optional
 
 from apache_beam.metrics import monitoring_infos
@@ -29,21 +29,26 @@ from apache_beam.runners.portability.portable_runner import JobServiceHandle
 
 
 def _malloc_trim() -> Optional[Callable[[int], int]]:
-  """glibc's ``malloc_trim``, or None where the C library has none (macOS, musl)."""
+  """glibc's ``malloc_trim``, or None where the C library has none (macOS, musl, Windows)."""
+  if os.name == 'nt':
+    return None
   try:
-    return ctypes.CDLL(ctypes.util.find_library('c')).malloc_trim
+    trim = ctypes.CDLL(None).malloc_trim  # the C library the interpreter runs on
   except (OSError, AttributeError):
     return None
+  trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+  return trim
 
 
 class _TrimmingFnApiRunner(fn_runner.FnApiRunner):
-  """The FnApiRunner, returning freed memory to the system after each bundle.
+  """The FnApiRunner, returning the memory its process freed to the system after each bundle.
 
   A batch stage is one bundle that reads a whole grouping at once, in
-  buffers copied on their way (the DirectRunner keeps a shuffle in
-  memory). glibc keeps what they leave free in its heap, so every stage's
-  peak sits on the leftovers of the ones before it; ``malloc_trim`` hands
-  the free pages back (as Dask's workers do).
+  buffers copied on their way (this process keeps every shuffle in memory;
+  worker processes, with ``--direct_num_workers``, are not trimmed). glibc
+  keeps what they leave free in its heap, so every stage's peak sits on the
+  leftovers of the ones before it; ``malloc_trim`` hands the free pages
+  back, as Dask's documentation recommends for the same symptom.
   """
   _trim = staticmethod(_malloc_trim() or (lambda pad: 0))
 

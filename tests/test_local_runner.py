@@ -1,4 +1,7 @@
+import platform
+
 import apache_beam as beam
+import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.portability.fn_api_runner.fn_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
@@ -28,7 +31,15 @@ def test_the_batch_runner_gives_freed_memory_back_after_every_bundle(monkeypatch
   assert len(trimmed) >= 2 and set(trimmed) == {0}  # a stage before the grouping, one after
 
 
+@pytest.mark.skipif(platform.libc_ver()[0] != 'glibc', reason='glibc only')
+def test_on_glibc_the_runner_has_malloc_trim():
+  assert local_runner._malloc_trim() is not None
+  assert local_runner._TrimmingFnApiRunner._trim(0) in (0, 1)
+
+
 def test_where_the_c_library_has_no_malloc_trim_nothing_is_trimmed(monkeypatch):
+  monkeypatch.setattr(local_runner.ctypes, 'CDLL', lambda name: object())  # macOS, musl
+  assert local_runner._malloc_trim() is None
   def no_library(name):
     raise OSError(name)
   monkeypatch.setattr(local_runner.ctypes, 'CDLL', no_library)
