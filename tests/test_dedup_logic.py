@@ -134,6 +134,11 @@ def test_packed_fingerprints_give_every_near_duplicate_verdict_the_full_ones_giv
           (body, headline, flags) for body in texts
           for headline in ('Central bank holds rates', 'Storm hits coast')
           for flags in ((), ('UPDATE',)))]
+  fingerprints += [  # headline only, twice (left to the same-headline rule); a summary only
+      fingerprint(record(f'urn:h{n}', minute=n, body=''), SETTINGS) for n in range(2)]
+  fingerprints.append(fingerprint(
+      dict(record('urn:s', body=None), description_text=STORY + 'Reporting by A.'), SETTINGS))
+  assert {fp.text_kind for fp in fingerprints} == {'body', 'headline', 'summary'}
   verdicts_given = [verdicts.near_duplicate_match(later, earlier, 0.7, 0.9)
                     for later in fingerprints for earlier in fingerprints]
   round_trip = [unpacked(packed(fp)) for fp in fingerprints]
