@@ -294,6 +294,8 @@ def main(argv=None):
                       help='exactly N items with a title or body, replicated as '
                            'bench/throughput.py does (instead of --factor and --limit)')
   args = parser.parse_args(argv)
+  if args.items and (args.factor != 1 or args.limit is not None):
+    parser.error('--items replaces --factor and --limit')
   if args.factor < 1 or args.items_per_file < 1:
     parser.error('--factor and --items-per-file must be at least 1')
   try:

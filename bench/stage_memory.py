@@ -62,14 +62,14 @@ class StagePeaks:
 
 def first_step(stage: str) -> str:
   """A fused stage's name by its first step: '((A)+(B))+(C)' -> 'A'."""
-  return stage.lstrip('(').split(')')[0]
+  return stage.lstrip('(').split(')+', 1)[0]
 
 
 def main(argv=None) -> int:
   parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
   parser.add_argument('--top', type=int, default=8)
   args, pipeline_args = parser.parse_known_args(argv)
-  # pylint: disable=import-outside-toplevel  (imported after the runner is wrapped)
+  # pylint: disable=import-outside-toplevel  (Beam's import is part of no stage)
   from pipeline.cli import COLLECTOR_THRESHOLDS
   from pipeline.run import main as run_main
   gc.set_threshold(*COLLECTOR_THRESHOLDS)  # as the command runs

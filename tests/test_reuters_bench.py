@@ -1,6 +1,7 @@
 """Reuters-21578 to pipeline input (SGML, ninjs, files, replication), and the
 benchmarks built on it, run on a tiny corpus so that they keep working."""
 import collections
+import gc
 import json
 import pathlib
 
@@ -183,6 +184,8 @@ def test_command_line_writes_exactly_n_items_as_the_throughput_benchmark_runs(
   assert [item['uri'] for item in written] == [
       to_ninjs(item)['uri'] for item in sized_corpus(data_path, 7)]
   assert len({item['uri'] for item in written}) == 7  # the corpus's 3 and perturbed copies
+  with pytest.raises(SystemExit):
+    main([str(data_path), str(tmp_path / 'again'), '--items', '7', '--factor', '2'])
 
 
 @pytest.mark.skipif(not (DATA / CORPUS_FOLDER).is_dir(),
@@ -274,11 +277,17 @@ def test_plain_loop_names_the_root_of_a_chain_as_the_stage_does():
 
 def test_stage_memory_charges_a_real_run_to_its_stages(tmp_path, capsys):
   seeds = pathlib.Path(__file__).resolve().parents[1] / 'seeds'
-  assert stage_memory.main(['--top', '3', '--input', str(seeds),
-                            '--output', str(tmp_path / 'out'), '--no-entities']) == 0
+  thresholds = gc.get_threshold()
+  try:
+    code = stage_memory.main(['--top', '3', '--input', str(seeds),
+                              '--output', str(tmp_path / 'out'), '--no-entities'])
+  finally:
+    gc.set_threshold(*thresholds)
+  assert code == 0
   printed = capsys.readouterr().out
   rows = [line for line in printed.splitlines() if line.startswith('| ') and 'MB' not in line]
   assert len(rows) == 3 and any('Dedup' in row or 'Read' in row for row in rows)
   assert 'MB peak resident' in printed
   assert list((tmp_path / 'out' / 'items').glob('*.avro'))
   assert stage_memory.first_step('((A/Read)+(B))+(C)') == 'A/Read'
+  assert stage_memory.first_step('((Map(f))+(B))') == 'Map(f)'
