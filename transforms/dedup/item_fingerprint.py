@@ -51,7 +51,7 @@ def packed(fingerprint_: verdicts.Fingerprint):
   its shingles as 4-byte words (a set of integers encodes to about 6 bytes
   one) and none of what only the other matches read (link, body hash,
   normalised headline, date): 731 bytes for a Reuters item, against 1,025
-  for its whole fingerprint.
+  in the form the joins carried before.
   """
   return (fingerprint_.uri, fingerprint_.order, fingerprint_.flags, fingerprint_.text_kind,
           tuple(fingerprint_.headline_words),
@@ -59,7 +59,8 @@ def packed(fingerprint_: verdicts.Fingerprint):
 
 
 def unpacked(packed_) -> verdicts.Fingerprint:
-  """The packed fingerprint, with the fields the check does not read left empty."""
+  """The packed fingerprint, for the near-duplicate check only: the fields
+  it does not read (link, body hash, normalised headline, date) are empty."""
   uri, order, flags, text_kind, headline_words, shingle_bytes = packed_
   shingle_array = array.array('I')
   shingle_array.frombytes(shingle_bytes)
