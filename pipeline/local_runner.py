@@ -7,8 +7,8 @@ and online a batch job would run on a different engine than the one the
 project measures. ``batch_runner`` gives the FnApiRunner as the DirectRunner
 builds it, so the direct options (workers, running mode) work as before,
 and gives the memory each stage freed in this process back to the system
-once the stage is done (glibc keeps it otherwise; BENCHMARKS.md, "Memory: the stages that
-read every item at once").
+once the stage is done (glibc keeps it otherwise; BENCHMARKS.md, "Memory:
+the stages that read every item at once").
 
 The engine merges each bundle's metrics into the stage's earlier ones
 lazily, one generator wrapped around the last, so that a job of many
