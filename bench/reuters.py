@@ -294,12 +294,12 @@ def main(argv=None):
                       help='exactly N items with a title or body, replicated as '
                            'bench/throughput.py does (instead of --factor and --limit)')
   args = parser.parse_args(argv)
-  if args.items and (args.factor != 1 or args.limit is not None):
+  if args.items is not None and (args.factor != 1 or args.limit is not None):
     parser.error('--items replaces --factor and --limit')
-  if args.factor < 1 or args.items_per_file < 1:
-    parser.error('--factor and --items-per-file must be at least 1')
+  if args.factor < 1 or args.items_per_file < 1 or (args.items is not None and args.items < 1):
+    parser.error('--factor, --items and --items-per-file must be at least 1')
   try:
-    items = (sized_corpus(args.data, args.items) if args.items
+    items = (sized_corpus(args.data, args.items) if args.items is not None
              else load_reuters(args.data)[:args.limit])
     print(f'read {len(items)} items, {sum(1 for i in items if i.body)} with a body')
     if args.wire_text:

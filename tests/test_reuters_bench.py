@@ -184,8 +184,11 @@ def test_command_line_writes_exactly_n_items_as_the_throughput_benchmark_runs(
   assert [item['uri'] for item in written] == [
       to_ninjs(item)['uri'] for item in sized_corpus(data_path, 7)]
   assert len({item['uri'] for item in written}) == 7  # the corpus's 3 and perturbed copies
-  with pytest.raises(SystemExit):
-    main([str(data_path), str(tmp_path / 'again'), '--items', '7', '--factor', '2'])
+  for refused, said in ((['--items', '7', '--factor', '2'], '--items replaces --factor'),
+                        (['--items', '0'], 'must be at least 1')):
+    with pytest.raises(SystemExit):
+      main([str(data_path), str(tmp_path / 'again')] + refused)
+    assert said in capsys.readouterr().err
 
 
 @pytest.mark.skipif(not (DATA / CORPUS_FOLDER).is_dir(),
