@@ -144,6 +144,22 @@ def test_earnings_and_results_tables_are_mostly_numbers_and_codes():
   assert not language.mostly_numbers_and_codes('대한민국 정부는 오늘 새 정책을 발표했다')
 
 
+
+def test_words_are_counted_by_whitespace_tokens_punctuation_aside():
+  # 3 of 10 tokens are words: quoted, bracketed, and after a no-break space.
+  words = '«Wort» (Denmark) 1\u00a0Sweden'
+  not_words = 'mid-way ABCD x12y 15-9 U.S. ÉTÉ'
+  assert not language.mostly_numbers_and_codes(f'{words} {not_words}')
+  # One word fewer (the bracket closed by a letter is no longer punctuation
+  # around a word) and they are under 30%.
+  assert language.mostly_numbers_and_codes(f'«Wort» (Denmark)x 1\u00a0Sweden {not_words}')
+
+
+def test_latin_share_counts_latin_letters_past_ipa_by_their_name():
+  assert language.latin_share('\u1e00\u1e01 ab') == 1.0  # Latin Extended Additional
+  assert language.latin_share('ab \u0416\u0436 12') == 0.5  # Cyrillic is not Latin
+  assert language.latin_share('12 -- !') == 0.0
+
 def test_a_table_keeps_its_declared_language(detector):
   detected, probability = detector.detect(EARNINGS_TABLE)
   assert detected != 'en' and probability >= language.MIN_PROBABILITY_TO_OVERRIDE
@@ -210,7 +226,8 @@ def _langdetects_rows(factory, text):
 
 
 def _our_rows(rows, text):
-  return NgramRows(rows, cached_words=8)(cleaned(detector_text(text, language.MAX_TEXT_CHARS)))
+  return NgramRows(rows, cached_words=8)(
+      cleaned(detector_text(text, language.MAX_TEXT_CHARS))).tolist()
 
 
 @pytest.mark.parametrize('text', NGRAM_CASES)

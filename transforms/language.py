@@ -66,10 +66,15 @@ NON_LATIN_LANGUAGES = frozenset({
 FEED_FORMATS = frozenset({'rss', 'rdf', 'atom', 'json_feed'})
 # Enough of each entry to tell its feed's language, without reading whole bodies.
 _FEED_SAMPLE_CHARS = 300
-_LETTER = re.compile(r'[^\W\d_]')
-_WORD = re.compile(r'[^\W\d_]{4,}')
+_NOT_LETTERS = re.compile(r'[\W\d_]+')
+# Letters past IPA Extensions: Latin only when their name says so.
+_PAST_IPA = re.compile('[\u0250-\U0010ffff]')
 _DIGIT = re.compile(r'\d')
-_TOKEN_PUNCTUATION = '.,;:!?()[]{}<>"\'«»“”‘’'
+_TOKEN_PUNCTUATION = re.escape('.,;:!?()[]{}<>"\'«»“”‘’')
+# A token (as str.split() finds them) that is a word of four letters or more,
+# punctuation around it aside.
+_WORD_TOKEN = re.compile(
+    rf'(?<!\S)[{_TOKEN_PUNCTUATION}]*([^\W\d_]{{4,}})[{_TOKEN_PUNCTUATION}]*(?!\S)')
 _SCRIPT_SAMPLE = 400
 # What each process checks the vectorised sampling on against langdetect's
 # own: a text that never converges, one that converges late, a sentence.
@@ -163,12 +168,19 @@ class SharedDetector:
     return LanguageDetector.shared().detect(text)
 
 
+def letters_of(text: str) -> str:
+  """The letters of the part of a text that detection reads."""
+  return _NOT_LETTERS.sub('', text[:MAX_TEXT_CHARS])
+
+
 def latin_share(text: str) -> float:
   """Share of Latin letters among the first letters of the text."""
-  letters = _LETTER.findall(text[:MAX_TEXT_CHARS])[:_SCRIPT_SAMPLE]
-  latin = sum(1 for ch in letters
-              if ch < '\u0250' or unicodedata.name(ch, '').startswith('LATIN'))
-  return latin / len(letters) if letters else 0.0
+  letters = letters_of(text)[:_SCRIPT_SAMPLE]
+  if not letters:
+    return 0.0
+  other = sum(1 for ch in _PAST_IPA.findall(letters)
+              if not unicodedata.name(ch, '').startswith('LATIN'))
+  return (len(letters) - other) / len(letters)
 
 
 def script_contradicts(language: str, text: str) -> bool:
@@ -191,16 +203,15 @@ def mostly_numbers_and_codes(text: str) -> bool:
   are left out: Korean words, say, are often shorter.
   """
   text = text[:MAX_TEXT_CHARS]
-  tokens = text.split()
+  tokens = len(text.split())
   if not tokens or latin_share(text) < 0.5:
     return False
-  words = sum(1 for token in tokens
-              if _WORD.fullmatch(token.strip(_TOKEN_PUNCTUATION)) and not token.isupper())
-  if words < MIN_WORD_SHARE * len(tokens):
+  words = sum(1 for token in _WORD_TOKEN.finditer(text) if not token[1].isupper())
+  if words < MIN_WORD_SHARE * tokens:
     return True
-  lines = [line.split() for line in text.splitlines() if line.strip()]
+  lines = [line for line in text.splitlines() if line.strip()]
   rows = sum(1 for line in lines
-             if len(line) <= MAX_TABLE_ROW_TOKENS and any(_DIGIT.search(t) for t in line))
+             if len(line.split()) <= MAX_TABLE_ROW_TOKENS and _DIGIT.search(line))
   return len(lines) >= MIN_TABLE_LINES and rows >= MIN_TABLE_ROW_SHARE * len(lines)
 
 
@@ -209,8 +220,7 @@ def infer_feed_language(texts: Iterable[str],
   """The language of a feed's entries taken together, when it is clear."""
   texts = [t for t in texts if t]
   joined = '\n'.join(texts)[:MAX_TEXT_CHARS]
-  if (len(texts) < MIN_FEED_ENTRIES
-      or len(_LETTER.findall(joined)) < MIN_FEED_LETTERS):
+  if len(texts) < MIN_FEED_ENTRIES or len(letters_of(joined)) < MIN_FEED_LETTERS:
     return None
   language, probability = detector.detect(joined)
   return language if probability and probability >= MIN_FEED_PROBABILITY else None
@@ -260,7 +270,7 @@ def choose_language(text: str, declared: Optional[str],
   """
   hint, hint_reason = ((declared, 'declared') if declared
                        else (feed_language, 'feed_language'))
-  letters = len(_LETTER.findall(text[:MAX_TEXT_CHARS]))
+  letters = len(letters_of(text))
   if hint and not always_detect and not detection_can_override(hint, text, letters):
     return LanguageChoice(hint, None, None, hint_reason)
   detected, probability = detector.detect(text) if letters else (None, None)

@@ -54,7 +54,9 @@ _LOWEST_LOG = -700.0
 _SPACES = re.compile(' {2,}')
 _LATIN = re.compile('[A-z]')
 _FROM_U0300 = re.compile('[\u0300-\U0010ffff]')
-_WORD = re.compile('[^ ]+')
+# A word with the space after it, if any: what langdetect's n-gram buffer sees of it.
+_WORD_AND_SPACE = re.compile('[^ ]+ ?')
+_ROW = np.int32
 
 
 class _Stream:
@@ -149,10 +151,9 @@ class Sampler:
   def probabilities(self, detector: Detector) -> List[Language]:
     """What ``detector.get_probabilities()`` gives, its text appended
     (``detector_text``), no prior set."""
-    found = self._ngram_rows(cleaned(detector.text))
-    if not found:
+    rows = self._ngram_rows(cleaned(detector.text))
+    if not len(rows):
       raise LangDetectException(ErrorCode.CantDetectError, 'No features in text.')
-    rows = np.array(found, dtype=np.int64)
     if len(rows) <= _FEW_NGRAMS:  # a table of the text's own n-grams, which repeat
       distinct, ids = np.unique(rows, return_inverse=True)
       table = self._table[distinct]
@@ -210,23 +211,24 @@ def cleaned(text: str) -> str:
 
 class NgramRows:
   """The rows of the n-grams ``Detector._extract_ngrams`` finds in a cleaned text,
-  in its order.
+  in its order, as an array.
 
   langdetect's buffer starts again after every space, so a word gives the
   same n-grams wherever it stands (with those of the space after it, if
   any): each word is worked out once, characters normalised by one
-  ``str.translate``, and kept for the words that follow.
+  ``str.translate``, and kept as the bytes of its rows, which join into the
+  text's array without a Python object per n-gram.
   """
   def __init__(self, rows: Mapping[str, int], cached_words: int = 1 << 16):
     self._rows = rows
-    self._word = functools.lru_cache(maxsize=cached_words)(self._word_rows)
+    self._word = functools.lru_cache(maxsize=cached_words)(self._word_bytes)
 
-  def __call__(self, text: str) -> List[int]:
-    normal = text.translate(_NORMAL_FORMS)
-    found = []
-    for word in _WORD.finditer(normal):
-      found.extend(self._word(normal[word.start():word.end() + 1]))
-    return found
+  def __call__(self, text: str) -> np.ndarray:
+    words = _WORD_AND_SPACE.findall(text.translate(_NORMAL_FORMS))
+    return np.frombuffer(b''.join(map(self._word, words)), dtype=_ROW)
+
+  def _word_bytes(self, word: str) -> bytes:
+    return np.array(self._word_rows(word), dtype=_ROW).tobytes()
 
   def _word_rows(self, word: str) -> Tuple[int, ...]:
     """A word's rows, with the space after it if it has one: langdetect's
