@@ -10,7 +10,7 @@ seeds, the shared feeds (DATA_PATH/feeds) and the first N Reuters-21578
 items written as ninjs files (``bench.reuters``). The runs take turns, so
 that a busy machine slows both alike; wall and CPU time (all of a run's
 processes: a busy machine stretches wall time, CPU time much less) are
-printed with the ratios after/before (``--inputs`` picks some of the three,
+printed with the ratios after/before (``--inputs`` picks some of the four,
 ``--runs`` repeats each run for medians). The output folders are then
 compared record by record (``bench.compare_outputs``); the command exits 1
 when any differs.
@@ -27,11 +27,11 @@ import time
 from typing import List, Tuple
 
 from bench.compare_outputs import differences
-from bench.reuters import load_reuters, write_inputs
+from bench.reuters import load_reuters, write_inputs, write_wire_text
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / 'shared' / 'data'
-INPUTS = ('seeds', 'feeds', 'reuters')
+INPUTS = ('seeds', 'feeds', 'reuters', 'wire-text')
 
 
 def timed_run(checkout: pathlib.Path, inputs, output: pathlib.Path) -> Tuple[float, float]:
@@ -86,10 +86,17 @@ def main(argv=None) -> int:
     tmp = pathlib.Path(tmp)
     inputs = {'seeds': ('seeds', [REPO / 'seeds']),
               'feeds': ('shared feeds', [data / 'feeds']),
-              'reuters': (f'Reuters-21578, {args.items} items', [tmp / 'reuters'])}
+              'reuters': (f'Reuters-21578, {args.items} items', [tmp / 'reuters']),
+              'wire-text': (f'Reuters-21578, {args.items} plain-text files',
+                            [tmp / 'wire-text'])}
+    if {'reuters', 'wire-text'} & set(chosen):
+      corpus = load_reuters(str(data))
     if 'reuters' in chosen:
-      reuters = [item for item in load_reuters(str(data)) if item.title or item.body]
-      write_inputs(reuters[:args.items], tmp / 'reuters')
+      write_inputs([item for item in corpus if item.title or item.body][:args.items],
+                   tmp / 'reuters')
+    if 'wire-text' in chosen:
+      write_wire_text([item for item in corpus if item.title and item.body][:args.items],
+                      tmp / 'wire-text')
     print('| input | runs | wall s before: median (min-max) | after | after / before | '
           'CPU s before | after | after / before | same records |')
     print('|---|---|---|---|---|---|---|---|---|')
