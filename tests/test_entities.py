@@ -19,6 +19,7 @@ from transforms.entities.postprocess import repair_spans
 from transforms.entities.recognizers import (
   DEFAULT_MODELS,
   PROPER_NOUNS,
+  RecognizedOnce,
   SpacyRecognizer,
   Span,
   _morph_vocab,
@@ -225,6 +226,56 @@ def test_a_batch_of_one_text_that_breaks_the_model_is_a_dead_letter():
   (output,) = list(enrich.process([(record, Timestamp(7))]))
   assert isinstance(output, beam.pvalue.TaggedOutput)
   assert output.value.value['reason'] == 'ner_failed' and output.value.timestamp == Timestamp(7)
+
+
+class _CountingRecognizer(_BreaksOn):
+  """Notes every text it is given; none for texts without a capital."""
+  def __init__(self, poison='POISON'):
+    super().__init__(poison)
+    self.read = []
+
+  def recognize(self, texts):
+    self.read.extend(texts)
+    return [spans if text[:1].isupper() else []
+            for text, spans in zip(texts, super().recognize(texts), strict=True)]
+
+
+def test_the_model_reads_each_distinct_text_once():
+  model = _CountingRecognizer()
+  once = RecognizedOnce(model, remembered=3)
+  first = once.recognize(['Anna Berg met Bob', 'no capital', 'Anna Berg met Bob'])
+  assert model.read == ['Anna Berg met Bob', 'no capital']
+  assert first == model.recognize(['Anna Berg met Bob', 'no capital', 'Anna Berg met Bob'])
+  model.read.clear()
+  # Remembered across batches, a text without spans too; a result is the caller's own.
+  first[0].clear()
+  assert once.recognize(['no capital', 'Anna Berg met Bob']) == [
+      [], [Span('PER', 0, 9, 'Anna Berg', 'Anna Berg')]]
+  assert model.read == [] and once.name == 'fake'
+  # Only the last three texts are remembered: the least recently given goes.
+  once.recognize(['Carl Lund left', 'Dora Holm came'])
+  once.recognize(['no capital', 'Anna Berg met Bob'])
+  assert model.read == ['Carl Lund left', 'Dora Holm came', 'no capital']
+
+
+def test_the_entity_stage_gives_a_repeated_body_to_the_model_once(monkeypatch):
+  model = _CountingRecognizer()
+  monkeypatch.setattr(entity_stage, 'recognizer_for', lambda language, models: model)
+  enrich = entity_stage._EnrichEntitiesFn(entity_stage.EntitySettings())  # pylint: disable=protected-access
+  enrich.setup()
+  records = [record_of(f'f{i}', 'Anna Berg met Bob') for i in range(2)]
+  outputs = [list(enrich.process([(record, Timestamp(0))])) for record in records]
+  assert model.read == ['Anna Berg met Bob']
+  assert [[e['name'] for e in o.value['entities']] for (o,) in outputs] == [['Anna Berg']] * 2
+
+
+def test_a_batch_that_breaks_the_model_is_not_remembered():
+  model = _CountingRecognizer()
+  once = RecognizedOnce(model)
+  with pytest.raises(RuntimeError):
+    once.recognize(['Anna Berg met Bob', 'POISON text'])
+  assert once.recognize(['Anna Berg met Bob'])[0][0].name == 'Anna Berg'
+  assert model.read == ['Anna Berg met Bob', 'POISON text', 'Anna Berg met Bob']
 
 
 def test_russian_names_are_lemmatised_as_natashas_own_vocabulary_does():

@@ -22,7 +22,7 @@ from transforms.entities.given_names import given_name_test
 from transforms.entities.lexicon import LEXICON, LexiconRecognizer
 from transforms.entities.linking import MIN_LINK_CONFIDENCE, Gazetteer
 from transforms.entities.postprocess import Mention, repair
-from transforms.entities.recognizers import DEFAULT_MODELS, Span, recognizer_for
+from transforms.entities.recognizers import DEFAULT_MODELS, RecognizedOnce, Span, recognizer_for
 from transforms.errors import InputError
 from transforms.tags import DEAD_LETTERS, ITEMS
 
@@ -131,9 +131,11 @@ class _EnrichEntitiesFn(GuardedDoFn):
     return self._gazetteer
 
   def _recognizer(self, language: str):
-    """The language's model; else the lexicon recogniser, shared by all the others."""
+    """The language's model, run once per text; else the lexicon recogniser,
+    shared by all the others."""
     if language not in self._recognizers:
-      self._recognizers[language] = recognizer_for(language, self._models)
+      model = recognizer_for(language, self._models)
+      self._recognizers[language] = model and RecognizedOnce(model)
     return self._recognizers[language] or self._lexicon()
 
   def _lexicon(self) -> LexiconRecognizer:

@@ -4,12 +4,14 @@ Each recogniser turns a batch of texts into spans (type, start, end, text,
 normalised name) with the types PER, ORG, LOC and MISC. spaCy's English
 model also yields PROPN spans, the runs of proper nouns that no entity
 covers, for the repairs to type or drop. Models are loaded once per worker,
-by the entity stage's ``setup()``, and run on batches.
+by the entity stage's ``setup()``, and run on batches, each distinct text once.
 """
+import collections
 import dataclasses
+import hashlib
 import importlib.util
 import os
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from transforms.entities.compiled_regex import precompile_token_match
 from transforms.errors import InputError
@@ -73,6 +75,37 @@ class SpacyRecognizer:
                   ent.text)
              for ent in doc.ents if ent.label_ in _SPACY_TYPES] + proper_noun_runs(doc)
             for doc in self._nlp.pipe(texts, batch_size=self._batch_size)]
+
+
+class RecognizedOnce:
+  """A recogniser that runs its model once per distinct text among the last
+  ``remembered`` it was given: a body sent twice (a story filed again, an
+  item carried by two feeds) gets the spans of its first reading, which a
+  second reading would give again. Texts are remembered by a 128-bit hash.
+  """
+  def __init__(self, recognizer, remembered: int = 4096):
+    self.name = recognizer.name
+    self._recognizer = recognizer
+    self._remembered = remembered
+    self._spans: 'collections.OrderedDict[bytes, Tuple[Span, ...]]' = collections.OrderedDict()
+
+  def recognize(self, texts: List[str]) -> List[List[Span]]:
+    keys = [hashlib.blake2b(text.encode('utf-8', 'surrogatepass'), digest_size=16).digest()
+            for text in texts]
+    unread = {key: text for key, text in zip(keys, texts, strict=True)
+              if key not in self._spans}
+    found = {}
+    if unread:
+      found = dict(zip(unread, map(tuple, self._recognizer.recognize(list(unread.values()))),
+                       strict=True))
+    results = [list(found[key] if key in found else self._spans[key]) for key in keys]
+    for key in keys:
+      if key in found:
+        self._spans[key] = found[key]
+      self._spans.move_to_end(key)
+    while len(self._spans) > self._remembered:
+      self._spans.popitem(last=False)
+    return results
 
 
 def without_idle_tok2vec(nlp):
