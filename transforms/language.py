@@ -206,8 +206,8 @@ def mostly_numbers_and_codes(text: str) -> bool:
   tokens = len(text.split())
   if not tokens or latin_share(text) < 0.5:
     return False
-  words = sum(1 for token in _WORD_TOKEN.finditer(text) if not token[1].isupper())
-  if words < MIN_WORD_SHARE * tokens:
+  words = _WORD_TOKEN.findall(text)
+  if len(words) - sum(map(str.isupper, words)) < MIN_WORD_SHARE * tokens:  # capitals aside
     return True
   lines = [line for line in text.splitlines() if line.strip()]
   rows = sum(1 for line in lines
