@@ -219,3 +219,19 @@ def test_opting_out_of_the_index_forgets_earlier_runs(dedup_inputs, tmp_path):
                            '--no-dedup-index')
     assert 'items         9 (3 canonical)' in summary
   assert not (output / 'dedup_index').exists()
+
+
+def test_families_left_as_they_came_pass_their_records_on_without_packing_them_again():
+  from transforms.dedup import batch  # pylint: disable=import-outside-toplevel
+  record = {'uri': 'u', 'version': '1', 'versioncreated': None, 'content_hash': 'h',
+            'pubstatus': 'usable', 'source': {'location': 'f', 'position': 0}}
+  _, packed = batch._compressed_by_uri(record)  # pylint: disable=protected-access
+  resolve = batch._ResolveFamiliesFn()  # pylint: disable=protected-access
+  alone = list(resolve.process(('u', {'records': [packed], 'indexed': []})))
+  assert alone[0] == ('u', packed) and alone[0][1] is packed
+  # Seen twice: the second sighting is annotated, so both are packed anew.
+  again = dict(record, source={'location': 'g', 'position': 0})
+  twice = list(resolve.process(('u', {'records': [packed, batch._compressed_by_uri(again)[1]],  # pylint: disable=protected-access
+                                      'indexed': []})))
+  sightings = [batch._decompressed(value) for key, value in twice[:2]]  # pylint: disable=protected-access
+  assert [s.get('duplicate_reason') for s in sightings] == [None, 'resighting']

@@ -56,10 +56,14 @@ class _ResolveFamiliesFn(beam.DoFn):
   """A uri's records and index entries in; out, its records annotated, keyed
   for the verdicts' join (``_compressed_by_uri``), and its canonical apart."""
   def process(self, element):
-    _, grouped = element
-    annotated, canonical = verdicts.resolve_family(
-        list(map(_decompressed, grouped['records'])), list(grouped['indexed']))
-    yield from map(_compressed_by_uri, annotated)
+    uri, grouped = element
+    compressed = list(grouped['records'])
+    records = list(map(_decompressed, compressed))
+    annotated, canonical = verdicts.resolve_family(records, list(grouped['indexed']))
+    if annotated == records:  # most families: one record, left as it came
+      yield from ((uri, record) for record in compressed)
+    else:
+      yield from map(_compressed_by_uri, annotated)
     if canonical is not None:
       yield beam.pvalue.TaggedOutput(CANONICAL, canonical)
 
