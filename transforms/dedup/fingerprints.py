@@ -50,7 +50,7 @@ class MinHasher:
     # (a * x + b) mod p, truncated to 32 bits, as in the classic scheme;
     # uint64 overflow in a * x is deterministic, which is all we need.
     hashed = (np.outer(values, self._a) + self._b) % _MERSENNE_PRIME & _MAX_HASH
-    return tuple(int(v) for v in hashed.min(axis=0))
+    return tuple(hashed.min(axis=0).tolist())  # Python ints, as the index stores them
 
 
 def band_keys(signature: Tuple[int, ...], bands: int) -> List[Tuple[int, int]]:
