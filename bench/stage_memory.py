@@ -1,21 +1,25 @@
-"""Where a batch run's memory peaks: the resident memory of each stage of one run.
+"""Where a batch run's memory and time go: the resident memory and seconds of each stage.
 
-Usage: python -m bench.stage_memory [--top 8] PIPELINE ARGUMENTS
+Usage: python -m bench.stage_memory [--top 8] [--by memory|seconds] PIPELINE ARGUMENTS
 (for example ``--input IN --output OUT --no-entities``)
 
 Runs ``pipeline.run.main`` in this process, samples its resident memory
 every 20 ms and charges each sample to the fused stage the local runner is
-executing (or to the time between stages), then prints the stages with
-the highest peaks and the whole run's peak. A stage's peak is what it
+executing (or to the time between stages), times each stage, then prints
+the stages with the highest peaks (or the longest, ``--by seconds``), the
+whole run's peak and its stages' seconds in all. A stage's peak is what it
 holds on top of what the stages before it left: the DirectRunner keeps a
 shuffle in memory and hands a grouping's whole output to the next stage
-at once, so the stages that read the largest groupings stand out.
+at once, so the stages that read the largest groupings stand out. With
+worker processes (``--direct_num_workers``), the memory is this process's
+alone (the runner's shuffles), the seconds each stage's on all workers.
 """
 import argparse
 import gc
 import resource
 import sys
 import threading
+import time
 from typing import Dict
 
 import psutil
@@ -25,9 +29,10 @@ BETWEEN = 'between stages'
 
 
 class StagePeaks:
-  """Peak resident MB by the stage running when it was sampled."""
+  """Peak resident MB by the stage running when it was sampled, and each stage's seconds."""
   def __init__(self, interval: float = 0.02):
     self.peaks: Dict[str, int] = {}
+    self.seconds: Dict[str, float] = {}
     self._stage = BETWEEN
     self._process = psutil.Process()
     self._done = threading.Event()
@@ -45,11 +50,13 @@ class StagePeaks:
     peaks = self
 
     def execute_and_note(runner, context, bundle_context, bundle_input):
-      peaks._stage = bundle_context.stage.name
+      stage = peaks._stage = bundle_context.stage.name
+      started = time.perf_counter()
       try:
         return execute(runner, context, bundle_context, bundle_input)
       finally:
         peaks._stage = BETWEEN
+        peaks.seconds[stage] = peaks.seconds.get(stage, 0.0) + time.perf_counter() - started
 
     fn_runner.FnApiRunner._execute_bundle = execute_and_note
     self._thread.start()
@@ -68,6 +75,8 @@ def first_step(stage: str) -> str:
 def main(argv=None) -> int:
   parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
   parser.add_argument('--top', type=int, default=8)
+  parser.add_argument('--by', choices=('memory', 'seconds'), default='memory',
+                      help='which stages to list: the highest peaks or the longest')
   args, pipeline_args = parser.parse_known_args(argv)
   # pylint: disable=import-outside-toplevel  (Beam's import is part of no stage)
   from pipeline.cli import COLLECTOR_THRESHOLDS
@@ -79,11 +88,15 @@ def main(argv=None) -> int:
     code = run_main(pipeline_args)
   finally:
     peaks.stop()
-  print(f'\n| peak resident MB | stage (the {args.top} highest) |\n|---|---|')
-  for stage, peak in sorted(peaks.peaks.items(), key=lambda item: -item[1])[:args.top]:
-    print(f'| {peak:,} | {first_step(stage)} |')
+  ranking = peaks.peaks if args.by == 'memory' else peaks.seconds
+  print(f'\n| peak resident MB | seconds | stage (the {args.top} '
+        f'{"highest" if args.by == "memory" else "longest"}) |\n|---|---|---|')
+  for stage, _ in sorted(ranking.items(), key=lambda item: -item[1])[:args.top]:
+    print(f'| {peaks.peaks.get(stage, 0):,} | {peaks.seconds.get(stage, 0.0):.2f} | '
+          f'{first_step(stage)} |')
   whole = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10
-  print(f'\nthe whole run: {whole:,} MB peak resident')
+  print(f'\nthe whole run: {whole:,} MB peak resident; its {len(peaks.seconds)} stages '
+        f'{sum(peaks.seconds.values()):.1f} s')
   return code
 
 

@@ -282,15 +282,18 @@ def test_stage_memory_charges_a_real_run_to_its_stages(tmp_path, capsys):
   seeds = pathlib.Path(__file__).resolve().parents[1] / 'seeds'
   thresholds = gc.get_threshold()
   try:
-    code = stage_memory.main(['--top', '3', '--input', str(seeds),
+    code = stage_memory.main(['--top', '3', '--by', 'seconds', '--input', str(seeds),
                               '--output', str(tmp_path / 'out'), '--no-entities'])
   finally:
     gc.set_threshold(*thresholds)
   assert code == 0
   printed = capsys.readouterr().out
-  rows = [line for line in printed.splitlines() if line.startswith('| ') and 'MB' not in line]
-  assert len(rows) == 3 and any('Dedup' in row or 'Read' in row for row in rows)
-  assert 'MB peak resident' in printed
+  rows = [line.split(' | ') for line in printed.splitlines()
+          if line.startswith('| ') and 'MB' not in line]
+  assert len(rows) == 3 and any('Dedup' in row[2] or 'Read' in row[2] for row in rows)
+  seconds = [float(row[1]) for row in rows]
+  assert seconds == sorted(seconds, reverse=True) and seconds[0] > 0
+  assert 'MB peak resident; its' in printed and ' stages ' in printed
   assert list((tmp_path / 'out' / 'items').glob('*.avro'))
   assert stage_memory.first_step('((A/Read)+(B))+(C)') == 'A/Read'
   assert stage_memory.first_step('((Map(f))+(B))') == 'Map(f)'
