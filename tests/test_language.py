@@ -144,21 +144,28 @@ def test_earnings_and_results_tables_are_mostly_numbers_and_codes():
   assert not language.mostly_numbers_and_codes('대한민국 정부는 오늘 새 정책을 발표했다')
 
 
-
 def test_words_are_counted_by_whitespace_tokens_punctuation_aside():
   # 3 of 10 tokens are words: quoted, bracketed, and after a no-break space.
   words = '«Wort» (Denmark) 1\u00a0Sweden'
-  not_words = 'mid-way ABCD x12y 15-9 U.S. ÉTÉ'
+  not_words = 'mid-way ABCD x12y 15-9 U.S. «ÉTÉ»'
   assert not language.mostly_numbers_and_codes(f'{words} {not_words}')
   # One word fewer (the bracket closed by a letter is no longer punctuation
   # around a word) and they are under 30%.
   assert language.mostly_numbers_and_codes(f'«Wort» (Denmark)x 1\u00a0Sweden {not_words}')
+  # Whatever str.split() splits on separates tokens (ideographic space, line
+  # separator, information separator): 4 words of 13 tokens, then of 14.
+  assert not language.mostly_numbers_and_codes(
+      'Wort\u3000Denmark\u2028Sweden\x1cNorway x1 x2 x3 x4 x5 x6 x7 x8 x9')
+  assert language.mostly_numbers_and_codes(
+      'Wort\u3000Denmark\u2028Sweden\x1cNorway x1 x2 x3 x4 x5 x6 x7 x8 x9 y1')
 
 
-def test_latin_share_counts_latin_letters_past_ipa_by_their_name():
+def test_latin_share_counts_letters_from_ipa_on_as_latin_by_their_name():
   assert language.latin_share('\u1e00\u1e01 ab') == 1.0  # Latin Extended Additional
   assert language.latin_share('ab \u0416\u0436 12') == 0.5  # Cyrillic is not Latin
+  assert language.latin_share('abc \u0416') == 0.75
   assert language.latin_share('12 -- !') == 0.0
+
 
 def test_a_table_keeps_its_declared_language(detector):
   detected, probability = detector.detect(EARNINGS_TABLE)

@@ -67,7 +67,7 @@ FEED_FORMATS = frozenset({'rss', 'rdf', 'atom', 'json_feed'})
 # Enough of each entry to tell its feed's language, without reading whole bodies.
 _FEED_SAMPLE_CHARS = 300
 _NOT_LETTERS = re.compile(r'[\W\d_]+')
-# Letters past IPA Extensions: Latin only when their name says so.
+# Letters from IPA Extensions on: Latin only when their name says so.
 _PAST_IPA = re.compile('[\u0250-\U0010ffff]')
 _DIGIT = re.compile(r'\d')
 _TOKEN_PUNCTUATION = re.escape('.,;:!?()[]{}<>"\'«»“”‘’')

@@ -56,7 +56,7 @@ _LATIN = re.compile('[A-z]')
 _FROM_U0300 = re.compile('[\u0300-\U0010ffff]')
 # A word with the space after it, if any: what langdetect's n-gram buffer sees of it.
 _WORD_AND_SPACE = re.compile('[^ ]+ ?')
-_ROW = np.int32
+_ROW = np.int32  # a row of the profiles' table (well under 2**31): half the bytes of int64
 
 
 class _Stream:
