@@ -256,6 +256,11 @@ def test_the_model_reads_each_distinct_text_once():
   once.recognize(['Carl Lund left', 'Dora Holm came'])
   once.recognize(['no capital', 'Anna Berg met Bob'])
   assert model.read == ['Carl Lund left', 'Dora Holm came', 'no capital']
+  # A batch of more distinct texts than are remembered still gets every answer.
+  small = RecognizedOnce(_CountingRecognizer(), remembered=1)
+  assert [[s.name for s in spans] for spans in small.recognize(
+      ['Anna Berg met Bob', 'Carl Lund left', 'Anna Berg met Bob'])] == [
+          ['Anna Berg'], ['Carl Lund'], ['Anna Berg']]
 
 
 def test_the_entity_stage_gives_a_repeated_body_to_the_model_once(monkeypatch):
