@@ -152,8 +152,10 @@ def write_inputs(items: Sequence[ReutersItem], folder,
   return paths
 
 
-def write_wire_text(items: Sequence[ReutersItem], folder) -> List[pathlib.Path]:
-  """Writes each item with a title and a body as one plain-text wire file.
+def write_wire_text(items: Sequence[ReutersItem], folder,
+                    count: Optional[int] = None) -> List[pathlib.Path]:
+  """Writes each item with a title and a body (the first ``count`` of them)
+  as one plain-text wire file.
 
   Refuses a folder that already holds such files, as ``write_inputs`` does.
   """
@@ -163,12 +165,11 @@ def write_wire_text(items: Sequence[ReutersItem], folder) -> List[pathlib.Path]:
     raise FileExistsError(f'{folder} already holds {FILE_PREFIX}*.txt files; '
                           'write to an empty folder')
   paths = []
-  for item in items:
-    if item.title and item.body:
-      path = folder / f'{FILE_PREFIX}{item.newid:05d}.txt'
-      body = ' '.join(filter(None, (item.dateline, item.body.strip())))
-      path.write_text(f'{item.title}\n{body}\n', encoding='utf-8')
-      paths.append(path)
+  for item in [item for item in items if item.title and item.body][:count]:
+    path = folder / f'{FILE_PREFIX}{item.newid:05d}.txt'
+    body = ' '.join(filter(None, (item.dateline, item.body.strip())))
+    path.write_text(f'{item.title}\n{body}\n', encoding='utf-8')
+    paths.append(path)
   return paths
 
 
@@ -270,11 +271,16 @@ def replicate(items: Sequence[ReutersItem], factor: int, seed: int) -> List[Reut
   return list(items) + copies
 
 
-def sized_corpus(data_path, count: int) -> List[ReutersItem]:
+def sized(corpus: Sequence[ReutersItem], count: int) -> List[ReutersItem]:
   """The first ``count`` items with a title or body, replicated (seed 0) when the
   corpus has fewer: what the throughput and memory benchmarks run on."""
-  corpus = [item for item in load_reuters(data_path) if item.title or item.body]
-  return replicate(corpus, -(-count // len(corpus)), seed=0)[:count]
+  with_text = [item for item in corpus if item.title or item.body]
+  return replicate(with_text, -(-count // len(with_text)), seed=0)[:count]
+
+
+def sized_corpus(data_path, count: int) -> List[ReutersItem]:
+  """``sized`` of the corpus under ``data_path``."""
+  return sized(load_reuters(data_path), count)
 
 
 def main(argv=None):

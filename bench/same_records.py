@@ -27,7 +27,7 @@ import time
 from typing import List, Tuple
 
 from bench.compare_outputs import differences
-from bench.reuters import load_reuters, write_inputs, write_wire_text
+from bench.reuters import load_reuters, sized, write_inputs, write_wire_text
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / 'shared' / 'data'
@@ -92,11 +92,9 @@ def main(argv=None) -> int:
     if {'reuters', 'wire-text'} & set(chosen):
       corpus = load_reuters(str(data))
     if 'reuters' in chosen:
-      write_inputs([item for item in corpus if item.title or item.body][:args.items],
-                   tmp / 'reuters')
+      write_inputs(sized(corpus, args.items), tmp / 'reuters')
     if 'wire-text' in chosen:
-      write_wire_text([item for item in corpus if item.title and item.body][:args.items],
-                      tmp / 'wire-text')
+      write_wire_text(corpus, tmp / 'wire-text', count=args.items)
     print('| input | runs | wall s before: median (min-max) | after | after / before | '
           'CPU s before | after | after / before | same records |')
     print('|---|---|---|---|---|---|---|---|---|')

@@ -17,6 +17,7 @@ from bench.reuters import (
   sized_corpus,
   to_ninjs,
   write_inputs,
+  write_wire_text,
 )
 from transforms.dedup.fingerprints import MinHasher
 from transforms.dedup.settings import DedupSettings
@@ -173,6 +174,15 @@ def test_command_line_writes_the_files(data_path, tmp_path, capsys):
       f'wrote 6 items with a body or title in 2 files under {tmp_path / "out"}']
   written = json.loads((tmp_path / 'out' / 'reuters21578-00001.json').read_text())
   assert len(written) == 2
+
+
+def test_wire_text_files_are_the_first_items_with_a_title_and_a_body(items, tmp_path):
+  both = [item for item in items if item.title and item.body]
+  assert len(both) == 2 < len(items)
+  assert [p.name for p in write_wire_text(items, tmp_path / 'all')] == [
+      f'reuters21578-{item.newid:05d}.txt' for item in both]
+  (first,) = write_wire_text(items, tmp_path / 'one', count=1)
+  assert first.read_text(encoding='utf-8').startswith(f'{both[0].title}\n')
 
 
 def test_command_line_writes_exactly_n_items_as_the_throughput_benchmark_runs(
