@@ -2,6 +2,7 @@
 
     python -m bench.same_records BEFORE_CHECKOUT [DATA_PATH] [--items 4000]
         [--ignore FOLDER.FIELD] [--runs 1] [--inputs seeds,feeds,reuters]
+        [--python-before PYTHON]
 
 BEFORE_CHECKOUT is a copy of the code before the change (for example
 ``git worktree add /tmp/before COMMIT``). The real command, ``python -m
@@ -15,6 +16,9 @@ printed with the ratios after/before (``--inputs`` picks some of the four,
 compared record by record (``bench.compare_outputs``); the command exits 1
 when any differs.
 ``--ignore`` leaves out a field a change altered on purpose, and says so.
+For a change of dependencies rather than code, ``--python-before`` names the
+interpreter of an environment with the old ones (its checkout may then be
+this one): the after side runs with the interpreter that runs this script.
 """
 import argparse
 import pathlib
@@ -34,9 +38,10 @@ DEFAULT_DATA = REPO.parent / 'shared' / 'data'
 INPUTS = ('seeds', 'feeds', 'reuters', 'wire-text')
 
 
-def timed_run(checkout: pathlib.Path, inputs, output: pathlib.Path) -> Tuple[float, float]:
+def timed_run(python: str, checkout: pathlib.Path, inputs,
+              output: pathlib.Path) -> Tuple[float, float]:
   """Wall and CPU seconds for one run of the command from ``checkout``."""
-  command = [sys.executable, '-m', 'pipeline', '--output', str(output)]
+  command = [python, '-m', 'pipeline', '--output', str(output)]
   for path in inputs:
     command += ['--input', str(path)]
   return timed(command, checkout)
@@ -76,6 +81,9 @@ def main(argv=None) -> int:
                       help='a field the change altered on purpose')
   parser.add_argument('--inputs', default=','.join(INPUTS),
                       help=f'which inputs, comma-separated (default: {",".join(INPUTS)})')
+  parser.add_argument('--python-before', default=sys.executable, metavar='PYTHON',
+                      help='the interpreter of the environment before the change '
+                           '(default: the one running this script)')
   args = parser.parse_args(argv)
   chosen = args.inputs.split(',')
   if set(chosen) - set(INPUTS):
@@ -102,9 +110,10 @@ def main(argv=None) -> int:
     for number, (name, paths) in enumerate(inputs[key] for key in chosen):
       times = {'before': [], 'after': []}
       for run in range(args.runs):
-        for side, checkout in (('before', before), ('after', REPO)):
+        for side, python, checkout in (('before', args.python_before, before),
+                                       ('after', sys.executable, REPO)):
           output = tmp / f'{number}-{side}-{run}'
-          times[side].append(timed_run(checkout, paths, output))
+          times[side].append(timed_run(python, checkout, paths, output))
       found = differences(tmp / f'{number}-before-0', tmp / f'{number}-after-0', args.ignore)
       failed |= bool(found)
       cells = []
