@@ -23,6 +23,7 @@ this one): the after side runs with the interpreter that runs this script.
 import argparse
 import pathlib
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -88,8 +89,12 @@ def main(argv=None) -> int:
   chosen = args.inputs.split(',')
   if set(chosen) - set(INPUTS):
     parser.error(f'--inputs: choose among {", ".join(INPUTS)}')
+  if not shutil.which(args.python_before):
+    parser.error(f'--python-before: {args.python_before} is not an executable file')
   # Resolved here: each checkout runs the command from its own folder.
   before, data = pathlib.Path(args.before).resolve(), pathlib.Path(args.data).resolve()
+  if not (before / 'pipeline').is_dir():
+    parser.error(f'{args.before} is not a checkout of wirebeam (it has no pipeline/)')
   with tempfile.TemporaryDirectory() as tmp:
     tmp = pathlib.Path(tmp)
     inputs = {'seeds': ('seeds', [REPO / 'seeds']),
